@@ -1,0 +1,122 @@
+/**
+ * buildApp: the HTTP server with its plugins in order, and the services wired by hand.
+ * Nothing here reads the environment (that is config.ts) or opens connections (main.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { accountRoutes } from './modules/accounts/accounts.routes.js';
+import { createAccountService } from './modules/accounts/accounts.service.js';
+import { agentRoutes } from './modules/agents/agents.routes.js';
+import { createAgentService } from './modules/agents/agents.service.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { createAuthService } from './modules/auth/auth.service.js';
+import { contactRoutes } from './modules/contacts/contacts.routes.js';
+import { createContactService } from './modules/contacts/contacts.service.js';
+import { conversationRoutes } from './modules/conversations/conversations.routes.js';
+import { createConversationService } from './modules/conversations/conversations.service.js';
+import { demoRoutes } from './modules/demo/demo.routes.js';
+import { createDemoService } from './modules/demo/demo.service.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
+import { createInboxService } from './modules/inboxes/inboxes.service.js';
+import { labelRoutes } from './modules/labels/labels.routes.js';
+import { createLabelService } from './modules/labels/labels.service.js';
+import { teamRoutes } from './modules/teams/teams.routes.js';
+import { createTeamService } from './modules/teams/teams.service.js';
+import authPlugin from './platform/auth.js';
+import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
+import metricsPlugin from './platform/metrics.js';
+import { createValidatorCompiler } from './platform/validation.js';
+
+export interface AppDependencies {
+  config: Config;
+  database: Database;
+  jwtSecret: string;
+  /** A logger to use instead of a new one (tests pass a silent one). */
+  logger?: FastifyBaseLogger;
+}
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+export async function buildApp({ config, database, jwtSecret, logger }: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
+    bodyLimit: config.bodyLimit,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    requestIdHeader: false,
+    // A caller's X-Request-Id is kept when it is a plain token, so logs can be joined up.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    trustProxy: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  // `curl -X POST -H 'Content-Type: application/json'` with no body (the brief's demo call) is
+  // an empty body, not malformed JSON; everything else goes to Fastify's safe JSON parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    // Swagger UI's page needs inline styles; everything else stays same-origin.
+    contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  });
+  if (config.corsOrigin) await app.register(cors, { origin: config.corsOrigin, exposedHeaders: ['x-request-id'] });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'rate_limited', `Too many attempts, try again in ${context.after}`),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'HummDesk API',
+        version: '0.1.0',
+        description: 'Multi-tenant, AI-native customer-support helpdesk. Errors are `{error:{code, message, requestId}}`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, { db: database.db, secret: jwtSecret, expiresIn: config.jwtExpiresIn });
+
+  // Composition root: each service gets only what it uses.
+  const db = database.db;
+  const auth = createAuthService({ db, jwt: app.jwt });
+  const conversations = createConversationService({ db });
+
+  await app.register(healthRoutes, { database, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
+  await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
+  await app.register(accountRoutes, { prefix: '/api/account', accounts: createAccountService({ db }) });
+  await app.register(agentRoutes, { prefix: '/api/agents', agents: createAgentService({ db, auth }) });
+  await app.register(teamRoutes, { prefix: '/api/teams', teams: createTeamService({ db }) });
+  await app.register(inboxRoutes, { prefix: '/api/inboxes', inboxes: createInboxService({ db }) });
+  await app.register(contactRoutes, { prefix: '/api/contacts', contacts: createContactService({ db }) });
+  await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
+  await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
+  await app.register(demoRoutes, {
+    prefix: '/api/demo',
+    demo: createDemoService({ db, conversations }),
+    publicEnabled: config.demoEnabled,
+  });
+  return app;
+}

@@ -1,0 +1,98 @@
+/**
+ * The one place the environment is read. Validated once at start-up: a bad value stops the
+ * process with a message naming the variable, rather than failing later in a request.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 5000 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  HUMMDESK_ROLE: Type.Union([Type.Literal('all'), Type.Literal('api'), Type.Literal('worker')], { default: 'all' }),
+  HUMMDESK_DATA_DIR: Type.String({ default: './data' }),
+  HUMMDESK_INSTANCE: Type.Optional(Type.String({ minLength: 1 })),
+  HUMMDESK_DEMO: Type.Optional(Bool),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_EXPIRES_IN: Type.String({ pattern: '^\\d+[smhd]$', default: '12h' }),
+  CORS_ORIGIN: Type.Optional(Type.String()),
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  LOG_LEVEL: Type.String({ pattern: '^(fatal|error|warn|info|debug|trace|silent)$', default: 'info' }),
+  AI_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')], {
+    default: 'local',
+  }),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  role: 'all' | 'api' | 'worker';
+  dataDir: string;
+  serverInstance: string;
+  /** The public, unauthenticated demo endpoint (the brief's Part 1); production sets it off. */
+  demoEnabled: boolean;
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  redisUrl: string | undefined;
+  /** Unset means: generate one and keep it in the data directory. */
+  jwtSecret: string | undefined;
+  jwtExpiresIn: string;
+  /** `undefined`: no cross-origin access; `true`: any origin; otherwise the listed origins. */
+  corsOrigin: true | string[] | undefined;
+  bodyLimit: number;
+  loginRateLimit: number;
+  logLevel: string;
+  aiProvider: 'local' | 'anthropic' | 'openai';
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(
+    Object.keys(EnvSchema.properties)
+      .filter((key) => env[key] !== undefined && env[key] !== '')
+      .map((key) => [key, env[key]]),
+  );
+  const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
+  if (!Value.Check(EnvSchema, converted)) {
+    const problems = Value.Errors(EnvSchema, converted).map(
+      (error) => `${error.instancePath.slice(1) || 'environment'}: ${error.message}`,
+    );
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = converted as Static<typeof EnvSchema>;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    role: e.HUMMDESK_ROLE,
+    dataDir: resolve(e.HUMMDESK_DATA_DIR),
+    serverInstance: e.HUMMDESK_INSTANCE ?? `${hostname()}:${process.pid}`,
+    demoEnabled: e.HUMMDESK_DEMO !== 'false',
+    databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.DB_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    jwtExpiresIn: e.JWT_EXPIRES_IN,
+    corsOrigin: parseCorsOrigin(e.CORS_ORIGIN),
+    bodyLimit: e.BODY_LIMIT,
+    loginRateLimit: e.LOGIN_RATE_LIMIT,
+    logLevel: e.LOG_LEVEL,
+    aiProvider: e.AI_PROVIDER,
+  };
+}
+
+function parseCorsOrigin(value: string | undefined): Config['corsOrigin'] {
+  if (!value) return undefined;
+  if (value.trim() === '*') return true;
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,244 @@
+/**
+ * The helpdesk's data model. Every table that holds an account's data has `account_id`;
+ * row-level security on it is declared in the `tenant_isolation` migration (drizzle-kit
+ * cannot express FORCE ROW LEVEL SECURITY). References between an account's rows are
+ * composite (`account_id`, id) foreign keys, so the database itself refuses a row that
+ * points into another account, even though foreign-key checks bypass RLS.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
+
+export const accountRole = pgEnum('account_role', ['administrator', 'agent']);
+export const conversationStatus = pgEnum('conversation_status', ['open', 'pending', 'resolved', 'snoozed']);
+export const conversationPriority = pgEnum('conversation_priority', ['urgent', 'high', 'medium', 'low', 'none']);
+export const messageType = pgEnum('message_type', ['incoming', 'outgoing', 'activity']);
+export const channelType = pgEnum('channel_type', ['api', 'web_widget', 'email']);
+export const articleStatus = pgEnum('article_status', ['draft', 'published']);
+
+export const accounts = pgTable('accounts', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull(),
+  /** Only the demo account has one ('demo'): the public demo endpoint finds it by it. */
+  slug: text('slug').unique(),
+  /** Source of the per-account conversation display numbers (#1, #2, ...). */
+  lastDisplayId: integer('last_display_id').notNull().default(0),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    /** Null until an invited agent accepts the invitation and chooses a password. */
+    passwordHash: text('password_hash'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(sql`lower(${t.email})`)],
+);
+
+export const accountUsers = pgTable(
+  'account_users',
+  {
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: accountRole('role').notNull().default('agent'),
+    invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('account_users_user_idx').on(t.userId)],
+);
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** Whether the AI router may assign this team's conversations to its members. */
+    allowAutoAssign: boolean('allow_auto_assign').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('teams_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('teams_account_name_key').on(t.accountId, sql`lower(${t.name})`),
+  ],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    accountId: integer('account_id').notNull(),
+    teamId: integer('team_id').notNull(),
+    userId: integer('user_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.teamId, t.userId] }),
+    index('team_members_account_user_idx').on(t.accountId, t.userId),
+    foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }).onDelete(
+      'cascade',
+    ),
+  ],
+);
+
+export const inboxes = pgTable(
+  'inboxes',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    channelType: channelType('channel_type').notNull().default('api'),
+    /** Team that new conversations of this inbox go to before AI routing, if any. */
+    defaultTeamId: integer('default_team_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('inboxes_account_id_id_key').on(t.accountId, t.id),
+    foreignKey({ columns: [t.accountId, t.defaultTeamId], foreignColumns: [teams.accountId, teams.id] }),
+  ],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull().default(''),
+    email: text('email'),
+    phone: text('phone'),
+    /** Free attributes an integration keeps on the contact (plan, VIP, external id, ...). */
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('contacts_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('contacts_account_email_key').on(t.accountId, sql`lower(${t.email})`),
+    index('contacts_account_created_idx').on(t.accountId, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+export const labels = pgTable(
+  'labels',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    color: text('color').notNull().default('#1f93ff'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('labels_account_title_key').on(t.accountId, sql`lower(${t.title})`)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The number agents see (#42), counted per account. */
+    displayId: integer('display_id').notNull(),
+    inboxId: integer('inbox_id').notNull(),
+    contactId: integer('contact_id').notNull(),
+    status: conversationStatus('status').notNull().default('open'),
+    priority: conversationPriority('priority').notNull().default('none'),
+    assigneeId: integer('assignee_id'),
+    teamId: integer('team_id'),
+    /** Category given by AI triage (or corrected by an agent); null until classified. */
+    category: text('category'),
+    /** Label titles; kept on the row so the inbox filters by label with one GIN lookup. */
+    labels: text('labels').array().notNull().default(sql`'{}'::text[]`),
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true, precision: 3 }),
+    firstReplyAt: timestamp('first_reply_at', { withTimezone: true, precision: 3 }),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique('conversations_account_id_id_key').on(t.accountId, t.id),
+    unique('conversations_account_display_id_key').on(t.accountId, t.displayId),
+    // The inbox list: newest activity first, by status, and the views agents use most.
+    index('conversations_inbox_list_idx').on(t.accountId, t.status, t.lastActivityAt.desc(), t.id.desc()),
+    index('conversations_activity_idx').on(t.accountId, t.lastActivityAt.desc(), t.id.desc()),
+    index('conversations_assignee_idx').on(t.accountId, t.assigneeId, t.status, t.lastActivityAt.desc()),
+    index('conversations_team_idx').on(t.accountId, t.teamId, t.status, t.lastActivityAt.desc()),
+    index('conversations_inbox_idx').on(t.accountId, t.inboxId, t.lastActivityAt.desc()),
+    index('conversations_contact_idx').on(t.accountId, t.contactId),
+    index('conversations_labels_idx').using('gin', t.labels),
+    foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete(
+      'cascade',
+    ),
+    foreignKey({ columns: [t.accountId, t.assigneeId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }),
+    foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: integer('conversation_id').notNull(),
+    messageType: messageType('message_type').notNull(),
+    /** A private note: visible to agents only, never sent to the customer. */
+    private: boolean('private').notNull().default(false),
+    content: text('content').notNull(),
+    senderContactId: integer('sender_contact_id'),
+    senderUserId: integer('sender_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
+    foreignKey({
+      columns: [t.accountId, t.conversationId],
+      foreignColumns: [conversations.accountId, conversations.id],
+    }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.senderContactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete(
+      'cascade',
+    ),
+  ],
+);
+
+export const knowledgeBaseArticles = pgTable(
+  'knowledge_base_articles',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    category: text('category'),
+    status: articleStatus('status').notNull().default('published'),
+    authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc())],
+);

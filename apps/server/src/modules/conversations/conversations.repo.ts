@@ -1,0 +1,105 @@
+/** Queries of conversations and messages; every one filters by account (indexes lead with it). */
+import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { accounts, contacts, conversations, messages, users } from '../../db/schema.js';
+
+export type ConversationRow = Awaited<ReturnType<typeof selectConversations>>[number];
+export type MessageRow = Awaited<ReturnType<typeof selectMessages>>[number];
+
+const conversationColumns = {
+  id: conversations.id,
+  displayId: conversations.displayId,
+  inboxId: conversations.inboxId,
+  status: conversations.status,
+  priority: conversations.priority,
+  assigneeId: conversations.assigneeId,
+  teamId: conversations.teamId,
+  category: conversations.category,
+  labels: conversations.labels,
+  snoozedUntil: conversations.snoozedUntil,
+  firstReplyAt: conversations.firstReplyAt,
+  lastActivityAt: conversations.lastActivityAt,
+  createdAt: conversations.createdAt,
+  updatedAt: conversations.updatedAt,
+  contact: { id: contacts.id, name: contacts.name, email: contacts.email },
+};
+
+export function selectConversations(
+  tx: Tx,
+  accountId: number,
+  where: (SQL | undefined)[],
+  options: { limit: number; forUpdate?: boolean },
+) {
+  const query = tx
+    .select(conversationColumns)
+    .from(conversations)
+    .innerJoin(contacts, and(eq(contacts.accountId, conversations.accountId), eq(contacts.id, conversations.contactId)))
+    .where(and(eq(conversations.accountId, accountId), ...where))
+    .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+    .limit(options.limit);
+  return options.forUpdate ? query.for('update', { of: conversations }) : query;
+}
+
+/** The latest customer-visible or note message of each conversation, for the inbox list. */
+export async function lastMessages(tx: Tx, accountId: number, conversationIds: number[]) {
+  if (conversationIds.length === 0) return new Map<number, never>();
+  const rows = await tx
+    .selectDistinctOn([messages.conversationId], {
+      conversationId: messages.conversationId,
+      id: messages.id,
+      content: sql<string>`left(${messages.content}, 300)`,
+      messageType: messages.messageType,
+      private: messages.private,
+      createdAt: messages.createdAt,
+    })
+    .from(messages)
+    .where(
+      and(eq(messages.accountId, accountId), inArray(messages.conversationId, conversationIds), ne(messages.messageType, 'activity')),
+    )
+    .orderBy(messages.conversationId, desc(messages.createdAt), desc(messages.id));
+  return new Map(rows.map(({ conversationId, ...message }) => [conversationId, message]));
+}
+
+export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefined)[], order: 'asc' | 'desc', limit: number) {
+  const direction = order === 'asc' ? asc : desc;
+  return tx
+    .select({
+      id: messages.id,
+      conversationId: messages.conversationId,
+      messageType: messages.messageType,
+      private: messages.private,
+      content: messages.content,
+      senderUserId: messages.senderUserId,
+      senderContactId: messages.senderContactId,
+      senderUserName: users.name,
+      senderContactName: contacts.name,
+      createdAt: messages.createdAt,
+    })
+    .from(messages)
+    .leftJoin(users, eq(users.id, messages.senderUserId))
+    .leftJoin(contacts, and(eq(contacts.accountId, messages.accountId), eq(contacts.id, messages.senderContactId)))
+    .where(and(eq(messages.accountId, accountId), ...where))
+    .orderBy(direction(messages.createdAt), direction(messages.id))
+    .limit(limit);
+}
+
+/** The next per-account display number; the row lock serialises numbering within an account. */
+export async function nextDisplayId(tx: Tx, accountId: number): Promise<number> {
+  const [row] = await tx
+    .update(accounts)
+    .set({ lastDisplayId: sql`${accounts.lastDisplayId} + 1` })
+    .where(eq(accounts.id, accountId))
+    .returning({ displayId: accounts.lastDisplayId });
+  return row!.displayId;
+}
+
+export function toMessage(row: MessageRow) {
+  const { senderUserId, senderContactId, senderUserName, senderContactName, ...message } = row;
+  const sender =
+    senderUserId != null
+      ? { type: 'user' as const, id: senderUserId, name: senderUserName }
+      : senderContactId != null
+        ? { type: 'contact' as const, id: senderContactId, name: senderContactName }
+        : null;
+  return { ...message, sender };
+}

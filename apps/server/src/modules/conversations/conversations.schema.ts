@@ -1,0 +1,135 @@
+import Type from 'typebox';
+import { CursorQuery } from '../../platform/pagination.js';
+import { Email, NullableTimestamp, Timestamp } from '../../platform/schemas.js';
+import { LabelTitle } from '../labels/labels.schema.js';
+
+export const Status = Type.Union([Type.Literal('open'), Type.Literal('pending'), Type.Literal('resolved'), Type.Literal('snoozed')]);
+export const Priority = Type.Union([
+  Type.Literal('urgent'),
+  Type.Literal('high'),
+  Type.Literal('medium'),
+  Type.Literal('low'),
+  Type.Literal('none'),
+]);
+const MessageKind = Type.Union([Type.Literal('incoming'), Type.Literal('outgoing'), Type.Literal('activity')]);
+const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
+const NullableId = Type.Union([Type.Integer(), Type.Null()]);
+
+/** Long enough for a detailed e-mail; longer bodies are attachments' business. */
+export const MESSAGE_MAX_LENGTH = 20_000;
+const Content = Type.String({ minLength: 1, maxLength: MESSAGE_MAX_LENGTH, pattern: '\\S' });
+
+export const Conversation = Type.Object(
+  {
+    id: Type.Integer(),
+    displayId: Type.Integer({ description: 'The per-account number agents see (#42)' }),
+    inboxId: Type.Integer(),
+    status: Status,
+    priority: Priority,
+    assigneeId: NullableId,
+    teamId: NullableId,
+    category: Type.Union([Type.String(), Type.Null()], { description: 'AI category, or the one an agent corrected it to' }),
+    labels: Type.Array(Type.String()),
+    snoozedUntil: NullableTimestamp,
+    firstReplyAt: NullableTimestamp,
+    lastActivityAt: Timestamp,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    contact: Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]) }),
+    lastMessage: Type.Union([
+      Type.Object({
+        id: Type.Integer(),
+        content: Type.String({ description: 'The first 300 characters' }),
+        messageType: MessageKind,
+        private: Type.Boolean(),
+        createdAt: Timestamp,
+      }),
+      Type.Null(),
+    ]),
+  },
+);
+
+export const Message = Type.Object(
+  {
+    id: Type.Integer(),
+    conversationId: Type.Integer(),
+    messageType: MessageKind,
+    private: Type.Boolean({ description: 'A private note, never shown to the customer' }),
+    content: Type.String(),
+    sender: Type.Union([
+      Type.Object({
+        type: Type.Union([Type.Literal('contact'), Type.Literal('user')]),
+        id: Type.Integer(),
+        name: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+    createdAt: Timestamp,
+  },
+);
+
+const IdFilter = (extra: string) =>
+  Type.String({ pattern: `^([1-9][0-9]{0,9}|${extra})$`, description: `An id, or ${extra.split('|').map((v) => `\`${v}\``).join(' / ')}` });
+
+export const ListConversationsQuery = Type.Object({
+  status: Type.Optional(Status),
+  assigneeId: Type.Optional(IdFilter('me|none')),
+  teamId: Type.Optional(IdFilter('none')),
+  inboxId: Type.Optional(Id),
+  priority: Type.Optional(Priority),
+  category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Contact name or e-mail, #number, or text in messages' })),
+  ...CursorQuery,
+});
+
+export const ConversationPage = Type.Object({ data: Type.Array(Conversation), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const CreateConversationBody = Type.Object(
+  {
+    inboxId: Type.Optional(Id),
+    contact: Type.Object(
+      {
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })),
+        email: Type.Optional(Email),
+        phone: Type.Optional(Type.String({ maxLength: 40, pattern: '^[+0-9 ()./-]*$' })),
+      },
+      { additionalProperties: false },
+    ),
+    message: Type.Object({ content: Content }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateConversationBody = Type.Object(
+  {
+    status: Type.Optional(Status),
+    priority: Type.Optional(Priority),
+    assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
+    teamId: Type.Optional(Type.Union([Id, Type.Null()])),
+    labels: Type.Optional(Type.Array(LabelTitle, { maxItems: 50, description: 'Replaces the labels; each must exist' })),
+    snoozedUntil: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Implies status `snoozed`' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const ListMessagesQuery = Type.Object({
+  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc', description: '`desc` pages back from the newest' }),
+  ...CursorQuery,
+});
+
+export const MessagePage = Type.Object({ data: Type.Array(Message), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const CreateMessageBody = Type.Object(
+  {
+    content: Content,
+    private: Type.Optional(Type.Boolean({ description: 'A private note for agents', default: false })),
+    messageType: Type.Optional(
+      Type.Union([Type.Literal('outgoing'), Type.Literal('incoming')], {
+        description: '`outgoing` (default): the agent replies. `incoming`: the customer wrote (API channel integrations)',
+        default: 'outgoing',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,300 @@
+import { and, eq, exists, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { AppDb, Tx } from '../../db/client.js';
+import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, users } from '../../db/schema.js';
+import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
+import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
+import { containsPattern } from '../../platform/search.js';
+import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
+import { describeChange, type Change } from './activity.js';
+import {
+  lastMessages,
+  nextDisplayId,
+  selectConversations,
+  selectMessages,
+  toMessage,
+  type ConversationRow,
+} from './conversations.repo.js';
+
+type Status = 'open' | 'pending' | 'resolved' | 'snoozed';
+type Priority = 'urgent' | 'high' | 'medium' | 'low' | 'none';
+
+export interface ConversationFilters {
+  status?: Status | undefined;
+  assigneeId?: string | undefined;
+  teamId?: string | undefined;
+  inboxId?: number | undefined;
+  priority?: Priority | undefined;
+  category?: string | undefined;
+  label?: string | undefined;
+  q?: string | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface ConversationChanges {
+  status?: Status | undefined;
+  priority?: Priority | undefined;
+  assigneeId?: number | null | undefined;
+  teamId?: number | null | undefined;
+  labels?: string[] | undefined;
+  snoozedUntil?: string | null | undefined;
+}
+
+export interface NewConversation {
+  inboxId?: number | undefined;
+  contact: ContactIdentity;
+  message: { content: string };
+}
+
+/** Who acts: an agent, or nobody (a customer through a public channel, the demo generator). */
+export type ActorScope = { accountId: number; userId?: number | undefined };
+
+interface NewMessage {
+  messageType: 'incoming' | 'outgoing' | 'activity';
+  content: string;
+  private?: boolean;
+  senderUserId?: number | null;
+  senderContactId?: number | null;
+}
+
+export function createConversationService({ db }: { db: AppDb }) {
+  async function load(tx: Tx, accountId: number, id: number, forUpdate = false): Promise<ConversationRow> {
+    const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
+    if (!row) throw new NotFoundError('Conversation');
+    return row;
+  }
+
+  async function withLastMessages(tx: Tx, accountId: number, rows: ConversationRow[]) {
+    const latest = await lastMessages(tx, accountId, rows.map((row) => row.id));
+    return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
+  }
+
+  async function present(tx: Tx, accountId: number, id: number) {
+    const [conversation] = await withLastMessages(tx, accountId, [await load(tx, accountId, id)]);
+    return conversation!;
+  }
+
+  async function insertMessage(tx: Tx, accountId: number, conversationId: number, message: NewMessage) {
+    const [row] = await tx
+      .insert(messages)
+      .values({ accountId, conversationId, private: false, ...message })
+      .returning({ id: messages.id });
+    const [created] = await selectMessages(tx, accountId, [eq(messages.id, row!.id)], 'asc', 1);
+    return toMessage(created!);
+  }
+
+  async function actorName(tx: Tx, userId: number) {
+    const [user] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
+    return user?.name ?? 'an agent';
+  }
+
+  /** Every id a change names must be of this account: otherwise a 422 naming the field. */
+  async function resolveReferences(tx: Tx, accountId: number, changes: ConversationChanges) {
+    let assigneeName: string | null = null;
+    let teamName: string | null = null;
+    if (changes.assigneeId != null) {
+      const [agent] = await tx
+        .select({ name: users.name })
+        .from(accountUsers)
+        .innerJoin(users, eq(users.id, accountUsers.userId))
+        .where(and(eq(accountUsers.accountId, accountId), eq(accountUsers.userId, changes.assigneeId)));
+      if (!agent) throw new UnprocessableError('invalid_assignee', `No agent ${changes.assigneeId} in this account`);
+      assigneeName = agent.name;
+    }
+    if (changes.teamId != null) {
+      const [team] = await tx.select({ name: teams.name }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, changes.teamId)));
+      if (!team) throw new UnprocessableError('invalid_team', `No team ${changes.teamId} in this account`);
+      teamName = team.name;
+    }
+    let labelTitles: string[] | undefined;
+    if (changes.labels) {
+      const wanted = [...new Set(changes.labels.map((title) => title.toLowerCase()))];
+      const found = wanted.length
+        ? await tx
+            .select({ title: labels.title })
+            .from(labels)
+            .where(and(eq(labels.accountId, accountId), inArray(sql`lower(${labels.title})`, wanted)))
+        : [];
+      const missing = wanted.filter((title) => !found.some((label) => label.title.toLowerCase() === title));
+      if (missing.length > 0) throw new UnprocessableError('unknown_label', `No such labels: ${missing.join(', ')}; create them first`);
+      labelTitles = found.map((label) => label.title).sort();
+    }
+    return { assigneeName, teamName, labelTitles };
+  }
+
+  function filtersToSql(ctx: TenantContext, filters: ConversationFilters): (SQL | undefined)[] {
+    const where: (SQL | undefined)[] = [];
+    const idOrNone = (column: typeof conversations.assigneeId | typeof conversations.teamId, value: string) =>
+      value === 'none' ? isNull(column) : eq(column, value === 'me' ? ctx.userId : Number(value));
+    if (filters.status) where.push(eq(conversations.status, filters.status));
+    if (filters.assigneeId) where.push(idOrNone(conversations.assigneeId, filters.assigneeId));
+    if (filters.teamId) where.push(idOrNone(conversations.teamId, filters.teamId));
+    if (filters.inboxId) where.push(eq(conversations.inboxId, filters.inboxId));
+    if (filters.priority) where.push(eq(conversations.priority, filters.priority));
+    if (filters.category) where.push(eq(conversations.category, filters.category));
+    if (filters.label) where.push(sql`${conversations.labels} @> array[${filters.label}]::text[]`);
+    const q = filters.q?.trim();
+    if (q) {
+      const pattern = containsPattern(q);
+      const displayId = /^#?(\d{1,9})$/.exec(q)?.[1];
+      where.push(
+        or(
+          displayId ? eq(conversations.displayId, Number(displayId)) : undefined,
+          ilike(contacts.name, pattern),
+          ilike(contacts.email, pattern),
+          exists(messageContains(pattern)),
+        ),
+      );
+    }
+    const after = decodeTimeIdCursor(filters.cursor);
+    if (after) where.push(sql`(${conversations.lastActivityAt}, ${conversations.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})`);
+    return where;
+  }
+
+  return {
+    /** A customer's first message opens a conversation (contact found by e-mail or created). */
+    open: (scope: ActorScope, input: NewConversation) =>
+      withTenant(db, scope, async (tx) => {
+        const inbox = await tx
+          .select({ id: inboxes.id, defaultTeamId: inboxes.defaultTeamId })
+          .from(inboxes)
+          .where(and(eq(inboxes.accountId, scope.accountId), input.inboxId ? eq(inboxes.id, input.inboxId) : undefined))
+          .orderBy(inboxes.id)
+          .limit(1);
+        if (!inbox[0]) {
+          throw input.inboxId
+            ? new UnprocessableError('invalid_inbox', `No inbox ${input.inboxId} in this account`)
+            : new UnprocessableError('no_inbox', 'The account has no inbox yet; create one first');
+        }
+        const contact = await findOrCreateContact(tx, scope.accountId, input.contact);
+        const [created] = await tx
+          .insert(conversations)
+          .values({
+            accountId: scope.accountId,
+            displayId: await nextDisplayId(tx, scope.accountId),
+            inboxId: inbox[0].id,
+            contactId: contact.id,
+            teamId: inbox[0].defaultTeamId,
+          })
+          .returning({ id: conversations.id });
+        const message = await insertMessage(tx, scope.accountId, created!.id, {
+          messageType: 'incoming',
+          content: input.message.content,
+          senderContactId: contact.id,
+        });
+        return { conversation: await present(tx, scope.accountId, created!.id), message };
+      }),
+
+    list: (ctx: TenantContext, filters: ConversationFilters) =>
+      withTenant(db, ctx, async (tx) => {
+        const rows = await selectConversations(tx, ctx.accountId, filtersToSql(ctx, filters), { limit: filters.limit + 1 });
+        const page = toPage(rows, filters.limit, (row) => [row.lastActivityAt.toISOString(), row.id]);
+        return { ...page, data: await withLastMessages(tx, ctx.accountId, page.data) };
+      }),
+
+    get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => present(tx, ctx.accountId, id)),
+
+    update: (ctx: TenantContext, id: number, changes: ConversationChanges) =>
+      withTenant(db, ctx, async (tx) => {
+        const current = await load(tx, ctx.accountId, id, true);
+        const { assigneeName, teamName, labelTitles } = await resolveReferences(tx, ctx.accountId, changes);
+        const snoozedUntil = changes.snoozedUntil == null ? null : new Date(changes.snoozedUntil);
+        if (snoozedUntil && snoozedUntil.getTime() <= Date.now()) {
+          throw new UnprocessableError('invalid_snooze', 'snoozedUntil must be in the future');
+        }
+        const status = changes.status ?? (snoozedUntil ? 'snoozed' : undefined);
+        if (snoozedUntil && status !== 'snoozed') {
+          throw new UnprocessableError('invalid_snooze', 'snoozedUntil goes with status "snoozed"');
+        }
+        const now = new Date();
+        const activity: Change[] = [];
+        const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
+        if (status && (status !== current.status || status === 'snoozed')) {
+          set.status = status;
+          set.snoozedUntil = status === 'snoozed' ? (snoozedUntil ?? null) : null;
+          activity.push({ kind: 'status', status, snoozedUntil: set.snoozedUntil });
+        }
+        if (changes.priority && changes.priority !== current.priority) {
+          set.priority = changes.priority;
+          activity.push({ kind: 'priority', priority: changes.priority });
+        }
+        if (changes.assigneeId !== undefined && changes.assigneeId !== current.assigneeId) {
+          set.assigneeId = changes.assigneeId;
+          activity.push({ kind: 'assignee', assigneeName });
+        }
+        if (changes.teamId !== undefined && changes.teamId !== current.teamId) {
+          set.teamId = changes.teamId;
+          activity.push({ kind: 'team', teamName });
+        }
+        if (labelTitles) {
+          const added = labelTitles.filter((title) => !current.labels.includes(title));
+          const removed = current.labels.filter((title) => !labelTitles.includes(title));
+          if (added.length + removed.length > 0) {
+            set.labels = labelTitles;
+            activity.push({ kind: 'labels', added, removed });
+          }
+        }
+        if (activity.length > 0) {
+          set.lastActivityAt = now;
+          await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
+          const actor = await actorName(tx, ctx.userId);
+          for (const change of activity) {
+            await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange(change, actor) });
+          }
+        }
+        return present(tx, ctx.accountId, id);
+      }),
+
+    listMessages: (ctx: TenantContext, id: number, query: { order: 'asc' | 'desc'; cursor?: string | undefined; limit: number }) =>
+      withTenant(db, ctx, async (tx) => {
+        await load(tx, ctx.accountId, id);
+        const after = decodeTimeIdCursor(query.cursor);
+        const beyond = after
+          ? query.order === 'asc'
+            ? sql`(${messages.createdAt}, ${messages.id}) > (${after.at.toISOString()}::timestamptz, ${after.id})`
+            : sql`(${messages.createdAt}, ${messages.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})`
+          : undefined;
+        const rows = await selectMessages(tx, ctx.accountId, [eq(messages.conversationId, id), beyond], query.order, query.limit + 1);
+        const page = toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.id]);
+        return { ...page, data: page.data.map(toMessage) };
+      }),
+
+    /**
+     * An agent's reply or private note, or (messageType `incoming`) the customer's message
+     * relayed by an API-channel integration. A customer reply reopens a resolved or snoozed
+     * conversation; an agent's first public reply sets firstReplyAt.
+     */
+    addMessage: (
+      ctx: TenantContext,
+      id: number,
+      input: { content: string; private?: boolean | undefined; messageType?: 'incoming' | 'outgoing' | undefined },
+    ) =>
+      withTenant(db, ctx, async (tx) => {
+        const conversation = await load(tx, ctx.accountId, id, true);
+        const incoming = input.messageType === 'incoming';
+        if (incoming && input.private) throw new UnprocessableError('invalid_message', 'A customer message cannot be a private note');
+        const now = new Date();
+        const set: Partial<typeof conversations.$inferInsert> = { lastActivityAt: now, updatedAt: now };
+        const reopen = incoming && (conversation.status === 'resolved' || conversation.status === 'snoozed');
+        if (reopen) Object.assign(set, { status: 'open', snoozedUntil: null });
+        if (!incoming && !input.private && !conversation.firstReplyAt) set.firstReplyAt = now;
+        await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
+        const message = await insertMessage(tx, ctx.accountId, id, {
+          messageType: incoming ? 'incoming' : 'outgoing',
+          content: input.content,
+          private: Boolean(input.private),
+          ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
+        });
+        if (reopen) await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange({ kind: 'reopened_by_customer' }, '') });
+        return message;
+      }),
+  };
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;
+
+function messageContains(pattern: string) {
+  return sql`select 1 from ${messages} where ${messages.accountId} = ${conversations.accountId}
+    and ${messages.conversationId} = ${conversations.id} and ${messages.content} ilike ${pattern}`;
+}

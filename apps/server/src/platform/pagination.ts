@@ -1,0 +1,42 @@
+/**
+ * Keyset (cursor) pagination: the cursor is the sort key of the last row returned, so a page
+ * costs the same at row 50 and at row 500,000, and rows inserted meanwhile do not shift pages.
+ */
+import Type from 'typebox';
+import { BadRequestError } from './errors.js';
+
+export const CursorQuery = {
+  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page' })),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+};
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export function encodeCursor(key: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+/** Decodes a cursor made of a timestamp and an id; anything else is a 400. */
+export function decodeTimeIdCursor(cursor: string | undefined): { at: Date; id: number } | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && Number.isSafeInteger(key[1])) {
+      const at = new Date(key[0]);
+      if (!Number.isNaN(at.getTime())) return { at, id: key[1] as number };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned');
+}
+
+/** Given `limit + 1` rows, returns the page and the cursor of the next one. */
+export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): Page<T> {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
