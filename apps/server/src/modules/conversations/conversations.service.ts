@@ -1,4 +1,4 @@
-import { and, eq, exists, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, users } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
@@ -143,7 +143,7 @@ export function createConversationService({ db }: { db: AppDb }) {
           displayId ? eq(conversations.displayId, Number(displayId)) : undefined,
           ilike(contacts.name, pattern),
           ilike(contacts.email, pattern),
-          exists(messageContains(pattern)),
+          sql`exists (${messageContains(pattern)})`,
         ),
       );
     }

@@ -1,0 +1,67 @@
+/** The real app on a real test database, driven through `app.inject` (no mocks anywhere). */
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import pino from 'pino';
+import { buildApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+
+export interface TestApp extends TestDatabase {
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const testDb = await createTestDatabase(kind);
+  const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
+  const app = await buildApp({ config, database: testDb.database, jwtSecret: TEST_JWT_SECRET, logger: pino({ level: 'silent' }) });
+  await app.ready();
+  return {
+    ...testDb,
+    app,
+    close: async () => {
+      await app.close();
+      await testDb.drop();
+    },
+  };
+}
+
+export interface Session {
+  token: string;
+  accountId: number;
+  userId: number;
+  auth: { authorization: string };
+}
+
+let counter = 0;
+
+/** Registers a new account (with its administrator) and returns the session. */
+export async function registerAccount(app: FastifyInstance, accountName = 'Acme'): Promise<Session> {
+  counter += 1;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    payload: {
+      accountName,
+      name: `Admin ${counter}`,
+      email: `admin${counter}.${process.pid}.${Date.now()}@example.com`,
+      password: 'correct horse battery',
+    },
+  });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const body = response.json();
+  return { token: body.token, accountId: body.account.id, userId: body.user.id, auth: { authorization: `Bearer ${body.token}` } };
+}
+
+/** `app.inject` with the session's token; returns status and parsed JSON. */
+export async function call(app: FastifyInstance, session: Session | undefined, options: InjectOptions) {
+  const response = await app.inject({ ...options, headers: { ...(session?.auth ?? {}), ...(options.headers ?? {}) } });
+  let body: any;
+  try {
+    body = response.body ? response.json() : undefined;
+  } catch {
+    body = response.body;
+  }
+  return { status: response.statusCode, body, headers: response.headers };
+}
