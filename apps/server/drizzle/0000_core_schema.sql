@@ -153,15 +153,15 @@ ALTER TABLE "team_members" ADD CONSTRAINT "team_members_account_id_user_id_accou
 ALTER TABLE "teams" ADD CONSTRAINT "teams_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "account_users_user_idx" ON "account_users" USING btree ("user_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "contacts_account_email_key" ON "contacts" USING btree ("account_id",lower("email"));--> statement-breakpoint
-CREATE INDEX "contacts_account_created_idx" ON "contacts" USING btree ("account_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "conversations_inbox_list_idx" ON "conversations" USING btree ("account_id","status","last_activity_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "conversations_activity_idx" ON "conversations" USING btree ("account_id","last_activity_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "conversations_assignee_idx" ON "conversations" USING btree ("account_id","assignee_id","status","last_activity_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "conversations_team_idx" ON "conversations" USING btree ("account_id","team_id","status","last_activity_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "conversations_inbox_idx" ON "conversations" USING btree ("account_id","inbox_id","last_activity_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "contacts_account_created_idx" ON "contacts" USING btree ("account_id","created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "conversations_inbox_list_idx" ON "conversations" USING btree ("account_id","status","last_activity_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "conversations_activity_idx" ON "conversations" USING btree ("account_id","last_activity_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "conversations_assignee_idx" ON "conversations" USING btree ("account_id","assignee_id","status","last_activity_at" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "conversations_team_idx" ON "conversations" USING btree ("account_id","team_id","status","last_activity_at" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "conversations_inbox_idx" ON "conversations" USING btree ("account_id","inbox_id","last_activity_at" DESC NULLS FIRST);--> statement-breakpoint
 CREATE INDEX "conversations_contact_idx" ON "conversations" USING btree ("account_id","contact_id");--> statement-breakpoint
 CREATE INDEX "conversations_labels_idx" ON "conversations" USING gin ("labels");--> statement-breakpoint
-CREATE INDEX "knowledge_base_articles_account_updated_idx" ON "knowledge_base_articles" USING btree ("account_id","updated_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "knowledge_base_articles_account_updated_idx" ON "knowledge_base_articles" USING btree ("account_id","updated_at" DESC NULLS FIRST);--> statement-breakpoint
 CREATE UNIQUE INDEX "labels_account_title_key" ON "labels" USING btree ("account_id",lower("title"));--> statement-breakpoint
 CREATE INDEX "messages_conversation_created_idx" ON "messages" USING btree ("conversation_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "team_members_account_user_idx" ON "team_members" USING btree ("account_id","user_id");--> statement-breakpoint

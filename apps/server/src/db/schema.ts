@@ -140,7 +140,7 @@ export const contacts = pgTable(
   (t) => [
     unique('contacts_account_id_id_key').on(t.accountId, t.id),
     uniqueIndex('contacts_account_email_key').on(t.accountId, sql`lower(${t.email})`),
-    index('contacts_account_created_idx').on(t.accountId, t.createdAt.desc(), t.id.desc()),
+    index('contacts_account_created_idx').on(t.accountId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
   ],
 );
 
@@ -185,11 +185,11 @@ export const conversations = pgTable(
     unique('conversations_account_id_id_key').on(t.accountId, t.id),
     unique('conversations_account_display_id_key').on(t.accountId, t.displayId),
     // The inbox list: newest activity first, by status, and the views agents use most.
-    index('conversations_inbox_list_idx').on(t.accountId, t.status, t.lastActivityAt.desc(), t.id.desc()),
-    index('conversations_activity_idx').on(t.accountId, t.lastActivityAt.desc(), t.id.desc()),
-    index('conversations_assignee_idx').on(t.accountId, t.assigneeId, t.status, t.lastActivityAt.desc()),
-    index('conversations_team_idx').on(t.accountId, t.teamId, t.status, t.lastActivityAt.desc()),
-    index('conversations_inbox_idx').on(t.accountId, t.inboxId, t.lastActivityAt.desc()),
+    index('conversations_inbox_list_idx').on(t.accountId, t.status, t.lastActivityAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('conversations_activity_idx').on(t.accountId, t.lastActivityAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('conversations_assignee_idx').on(t.accountId, t.assigneeId, t.status, t.lastActivityAt.desc().nullsFirst()),
+    index('conversations_team_idx').on(t.accountId, t.teamId, t.status, t.lastActivityAt.desc().nullsFirst()),
+    index('conversations_inbox_idx').on(t.accountId, t.inboxId, t.lastActivityAt.desc().nullsFirst()),
     index('conversations_contact_idx').on(t.accountId, t.contactId),
     index('conversations_labels_idx').using('gin', t.labels),
     foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
@@ -240,5 +240,5 @@ export const knowledgeBaseArticles = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc())],
+  (t) => [index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc().nullsFirst())],
 );

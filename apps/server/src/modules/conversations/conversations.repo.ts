@@ -40,6 +40,43 @@ export function selectConversations(
   return options.forUpdate ? query.for('update', { of: conversations }) : query;
 }
 
+/**
+ * A page of the inbox. The page is cut from conversations alone (walking the index on
+ * account + last activity), and only its rows are joined to their contacts: joining first
+ * would make Postgres sort every conversation of the account.
+ */
+export function listConversations(tx: Tx, accountId: number, where: (SQL | undefined)[], limit: number) {
+  const { contact: _, ...columns } = conversationColumns;
+  const page = tx
+    .select({ ...columns, contactId: conversations.contactId })
+    .from(conversations)
+    .where(and(eq(conversations.accountId, accountId), ...where))
+    .orderBy(desc(conversations.lastActivityAt), desc(conversations.id))
+    .limit(limit)
+    .as('page');
+  return tx
+    .select({
+      id: page.id,
+      displayId: page.displayId,
+      inboxId: page.inboxId,
+      status: page.status,
+      priority: page.priority,
+      assigneeId: page.assigneeId,
+      teamId: page.teamId,
+      category: page.category,
+      labels: page.labels,
+      snoozedUntil: page.snoozedUntil,
+      firstReplyAt: page.firstReplyAt,
+      lastActivityAt: page.lastActivityAt,
+      createdAt: page.createdAt,
+      updatedAt: page.updatedAt,
+      contact: { id: contacts.id, name: contacts.name, email: contacts.email },
+    })
+    .from(page)
+    .innerJoin(contacts, and(eq(contacts.accountId, accountId), eq(contacts.id, page.contactId)))
+    .orderBy(desc(page.lastActivityAt), desc(page.id));
+}
+
 /** The latest customer-visible or note message of each conversation, for the inbox list. */
 export async function lastMessages(tx: Tx, accountId: number, conversationIds: number[]) {
   if (conversationIds.length === 0) return new Map<number, never>();

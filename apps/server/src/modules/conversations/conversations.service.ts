@@ -1,4 +1,4 @@
-import { and, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, users } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
@@ -9,6 +9,7 @@ import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.
 import { describeChange, type Change } from './activity.js';
 import {
   lastMessages,
+  listConversations,
   nextDisplayId,
   selectConversations,
   selectMessages,
@@ -141,8 +142,7 @@ export function createConversationService({ db }: { db: AppDb }) {
       where.push(
         or(
           displayId ? eq(conversations.displayId, Number(displayId)) : undefined,
-          ilike(contacts.name, pattern),
-          ilike(contacts.email, pattern),
+          sql`exists (${contactMatches(pattern)})`,
           sql`exists (${messageContains(pattern)})`,
         ),
       );
@@ -188,7 +188,7 @@ export function createConversationService({ db }: { db: AppDb }) {
 
     list: (ctx: TenantContext, filters: ConversationFilters) =>
       withTenant(db, ctx, async (tx) => {
-        const rows = await selectConversations(tx, ctx.accountId, filtersToSql(ctx, filters), { limit: filters.limit + 1 });
+        const rows = await listConversations(tx, ctx.accountId, filtersToSql(ctx, filters), filters.limit + 1);
         const page = toPage(rows, filters.limit, (row) => [row.lastActivityAt.toISOString(), row.id]);
         return { ...page, data: await withLastMessages(tx, ctx.accountId, page.data) };
       }),
@@ -293,6 +293,11 @@ export function createConversationService({ db }: { db: AppDb }) {
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
+
+function contactMatches(pattern: string) {
+  return sql`select 1 from ${contacts} where ${contacts.accountId} = ${conversations.accountId}
+    and ${contacts.id} = ${conversations.contactId} and (${contacts.name} ilike ${pattern} or ${contacts.email} ilike ${pattern})`;
+}
 
 function messageContains(pattern: string) {
   return sql`select 1 from ${messages} where ${messages.accountId} = ${conversations.accountId}
