@@ -81,10 +81,9 @@ CREATE POLICY visible_users ON users FOR SELECT USING (
 --> statement-breakpoint
 CREATE POLICY create_users ON users FOR INSERT WITH CHECK (true);
 --> statement-breakpoint
-CREATE POLICY update_users ON users FOR UPDATE USING (
-  id = app_current_user_id()
-  OR EXISTS (SELECT 1 FROM account_users au WHERE au.user_id = users.id AND au.account_id = app_current_account_id())
-);
+-- Only the person changes their own name or password: an administrator of one account must not
+-- change what the other accounts of a shared user see.
+CREATE POLICY update_users ON users FOR UPDATE USING (id = app_current_user_id());
 --> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO hummdesk_app;
 --> statement-breakpoint

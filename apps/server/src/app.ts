@@ -33,6 +33,7 @@ import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
 import authPlugin from './platform/auth.js';
 import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
+import { useJsonBodies } from './platform/json-body.js';
 import metricsPlugin from './platform/metrics.js';
 import { createValidatorCompiler } from './platform/validation.js';
 
@@ -62,13 +63,7 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
-  // `curl -X POST -H 'Content-Type: application/json'` with no body (the brief's demo call) is
-  // an empty body, not malformed JSON; everything else goes to Fastify's safe JSON parser.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
-  );
+  useJsonBodies(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onSend', async (request, reply) => {
@@ -94,6 +89,9 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
+    // A module's root route ('/' under its prefix) is documented as the contract's path,
+    // `/api/conversations`, not `/api/conversations/` (Fastify serves both).
+    transform: ({ schema, url }) => ({ schema, url: url.length > 1 ? url.replace(/\/$/, '') : url }),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metricsPlugin);
@@ -120,3 +118,4 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
   });
   return app;
 }
+

@@ -115,7 +115,9 @@ export function toErrorReply(error: unknown, requestId: string): { status: numbe
         ? { unknownField: (issue.params as { additionalProperty?: string }).additionalProperty }
         : {}),
     }));
-    return body(400, 'validation_error', fastifyError.message, details);
+    const unknown = details.find((detail) => detail.unknownField)?.unknownField;
+    const message = unknown ? `Unknown field "${unknown}" in ${fastifyError.validationContext ?? 'request'}` : fastifyError.message;
+    return body(400, 'validation_error', message, details);
   }
   const pgCode = postgresCode(error);
   const pgInput = pgCode ? POSTGRES_INPUT_ERRORS[pgCode] : undefined;

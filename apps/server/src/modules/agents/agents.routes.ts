@@ -61,9 +61,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService }> = 
       preHandler: app.requireAdmin,
       schema: {
         ...schemaBase,
-        summary: 'Rename an agent or change their role (administrators)',
+        summary: "Change an agent's role (administrators)",
+        description: 'A name belongs to the person, who may work in other accounts too: they change it with PATCH /api/auth/me.',
         params: IdParams,
-        body: Type.Object({ name: Type.Optional(Name()), role: Type.Optional(AccountRoleSchema) }, { additionalProperties: false }),
+        body: Type.Object({ role: AccountRoleSchema }, { additionalProperties: false }),
         response: { 200: Type.Object({ agent: Agent }), ...errorResponses },
       },
     },

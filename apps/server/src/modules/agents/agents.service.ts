@@ -76,17 +76,16 @@ export function createAgentService(deps: { db: AppDb; auth: Pick<AuthService, 'i
       return { agent, invitationToken: agent.confirmed ? undefined : deps.auth.invitationToken(ctx.accountId, agent.id) };
     },
 
-    update(ctx: TenantContext, userId: number, changes: { name?: string | undefined; role?: AccountRole | undefined }) {
+    update(ctx: TenantContext, userId: number, changes: { role: AccountRole }) {
       return withTenant(db, ctx, async (tx) => {
         const agent = await get(tx, ctx, userId);
-        if (changes.role && changes.role !== agent.role) {
+        if (changes.role !== agent.role) {
           if (agent.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
           await tx
             .update(accountUsers)
             .set({ role: changes.role })
             .where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
         }
-        if (changes.name) await tx.update(users).set({ name: changes.name.trim(), updatedAt: new Date() }).where(eq(users.id, userId));
         return get(tx, ctx, userId);
       });
     },

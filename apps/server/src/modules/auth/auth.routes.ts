@@ -8,6 +8,7 @@ import {
   RegisterBody,
   Session,
   SwitchAccountBody,
+  UpdateMeBody,
   User,
 } from './auth.schema.js';
 import type { AuthService } from './auth.service.js';
@@ -39,9 +40,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
         response: { 200: Session, ...errorResponses },
       },
       // Per client address and e-mail: guessing one user's password is slowed down without
-      // letting one address lock everybody else out.
+      // letting one address lock everybody else out. Counted in preHandler, where the body
+      // (and so the e-mail) has been parsed; in onRequest every e-mail would share one key.
       config: {
         rateLimit: {
+          hook: 'preHandler',
           max: opts.loginRateLimit,
           timeWindow: '1 minute',
           keyGenerator: (request) =>
@@ -78,6 +81,21 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       },
     },
     async (request) => auth.me(request.auth),
+  );
+
+  app.patch(
+    '/me',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own name or password',
+        security: [{ bearerAuth: [] }],
+        body: UpdateMeBody,
+        response: { 200: Type.Object({ user: User, account: AccountSummary, accounts: Type.Array(AccountSummary) }), ...errorResponses },
+      },
+    },
+    async (request) => auth.updateMe(request.auth, request.body),
   );
 
   app.post(

@@ -40,3 +40,8 @@ export const AcceptInvitationBody = Type.Object(
 );
 
 export const SwitchAccountBody = Type.Object({ accountId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+export const UpdateMeBody = Type.Object(
+  { name: Type.Optional(Name()), password: Type.Optional(Password) },
+  { additionalProperties: false, minProperties: 1 },
+);

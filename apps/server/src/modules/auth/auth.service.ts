@@ -119,6 +119,18 @@ export function createAuthService(deps: { db: AppDb; jwt: Pick<JWT, 'sign' | 've
       return { user: user!, account, accounts: all };
     },
 
+    /** The user changes their own name or password (every account they work in sees it). */
+    async updateMe(scope: TokenScope, changes: { name?: string | undefined; password?: string | undefined }): Promise<SessionData> {
+      const passwordHash = changes.password ? await hashPassword(changes.password) : undefined;
+      await runAsApp(db, { userId: scope.userId }, (tx) =>
+        tx
+          .update(users)
+          .set({ ...(changes.name ? { name: changes.name.trim() } : {}), ...(passwordHash ? { passwordHash } : {}), updatedAt: new Date() })
+          .where(eq(users.id, scope.userId)),
+      );
+      return this.me(scope);
+    },
+
     invitationToken(accountId: number, userId: number): string {
       return jwt.sign({ sub: String(userId), acc: accountId, purpose: 'invitation' }, { expiresIn: INVITATION_TTL });
     },
