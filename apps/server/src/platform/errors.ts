@@ -87,7 +87,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return err.cause !== undefined && err.cause !== error && isDatabaseUnavailable(err.cause);
 }
 
-function postgresCode(error: unknown): string | undefined {
+/** The SQLSTATE of a Postgres error, also when a driver or Drizzle wrapped it. */
+export function postgresCode(error: unknown): string | undefined {
   for (let err = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; err && depth < 4; depth++) {
     if (typeof err.code === 'string' && /^[0-9A-Z]{5}$/.test(err.code)) return err.code;
     err = err.cause as typeof err;

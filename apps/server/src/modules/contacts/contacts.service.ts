@@ -1,7 +1,7 @@
 import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { contacts } from '../../db/schema.js';
-import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, postgresCode } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
@@ -12,11 +12,6 @@ export interface ContactInput {
   email?: string | null | undefined;
   phone?: string | null | undefined;
   attributes?: Record<string, unknown> | undefined;
-}
-
-function isUniqueViolation(error: unknown) {
-  return (error as { code?: string; cause?: { code?: string } }).code === '23505' ||
-    (error as { cause?: { code?: string } }).cause?.code === '23505';
 }
 
 export function createContactService({ db }: { db: AppDb }) {
@@ -31,7 +26,7 @@ export function createContactService({ db }: { db: AppDb }) {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError('email_taken', 'Another contact already has this e-mail');
+      if (postgresCode(error) === '23505') throw new ConflictError('email_taken', 'Another contact already has this e-mail');
       throw error;
     }
   }
