@@ -49,17 +49,18 @@ async function stop(child) {
 }
 
 async function load(name, options) {
-  await autocannon({ ...options, connections, duration: 2 }); // warm-up, not reported
-  const result = await autocannon({ ...options, connections, duration });
+  const clients = options.connections ?? connections;
+  await autocannon({ ...options, connections: clients, duration: 2 }); // warm-up, not reported
+  const result = await autocannon({ ...options, connections: clients, duration });
   const errors = result.errors + result.timeouts + result.non2xx;
   const figures = {
-    name,
+    name: `${name}, ${clients} connection${clients === 1 ? '' : 's'}`,
     'req/s': Math.round(result.requests.average),
     'p50 ms': result.latency.p50,
     'p99 ms': result.latency.p99,
     errors,
   };
-  log(`${name}: ${figures['req/s']} req/s, p50 ${figures['p50 ms']} ms, p99 ${figures['p99 ms']} ms, ${errors} errors/non-2xx`);
+  log(`${figures.name}: ${figures['req/s']} req/s, p50 ${figures['p50 ms']} ms, p99 ${figures['p99 ms']} ms, ${errors} errors/non-2xx`);
   return figures;
 }
 
@@ -89,16 +90,18 @@ try {
   const tokens = [];
   for (let i = 0; i < 50; i++) tokens.push(await login('http://127.0.0.1:5602', 1 + Math.floor((i * ACCOUNTS) / 50)));
   let next = 0;
-  results.push(
-    await load('HummDesk GET /api/conversations?limit=50 (1M rows, 50 accounts rotating)', {
-      url: 'http://127.0.0.1:5602/api/conversations?limit=50',
-      requests: [
-        {
-          setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-        },
-      ],
-    }),
-  );
+  const listConversations = {
+    url: 'http://127.0.0.1:5602/api/conversations?limit=50',
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+      },
+    ],
+  };
+  const listName = 'HummDesk GET /api/conversations?limit=50 (1M rows, 50 accounts rotating)';
+  results.push(await load(listName, listConversations));
+  // One client at a time: the latency of the request itself, without queueing.
+  results.push(await load(listName, { ...listConversations, connections: 1 }));
   console.log('');
   console.table(results);
   log(`/health throughput is ${(results[1]['req/s'] / results[0]['req/s']).toFixed(2)} x the bare hello-world on this machine`);
