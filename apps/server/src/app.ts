@@ -35,19 +35,24 @@ import authPlugin from './platform/auth.js';
 import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
 import metricsPlugin from './platform/metrics.js';
+import type { RedisConnections } from './platform/redis.js';
 import { createValidatorCompiler } from './platform/validation.js';
+import { createEventBus } from './realtime/event-bus.js';
+import { attachRealtime } from './realtime/socket-server.js';
 
 export interface AppDependencies {
   config: Config;
   database: Database;
   jwtSecret: string;
+  /** Redis, when REDIS_URL is set: Socket.IO adapter and shared rate limits. */
+  redis?: RedisConnections | undefined;
   /** A logger to use instead of a new one (tests pass a silent one). */
   logger?: FastifyBaseLogger;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-export async function buildApp({ config, database, jwtSecret, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, database, jwtSecret, redis, logger }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimit,
@@ -77,6 +82,8 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
   if (config.corsOrigin) await app.register(cors, { origin: config.corsOrigin, exposedHeaders: ['x-request-id'] });
   await app.register(rateLimit, {
     global: false,
+    // With Redis the limits hold across replicas; if Redis is away, requests are not refused for it.
+    ...(redis ? { redis: redis.failFast, nameSpace: `${config.redisPrefix}:rate-limit:`, skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) =>
       new AppError(429, 'rate_limited', `Too many attempts, try again in ${context.after}`),
   });
@@ -100,9 +107,10 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
   // Composition root: each service gets only what it uses.
   const db = database.db;
   const auth = createAuthService({ db, jwt: app.jwt });
-  const conversations = createConversationService({ db });
+  const events = createEventBus((err) => app.log.error({ err }, 'event listener failed'));
+  const conversations = createConversationService({ db, events });
 
-  await app.register(healthRoutes, { database, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
+  await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
   await app.register(accountRoutes, { prefix: '/api/account', accounts: createAccountService({ db }) });
   await app.register(agentRoutes, { prefix: '/api/agents', agents: createAgentService({ db, auth }) });
@@ -116,6 +124,19 @@ export async function buildApp({ config, database, jwtSecret, logger }: AppDepen
     demo: createDemoService({ db, conversations }),
     publicEnabled: config.demoEnabled,
   });
+
+  const realtime = attachRealtime(app.server, {
+    db,
+    bus: events,
+    verifyToken: (token) => app.jwt.verify(token),
+    redis,
+    redisPrefix: config.redisPrefix,
+    corsOrigin: config.corsOrigin,
+    metrics: app.metrics,
+    logger: app.log,
+  });
+  // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
+  app.addHook('preClose', async () => realtime.close());
   return app;
 }
 

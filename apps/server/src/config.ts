@@ -19,6 +19,7 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DB_POOL_MAX: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  HUMMDESK_REDIS_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', default: 'hummdesk' }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_EXPIRES_IN: Type.String({ pattern: '^\\d+[smhd]$', default: '12h' }),
   CORS_ORIGIN: Type.Optional(Type.String()),
@@ -41,6 +42,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dbPoolMax: number;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so installs (and test runs) can share a Redis. */
+  redisPrefix: string;
   /** Unset means: generate one and keep it in the data directory. */
   jwtSecret: string | undefined;
   jwtExpiresIn: string;
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.DB_POOL_MAX,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.HUMMDESK_REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET,
     jwtExpiresIn: e.JWT_EXPIRES_IN,
     corsOrigin: parseCorsOrigin(e.CORS_ORIGIN),

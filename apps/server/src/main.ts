@@ -11,6 +11,7 @@ import { openDatabase } from './db/client.js';
 import { migrationStatus } from './db/migration-status.js';
 import { DEMO_LOGIN, seedDemoAccount } from './modules/demo/seed.js';
 import { resolveJwtSecret } from './platform/jwt-secret.js';
+import { connectRedis } from './platform/redis.js';
 
 async function main() {
   const config = loadConfig();
@@ -25,11 +26,13 @@ async function main() {
   await database.migrate();
   if (fresh && (await seedDemoAccount(database.db)) !== null) logger.info('seeded the demo account on a new database');
 
-  const app = await buildApp({ config, database, jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const app = await buildApp({ config, database, redis, jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await app.close();
+    await redis?.close();
     await database.close();
   });
   await app.listen({ port: config.port, host: config.host });

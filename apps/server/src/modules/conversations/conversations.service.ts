@@ -5,6 +5,8 @@ import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { EventBus } from '../../realtime/event-bus.js';
+import { conversationRoom, teamRoom } from '../../realtime/events.js';
 import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
 import { describeChange, type Change } from './activity.js';
 import {
@@ -59,7 +61,12 @@ interface NewMessage {
   senderContactId?: number | null;
 }
 
-export function createConversationService({ db }: { db: AppDb }) {
+/** Rooms besides the account's that hear about a conversation. */
+function roomsOf(conversation: { id: number; teamId: number | null }) {
+  return [conversationRoom(conversation.id), ...(conversation.teamId ? [teamRoom(conversation.teamId)] : [])];
+}
+
+export function createConversationService({ db, events }: { db: AppDb; events: Pick<EventBus, 'publish'> }) {
   async function load(tx: Tx, accountId: number, id: number, forUpdate = false): Promise<ConversationRow> {
     const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
     if (!row) throw new NotFoundError('Conversation');
@@ -154,8 +161,8 @@ export function createConversationService({ db }: { db: AppDb }) {
 
   return {
     /** A customer's first message opens a conversation (contact found by e-mail or created). */
-    open: (scope: ActorScope, input: NewConversation) =>
-      withTenant(db, scope, async (tx) => {
+    async open(scope: ActorScope, input: NewConversation) {
+      const opened = await withTenant(db, scope, async (tx) => {
         const inbox = await tx
           .select({ id: inboxes.id, defaultTeamId: inboxes.defaultTeamId })
           .from(inboxes)
@@ -184,7 +191,12 @@ export function createConversationService({ db }: { db: AppDb }) {
           senderContactId: contact.id,
         });
         return { conversation: await present(tx, scope.accountId, created!.id), message };
-      }),
+      });
+      // Announced only now that the transaction has committed.
+      events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, roomsOf(opened.conversation));
+      events.publish(scope.accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, roomsOf(opened.conversation));
+      return opened;
+    },
 
     list: (ctx: TenantContext, filters: ConversationFilters) =>
       withTenant(db, ctx, async (tx) => {
@@ -195,8 +207,8 @@ export function createConversationService({ db }: { db: AppDb }) {
 
     get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => present(tx, ctx.accountId, id)),
 
-    update: (ctx: TenantContext, id: number, changes: ConversationChanges) =>
-      withTenant(db, ctx, async (tx) => {
+    async update(ctx: TenantContext, id: number, changes: ConversationChanges) {
+      const { conversation, changed } = await withTenant(db, ctx, async (tx) => {
         const current = await load(tx, ctx.accountId, id, true);
         const { assigneeName, teamName, labelTitles } = await resolveReferences(tx, ctx.accountId, changes);
         const snoozedUntil = changes.snoozedUntil == null ? null : new Date(changes.snoozedUntil);
@@ -243,8 +255,11 @@ export function createConversationService({ db }: { db: AppDb }) {
             await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange(change, actor) });
           }
         }
-        return present(tx, ctx.accountId, id);
-      }),
+        return { conversation: await present(tx, ctx.accountId, id), changed: activity.length > 0 };
+      });
+      if (changed) events.publish(ctx.accountId, 'conversation:updated', { conversation }, roomsOf(conversation));
+      return conversation;
+    },
 
     listMessages: (ctx: TenantContext, id: number, query: { order: 'asc' | 'desc'; cursor?: string | undefined; limit: number }) =>
       withTenant(db, ctx, async (tx) => {
@@ -265,12 +280,12 @@ export function createConversationService({ db }: { db: AppDb }) {
      * relayed by an API-channel integration. A customer reply reopens a resolved or snoozed
      * conversation; an agent's first public reply sets firstReplyAt.
      */
-    addMessage: (
+    async addMessage(
       ctx: TenantContext,
       id: number,
       input: { content: string; private?: boolean | undefined; messageType?: 'incoming' | 'outgoing' | undefined },
-    ) =>
-      withTenant(db, ctx, async (tx) => {
+    ) {
+      const added = await withTenant(db, ctx, async (tx) => {
         const conversation = await load(tx, ctx.accountId, id, true);
         const incoming = input.messageType === 'incoming';
         if (incoming && input.private) throw new UnprocessableError('invalid_message', 'A customer message cannot be a private note');
@@ -287,8 +302,12 @@ export function createConversationService({ db }: { db: AppDb }) {
           ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
         });
         if (reopen) await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange({ kind: 'reopened_by_customer' }, '') });
-        return message;
-      }),
+        return { message, rooms: roomsOf(conversation), reopened: reopen ? await present(tx, ctx.accountId, id) : null };
+      });
+      events.publish(ctx.accountId, 'message:new', { conversationId: id, message: added.message }, added.rooms);
+      if (added.reopened) events.publish(ctx.accountId, 'conversation:updated', { conversation: added.reopened }, added.rooms);
+      return added.message;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Database } from '../../db/client.js';
+import type { RedisConnections } from '../../platform/redis.js';
 
 const Check = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('not_configured')]),
@@ -19,6 +20,7 @@ const Health = Type.Object({
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{
   database: Pick<Database, 'ping' | 'driver'>;
+  redis?: Pick<RedisConnections, 'ping'> | undefined;
   serverInstance: string;
   aiProvider: string;
 }> = async (app, opts) => {
@@ -32,8 +34,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (_request, reply) => {
-      const database = await timed(() => opts.database.ping());
-      const status = database.status === 'ok' ? 'healthy' : 'unhealthy';
+      const [database, redis] = await Promise.all([
+        timed(() => opts.database.ping()),
+        opts.redis ? timed(() => opts.redis!.ping()) : { status: 'not_configured' as const },
+      ]);
+      // Without Redis the API still answers (only cross-replica events and shared limits wait).
+      const status = database.status !== 'ok' ? 'unhealthy' : redis.status === 'error' ? 'degraded' : 'healthy';
       return reply.status(status === 'unhealthy' ? 503 : 200).send({
         status,
         timestamp: new Date().toISOString(),
@@ -41,7 +47,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
         serverInstance: opts.serverInstance,
         checks: {
           database: { ...database, provider: opts.database.driver },
-          redis: { status: 'not_configured' },
+          redis,
           ai: { status: 'not_configured', provider: opts.aiProvider },
         },
       });

@@ -1,0 +1,195 @@
+/**
+ * Socket.IO on the API's port. Tenant isolation, layer 4: a socket is authenticated at the
+ * handshake (JWT + membership in the database), joins only its account's and user's rooms,
+ * and may join a conversation or team room only after the database confirms it is of that
+ * account. Events from the bus go to the rooms they name; with Redis the streams adapter
+ * carries them to every replica, and a client that reconnects within two minutes is sent
+ * what it missed (connection state recovery).
+ */
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Server, type Socket } from 'socket.io';
+import type { AppDb } from '../db/client.js';
+import { accountUsers, conversations, teams } from '../db/schema.js';
+import type { TokenClaims } from '../platform/auth.js';
+import type { RedisConnections } from '../platform/redis.js';
+import { withTenant, type TenantContext } from '../platform/tenancy.js';
+import type { EventBus } from './event-bus.js';
+import { accountRoom, userRoom, type EventEnvelope, type RealtimeEventMap } from './events.js';
+
+export const UNAUTHORIZED_ROOM = 'Unauthorized room access';
+const ROOM = /^(account|conversation|team|user):([1-9][0-9]{0,9})$/;
+/** Beyond these a socket's joins are refused: a flood costs the database nothing. */
+const MAX_ROOMS = 200;
+const JOINS_PER_SECOND = 20;
+const RECOVERY_WINDOW_MS = 2 * 60_000;
+
+type ServerEvents = { [E in keyof RealtimeEventMap]: (envelope: EventEnvelope<E>) => void } & { 'auth:expired': () => void };
+type JoinAck = (answer: { success: true } | { error: string }) => void;
+interface ClientEvents {
+  join: (room: unknown, ack?: JoinAck) => void;
+  leave: (room: unknown, ack?: JoinAck) => void;
+}
+interface SocketData extends TenantContext {
+  expiresAt: number;
+}
+type AppSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
+
+export interface RealtimeOptions {
+  db: AppDb;
+  bus: EventBus;
+  verifyToken: (token: string) => TokenClaims;
+  redis?: RedisConnections | undefined;
+  redisPrefix: string;
+  corsOrigin: true | string[] | undefined;
+  metrics: Registry;
+  logger: Pick<Logger, 'warn' | 'error' | 'debug'>;
+}
+
+export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions) {
+  const { db } = options;
+  const io = new Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>(httpServer, {
+    serveClient: false,
+    // Clients send only joins and leaves: a large packet is hostile.
+    maxHttpBufferSize: 16 * 1024,
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
+    ...(options.corsOrigin ? { cors: { origin: options.corsOrigin } } : {}),
+    ...(options.redis
+      ? {
+          adapter: createAdapter(options.redis.shared, {
+            streamName: `${options.redisPrefix}:socket.io`,
+            channelPrefix: `${options.redisPrefix}:socket.io`,
+            sessionKeyPrefix: `${options.redisPrefix}:socket.io:session:`,
+            onlyPlaintext: true,
+          }),
+        }
+      : {}),
+  });
+
+  const connections = new Gauge({
+    name: 'websocket_connections_active',
+    help: 'Socket.IO connections open on this process',
+    registers: [options.metrics],
+  });
+  const published = new Counter({
+    name: 'realtime_events_total',
+    help: 'Events handed to Socket.IO for delivery, by event name',
+    labelNames: ['event'] as const,
+    registers: [options.metrics],
+  });
+  const latency = new Histogram({
+    name: 'realtime_delivery_latency_seconds',
+    help: 'From the commit that caused an event to its hand-over to Socket.IO on this process',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [options.metrics],
+  });
+
+  io.use(async (socket, next) => {
+    try {
+      socket.data = await authenticate(socket);
+      next();
+    } catch (error) {
+      next(Object.assign(new Error((error as Error).message), { data: { code: 'unauthorized' } }));
+    }
+  });
+
+  async function authenticate(socket: AppSocket): Promise<SocketData> {
+    const header = socket.handshake.headers.authorization;
+    const token = (socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined);
+    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('Authentication required');
+    let claims: TokenClaims & { exp?: number };
+    try {
+      claims = options.verifyToken(token);
+    } catch {
+      throw new Error('Invalid or expired token');
+    }
+    const userId = Number(claims.sub);
+    if (claims.purpose || !Number.isSafeInteger(userId) || !Number.isSafeInteger(claims.acc)) throw new Error('Invalid token');
+    const [member] = await withTenant(db, { accountId: claims.acc, userId }, (tx) =>
+      tx
+        .select({ role: accountUsers.role })
+        .from(accountUsers)
+        .where(and(eq(accountUsers.accountId, claims.acc), eq(accountUsers.userId, userId))),
+    );
+    if (!member) throw new Error('Not a member of this account');
+    return { accountId: claims.acc, userId, role: member.role, expiresAt: (claims.exp ?? Infinity) * 1000 };
+  }
+
+  /** Whether the socket's account owns the room; only the database knows for conversations and teams. */
+  async function mayJoin(socket: AppSocket, kind: string, id: number): Promise<boolean> {
+    const { accountId, userId } = socket.data;
+    if (kind === 'account') return id === accountId;
+    if (kind === 'user') return id === userId;
+    const table = kind === 'conversation' ? conversations : teams;
+    const rows = await withTenant(db, { accountId, userId }, (tx) =>
+      tx.select({ id: table.id }).from(table).where(and(eq(table.accountId, accountId), eq(table.id, id))),
+    );
+    return rows.length > 0;
+  }
+
+  io.on('connection', (socket) => {
+    connections.inc();
+    if (!socket.recovered) void socket.join([accountRoom(socket.data.accountId), userRoom(socket.data.userId)]);
+    // A socket lives no longer than its token.
+    const remaining = socket.data.expiresAt - Date.now();
+    const expiry =
+      remaining < 2 ** 31
+        ? setTimeout(() => {
+            socket.emit('auth:expired');
+            socket.disconnect(true);
+          }, Math.max(remaining, 0))
+        : undefined;
+    let windowStart = Date.now();
+    let joinsInWindow = 0;
+
+    socket.on('join', async (room, ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      const now = Date.now();
+      if (now - windowStart >= 1_000) [windowStart, joinsInWindow] = [now, 0];
+      if (++joinsInWindow > JOINS_PER_SECOND || socket.rooms.size >= MAX_ROOMS) return answer({ error: 'Too many joins' });
+      const match = typeof room === 'string' ? ROOM.exec(room) : null;
+      if (!match) return answer({ error: 'Invalid room name' });
+      try {
+        if (!(await mayJoin(socket, match[1]!, Number(match[2])))) return answer({ error: UNAUTHORIZED_ROOM });
+        await socket.join(room as string);
+        answer({ success: true });
+      } catch (error) {
+        options.logger.error({ err: error }, 'socket join failed');
+        answer({ error: 'Try again later' });
+      }
+    });
+
+    socket.on('leave', async (room, ack) => {
+      const answer = typeof ack === 'function' ? ack : () => undefined;
+      if (typeof room !== 'string' || !ROOM.test(room)) return answer({ error: 'Invalid room name' });
+      await socket.leave(room);
+      answer({ success: true });
+    });
+
+    socket.on('disconnect', () => {
+      connections.dec();
+      clearTimeout(expiry);
+    });
+  });
+
+  const unsubscribe = options.bus.subscribe(({ envelope, rooms }) => {
+    published.inc({ event: envelope.event });
+    latency.observe((Date.now() - Date.parse(envelope.timestamp)) / 1000);
+    io.to(rooms).emit(envelope.event, envelope as never);
+  });
+
+  return {
+    io,
+    /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
+    async close() {
+      unsubscribe();
+      io.local.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+      });
+    },
+  };
+}
