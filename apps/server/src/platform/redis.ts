@@ -24,7 +24,7 @@ export function connectRedis(url: string, logger: Pick<Logger, 'warn' | 'info'>)
   const shared = new Redis(url, { ...options, connectionName: 'hummdesk' });
   const failFast = new Redis(url, { ...options, connectionName: 'hummdesk-checks', enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   let down = false;
-  for (const client of [shared, failFast]) {
+  const watch = (client: Redis) => {
     // Without a listener, ioredis reports each failed attempt as an unhandled error event.
     client.on('error', (err) => {
       if (!down) logger.warn({ err }, 'redis connection failed; reconnecting');
@@ -34,7 +34,13 @@ export function connectRedis(url: string, logger: Pick<Logger, 'warn' | 'info'>)
       if (down) logger.info('redis connection restored');
       down = false;
     });
-  }
+    return client;
+  };
+  watch(failFast);
+  watch(shared);
+  // The Socket.IO adapter duplicates the shared client for its blocking reads and subscriptions.
+  const duplicate = shared.duplicate.bind(shared);
+  shared.duplicate = (override) => watch(duplicate(override));
   return {
     shared,
     failFast,

@@ -3,6 +3,8 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { RedisConnections } from '../platform/redis.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -14,9 +16,7 @@ export interface TestApp extends TestDatabase {
 
 export async function createTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
-  const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
-  const app = await buildApp({ config, database: testDb.database, jwtSecret: TEST_JWT_SECRET, logger: pino({ level: 'silent' }) });
-  await app.ready();
+  const app = await buildTestApp(testDb.database, env);
   return {
     ...testDb,
     app,
@@ -25,6 +25,22 @@ export async function createTestApp(kind: DatabaseKind, env: Record<string, stri
       await testDb.drop();
     },
   };
+}
+
+/** One more API process on an existing test database (a replica, when given Redis). */
+export async function buildTestApp(database: Database, env: Record<string, string> = {}, redis?: RedisConnections) {
+  const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
+  const app = await buildApp({ config, database, redis, jwtSecret: TEST_JWT_SECRET, logger: pino({ level: 'silent' }) });
+  await app.ready();
+  return app;
+}
+
+/** Listens on a free port of 127.0.0.1 and returns the base URL. */
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return `http://127.0.0.1:${address.port}`;
 }
 
 export interface Session {

@@ -1,0 +1,160 @@
+/**
+ * Two API replicas on one Postgres, carrying events over real Redis (the streams adapter):
+ * what one replica commits reaches the sockets of the other, never another account's, and
+ * survives Redis restarting.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'socket.io-client';
+import type { RedisConnections } from '../platform/redis.js';
+import { buildTestApp, call, listen, registerAccount, type Session } from '../test-support/app.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../test-support/databases.js';
+import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../test-support/redis.js';
+import { connected, connectSocket, nextEvent, recordEvents } from '../test-support/sockets.js';
+
+const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
+
+async function replicas(testDb: TestDatabase, redisUrl: string, prefix: string) {
+  const made: { app: FastifyInstance; url: string; redis: RedisConnections }[] = [];
+  for (const instance of ['api_1', 'api_2']) {
+    const redis = connectTestRedis(redisUrl);
+    const app = await buildTestApp(testDb.database, { HUMMDESK_INSTANCE: instance, HUMMDESK_REDIS_PREFIX: prefix }, redis);
+    made.push({ app, url: await listen(app), redis });
+  }
+  return made;
+}
+
+describe.runIf(runs)('two replicas over Redis', () => {
+  let testDb: TestDatabase;
+  let one: Awaited<ReturnType<typeof replicas>>[number];
+  let two: Awaited<ReturnType<typeof replicas>>[number];
+  let a: Session;
+  let b: Session;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    [one, two] = (await replicas(testDb, REDIS_URL, uniquePrefix())) as [typeof one, typeof two];
+    a = await registerAccount(one.app, 'Replica A');
+    b = await registerAccount(two.app, 'Replica B');
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    for (const replica of [one, two]) {
+      await replica?.app.close();
+      await replica?.redis.close();
+    }
+    await testDb?.drop();
+  });
+
+  it('names each replica in /health and checks Redis', async () => {
+    for (const [replica, name] of [[one, 'api_1'], [two, 'api_2']] as const) {
+      const health = await call(replica.app, undefined, { method: 'GET', url: '/health' });
+      expect(health.body).toMatchObject({ status: 'healthy', serverInstance: name, checks: { redis: { status: 'ok' } } });
+      expect(health.body.checks.redis.latency).toMatch(/^\d+ms$/);
+    }
+  });
+
+  it("delivers a message posted through replica 2 to a socket on replica 1, and not to another account's", async () => {
+    const socketA = connectSocket(one.url, a.token);
+    const socketB = connectSocket(one.url, b.token);
+    const socketBOnTwo = connectSocket(two.url, b.token);
+    sockets.push(socketA, socketB, socketBOnTwo);
+    await Promise.all([connected(socketA), connected(socketB), connected(socketBOnTwo)]);
+    const seenByB = [...recordEvents(socketB), ...recordEvents(socketBOnTwo)];
+    const conversation = await call(two.app, a, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'Cross Replica' }, message: { content: 'opened on replica 2' } },
+    });
+    const id = conversation.body.conversation.id;
+    const received = nextEvent(socketA, 'message:new', 5_000, (e: any) => e.data.message.content === 'Test message');
+    const posted = await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Test message' } });
+    expect(posted.status).toBe(201);
+    expect(await received).toMatchObject({ event: 'message:new', accountId: a.accountId, data: { conversationId: id } });
+
+    // B's sockets on both replicas hear B's own event, and nothing of A's came before it.
+    const ownEvent = Promise.all([nextEvent(socketB, 'conversation:created'), nextEvent(socketBOnTwo, 'conversation:created')]);
+    await call(one.app, b, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'B here' } } });
+    await ownEvent;
+    expect(seenByB.some((e) => e.payload.accountId === a.accountId)).toBe(false);
+  });
+
+  it('recovers a dropped socket on another replica with the events it missed', async () => {
+    const socket = connectSocket(one.url, a.token);
+    sockets.push(socket);
+    await connected(socket);
+    const id = (
+      await call(one.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'before' } } })
+    ).body.conversation.id;
+    await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
+    socket.io.opts.reconnection = false;
+    const dropped = nextEvent(socket, 'disconnect');
+    (socket.io.engine as unknown as { close(): void }).close();
+    await dropped;
+    await call(one.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'missed it' } });
+    // The session lives in Redis: the client comes back through the other replica.
+    (socket.io as unknown as { uri: string }).uri = two.url;
+    const missed = nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === 'missed it');
+    socket.connect();
+    await connected(socket);
+    expect(socket.recovered).toBe(true);
+    await missed;
+  });
+});
+
+describe.runIf(runs)('Redis restarting under two replicas', () => {
+  let testDb: TestDatabase;
+  let redisServer: Awaited<ReturnType<typeof privateRedis>>;
+  let made: Awaited<ReturnType<typeof replicas>>;
+  let a: Session;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    redisServer = await privateRedis();
+    made = await replicas(testDb, redisServer.url, uniquePrefix());
+    a = await registerAccount(made[0]!.app, 'Restart A');
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    for (const replica of made ?? []) {
+      await replica.app.close();
+      await replica.redis.close();
+    }
+    await redisServer?.stop();
+    await testDb?.drop();
+  });
+
+  it('reports degraded, keeps serving, reconnects by itself and delivers what was posted meanwhile', async () => {
+    const [one, two] = made as [(typeof made)[number], (typeof made)[number]];
+    const socket = connectSocket(one.url, a.token);
+    sockets.push(socket);
+    await connected(socket);
+    const id = (
+      await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'warm-up' } } })
+    ).body.conversation.id;
+    await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
+
+    await redisServer.stop();
+    const degraded = await call(two.app, undefined, { method: 'GET', url: '/health' });
+    expect(degraded.status).toBe(200);
+    expect(degraded.body).toMatchObject({ status: 'degraded', checks: { database: { status: 'ok' }, redis: { status: 'error' } } });
+    // The API keeps answering, rate-limited routes included, while Redis is away.
+    const whileDown = await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'posted while Redis was down' } });
+    expect(whileDown.status).toBe(201);
+    expect((await call(two.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'wrong pw' } })).status).toBe(401);
+
+    const caughtUp = nextEvent(socket, 'message:new', 15_000, (e: any) => e.data.message.content === 'posted while Redis was down');
+    await redisServer.start();
+    await caughtUp;
+    for (let i = 0; i < 50; i++) {
+      if ((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status === 'healthy') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status).toBe('healthy');
+    const after = nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === 'after the restart');
+    await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'after the restart' } });
+    await after;
+  }, 60_000);
+});

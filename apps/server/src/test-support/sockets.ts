@@ -1,0 +1,47 @@
+/** socket.io-client helpers: connect with a token, wait for an event, collect events. */
+import { io, type Socket } from 'socket.io-client';
+
+export function connectSocket(url: string, token: string | undefined, options: Record<string, unknown> = {}): Socket {
+  return io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnectionDelay: 100, ...options });
+}
+
+export function connected(socket: Socket, timeoutMs = 5_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket did not connect')), timeoutMs);
+    socket.once('connect', () => (clearTimeout(timer), resolve()));
+    socket.once('connect_error', (error) => (clearTimeout(timer), reject(error)));
+  });
+}
+
+/** Resolves with the connect_error a refused handshake produces. */
+export function refused(socket: Socket, timeoutMs = 5_000): Promise<Error> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('socket was neither refused nor connected')), timeoutMs);
+    socket.once('connect', () => (clearTimeout(timer), reject(new Error('socket connected but should have been refused'))));
+    socket.once('connect_error', (error) => (clearTimeout(timer), socket.disconnect(), resolve(error)));
+  });
+}
+
+export function nextEvent<T = any>(socket: Socket, event: string, timeoutMs = 5_000, matching: (payload: T) => boolean = () => true): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (socket.off(event, listener), reject(new Error(`no ${event} within ${timeoutMs} ms`))), timeoutMs);
+    const listener = (payload: T) => {
+      if (!matching(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, listener);
+      resolve(payload);
+    };
+    socket.on(event, listener);
+  });
+}
+
+/** Records every event a socket receives, to assert what did not arrive. */
+export function recordEvents(socket: Socket): { event: string; payload: any }[] {
+  const seen: { event: string; payload: any }[] = [];
+  socket.onAny((event, payload) => seen.push({ event, payload }));
+  return seen;
+}
+
+export function join(socket: Socket, room: unknown): Promise<{ success?: true; error?: string }> {
+  return socket.timeout(5_000).emitWithAck('join', room);
+}
