@@ -4,12 +4,9 @@
 //      Postgres holding 1,000,000 conversations over 1,000 accounts.
 // Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hummdesk_bench),
 // BENCH_DURATION seconds per measurement (default 10), BENCH_CONNECTIONS (default 50).
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { openDatabase } from '../apps/server/dist/db/client.js';
 import { hashPassword } from '../apps/server/dist/platform/passwords.js';
+import { ensureBenchDatabase, login, startProcess, stop } from './processes.js';
 import { ACCOUNTS, seedMillion } from './seed-million.js';
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hummdesk_bench';
@@ -17,36 +14,6 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PASSWORD = 'bench-password';
 const log = (line) => console.log(`[bench] ${line}`);
-
-async function ensureDatabase() {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-  if (rowCount === 0) await admin.query(`create database ${name}`);
-  await admin.end();
-  const database = await openDatabase({ url: databaseUrl, poolMax: 1 });
-  await database.migrate();
-  await database.close();
-}
-
-async function startProcess(args, env, readyPattern) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  for (let i = 0; i < 300 && !readyPattern.test(output); i++) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return child;
-}
-
-async function stop(child) {
-  child.kill('SIGTERM');
-  if (child.exitCode === null) await once(child, 'exit');
-}
 
 async function load(name, options) {
   const clients = options.connections ?? connections;
@@ -64,17 +31,7 @@ async function load(name, options) {
   return figures;
 }
 
-async function login(base, accountId) {
-  const response = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: `bench${accountId}@example.com`, password: PASSWORD }),
-  });
-  if (!response.ok) throw new Error(`login failed: ${response.status} ${await response.text()}`);
-  return (await response.json()).token;
-}
-
-await ensureDatabase();
+await ensureBenchDatabase(databaseUrl);
 await seedMillion(databaseUrl, await hashPassword(PASSWORD), log);
 
 const hello = await startProcess(['bench/hello-server.js'], { PORT: '5601' }, /ready/);
@@ -88,7 +45,7 @@ try {
   results.push(await load('bare Fastify hello-world', { url: 'http://127.0.0.1:5601/' }));
   results.push(await load('HummDesk GET /health (database ping)', { url: 'http://127.0.0.1:5602/health' }));
   const tokens = [];
-  for (let i = 0; i < 50; i++) tokens.push(await login('http://127.0.0.1:5602', 1 + Math.floor((i * ACCOUNTS) / 50)));
+  for (let i = 0; i < 50; i++) tokens.push(await login('http://127.0.0.1:5602', '/api/auth/login', { email: `bench${1 + Math.floor((i * ACCOUNTS) / 50)}@example.com`, password: PASSWORD }));
   let next = 0;
   const listConversations = {
     url: 'http://127.0.0.1:5602/api/conversations?limit=50',

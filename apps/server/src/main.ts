@@ -27,6 +27,16 @@ async function main() {
   if (fresh && (await seedDemoAccount(database.db)) !== null) logger.info('seeded the demo account on a new database');
 
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  if (config.role === 'worker') {
+    // Job processors (AI triage, drafts) register here with the queue milestone; a worker serves no HTTP.
+    logger.info('worker role: no job processors are registered yet; idling until stopped');
+    closeWithGrace({ delay: 10_000, logger }, async () => {
+      await redis?.close();
+      await database.close();
+    });
+    return;
+  }
+
   const app = await buildApp({ config, database, redis, jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
@@ -41,7 +51,7 @@ async function main() {
   console.log(
     [
       '',
-      `  HummDesk is running on http://localhost:${config.port}  (${where})`,
+      `  HummDesk is running on http://localhost:${config.port}  (${where}${redis ? ', Redis' : ''})`,
       `  API docs:  http://localhost:${config.port}/docs`,
       `  Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}`,
       '',

@@ -17,6 +17,7 @@ import {
   teamMembers,
   teams,
 } from '../../db/schema.js';
+import { postgresCode } from '../../platform/errors.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { enterAccount, runAsApp } from '../../platform/tenancy.js';
 import { nextAccountId } from '../accounts/accounts.repo.js';
@@ -75,8 +76,18 @@ export async function demoAccountExists(db: AppDb): Promise<boolean> {
 /** Creates the demo account unless it exists; returns its id, or null when it was there. */
 export async function seedDemoAccount(db: AppDb, now = new Date()): Promise<number | null> {
   if (await demoAccountExists(db)) return null;
-  const random = seededRandom(42);
   const passwordHashes = await Promise.all(AGENTS.map(() => hashPassword(DEMO_LOGIN.password)));
+  try {
+    return await insertDemoAccount(db, passwordHashes, now);
+  } catch (error) {
+    // Replicas starting together on a new database: one of them seeded it first.
+    if (postgresCode(error) === '23505') return null;
+    throw error;
+  }
+}
+
+async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date): Promise<number> {
+  const random = seededRandom(42);
   return runAsApp(db, {}, async (tx) => {
     const accountId = await nextAccountId(tx);
     await enterAccount(tx, accountId);

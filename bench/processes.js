@@ -1,0 +1,45 @@
+// Shared by the benchmarks: the bench database, server processes, logging in.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import pg from 'pg';
+import { openDatabase } from '../apps/server/dist/db/client.js';
+
+/** Creates the benchmark database if missing and migrates it. */
+export async function ensureBenchDatabase(databaseUrl) {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
+  if (rowCount === 0) await admin.query(`create database ${name}`);
+  await admin.end();
+  const database = await openDatabase({ url: databaseUrl, poolMax: 1 });
+  await database.migrate();
+  await database.close();
+}
+
+/** Starts a Node process and waits until its output matches `readyPattern`. */
+export async function startProcess(args, env, readyPattern) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  for (let i = 0; i < 300 && !readyPattern.test(output); i++) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return child;
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/** POSTs credentials (login or registration) and returns the token. */
+export async function login(base, path, body) {
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${path} failed: ${response.status} ${await response.text()}`);
+  return (await response.json()).token;
+}

@@ -1,0 +1,94 @@
+/**
+ * The native scale-out topology end to end: `scripts/cluster.js` with two replicas behind real
+ * nginx, on real Postgres and Redis. HTTP is balanced round-robin, sockets stick to a replica,
+ * and a message posted through nginx reaches a socket connected through nginx whichever
+ * replica handled each.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../apps/server/src/test-support/databases.js';
+import { REDIS_URL, redisAvailable, uniquePrefix } from '../apps/server/src/test-support/redis.js';
+import { connected, connectSocket, nextEvent } from '../apps/server/src/test-support/sockets.js';
+import { DEMO_LOGIN } from '../apps/server/src/modules/demo/seed.js';
+
+const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
+const port = 20_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
+  let testDb: TestDatabase;
+  let cluster: ChildProcess;
+  let dataDir: string;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-cluster-'));
+    cluster = spawn(process.execPath, ['scripts/cluster.js', '--replicas', '2', '--port', String(port), '--base-port', String(port + 1)], {
+      env: { ...process.env, DATABASE_URL: testDb.url, REDIS_URL, HUMMDESK_REDIS_PREFIX: uniquePrefix(), HUMMDESK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    cluster.stdout!.on('data', (chunk) => (output += chunk));
+    cluster.stderr!.on('data', (chunk) => (output += chunk));
+    for (let i = 0; i < 600 && !output.includes('API replicas behind nginx'); i++) {
+      if (cluster.exitCode !== null) throw new Error(`cluster exited:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (!output.includes('API replicas behind nginx')) throw new Error(`cluster did not start:\n${output}`);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    if (cluster?.exitCode === null) {
+      const exited = new Promise((resolve) => cluster.once('exit', resolve));
+      process.kill(-cluster.pid!, 'SIGTERM');
+      await exited;
+    }
+    await testDb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("takes turns between the replicas, as the brief's /health loop shows", async () => {
+    const instances: string[] = [];
+    for (let i = 0; i < 6; i++) instances.push((await (await fetch(`${base}/health`)).json()).serverInstance);
+    expect(new Set(instances)).toEqual(new Set(['api_1', 'api_2']));
+    expect(instances.every((name, i) => i === 0 || name !== instances[i - 1])).toBe(true);
+  });
+
+  it('delivers messages posted through nginx to sockets connected through nginx (websocket and polling)', async () => {
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }),
+    });
+    expect(login.status).toBe(200);
+    const { token } = await login.json();
+    const websocket = connectSocket(base, token);
+    // Polling needs every request of a session on the same replica: nginx's ip_hash.
+    const polling = connectSocket(base, token, { transports: ['polling'], upgrade: false });
+    sockets.push(websocket, polling);
+    await Promise.all([connected(websocket), connected(polling)]);
+
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const opened = await fetch(`${base}/api/conversations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ contact: { name: 'Through nginx' }, message: { content: 'hello' } }),
+    });
+    const conversationId = (await opened.json()).conversation.id;
+    // Round-robin: of four posts, two are handled by each replica.
+    for (let i = 1; i <= 4; i++) {
+      const content = `Test message ${i}`;
+      const received = [websocket, polling].map((socket) => nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === content));
+      const posted = await fetch(`${base}/api/conversations/${conversationId}/messages`, { method: 'POST', headers, body: JSON.stringify({ content }) });
+      expect(posted.status).toBe(201);
+      for (const envelope of await Promise.all(received)) expect(envelope.data.conversationId).toBe(conversationId);
+    }
+  });
+});
