@@ -12,10 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../apps/server/src/test-support/databases.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from '../apps/server/src/test-support/redis.js';
-import { connected, connectSocket, nextEvent } from '../apps/server/src/test-support/sockets.js';
+import { Redis } from 'ioredis';
+import { connected, connectSocket, nextEvent, openFeed } from '../apps/server/src/test-support/sockets.js';
 import { DEMO_LOGIN } from '../apps/server/src/modules/demo/seed.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
+const prefix = uniquePrefix();
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
@@ -29,7 +31,7 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
     testDb = await createTestDatabase('postgres');
     dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-cluster-'));
     cluster = spawn(process.execPath, ['scripts/cluster.js', '--replicas', '2', '--port', String(port), '--base-port', String(port + 1)], {
-      env: { ...process.env, DATABASE_URL: testDb.url, REDIS_URL, HUMMDESK_REDIS_PREFIX: uniquePrefix(), HUMMDESK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: testDb.url, REDIS_URL, HUMMDESK_REDIS_PREFIX: prefix, HUMMDESK_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -68,7 +70,14 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
       body: JSON.stringify({ email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }),
     });
     expect(login.status).toBe(200);
-    const { token } = await login.json();
+    const { token, account } = await login.json();
+    // wscat -c ws://localhost:5000 -H "Authorization: Bearer <token>", and redis-cli watching the channel.
+    const feed = await openFeed(base, token);
+    await feed.opened;
+    const watcher = new Redis(REDIS_URL);
+    const published: string[] = [];
+    await watcher.subscribe(`${prefix}:account:${account.id}:message:new`);
+    watcher.on('message', (_channel, message) => published.push(message));
     const websocket = connectSocket(base, token);
     // Polling needs every request of a session on the same replica: nginx's ip_hash.
     const polling = connectSocket(base, token, { transports: ['polling'], upgrade: false });
@@ -89,6 +98,12 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
       const posted = await fetch(`${base}/api/conversations/${conversationId}/messages`, { method: 'POST', headers, body: JSON.stringify({ content }) });
       expect(posted.status).toBe(201);
       for (const envelope of await Promise.all(received)) expect(envelope.data.conversationId).toBe(conversationId);
+      expect((await feed.next((e) => e.data.message?.content === content)).data.conversationId).toBe(conversationId);
     }
+    const count = () => published.filter((message) => message.includes('Test message')).length;
+    for (let i = 0; i < 50 && count() < 4; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(count()).toBe(4);
+    watcher.disconnect();
+    feed.ws.close();
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { databaseKinds } from '../test-support/databases.js';
 import { call, createTestApp, listen, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../test-support/app.js';
-import { connected, connectSocket, join, nextEvent, recordEvents, refused } from '../test-support/sockets.js';
+import { connected, connectSocket, join, nextEvent, openFeed, recordEvents, refused } from '../test-support/sockets.js';
 import { signHs256 as signJwt } from '../test-support/checks.js';
 
 describe.each(await databaseKinds())('realtime on %s', (kind) => {
@@ -131,6 +131,24 @@ describe.each(await databaseKinds())('realtime on %s', (kind) => {
     const disconnected = nextEvent(socket, 'disconnect', 5_000);
     await expired;
     expect(await disconnected).toBe('io server disconnect');
+  });
+
+  it("serves a plain WebSocket feed of the token's account only (wscat)", async () => {
+    const feedA = await openFeed(url, a.token);
+    const feedB = await openFeed(url, b.token, '/ws');
+    await Promise.all([feedA.opened, feedB.opened]);
+    const id = (await openConversation(a, 'Feed me')).body.conversation.id;
+    const envelope = await feedA.next((e) => e.event === 'message:new' && e.data.conversationId === id);
+    expect(envelope).toMatchObject({ accountId: a.accountId, data: { message: { content: 'Feed me' } } });
+    feedA.ws.send('{"event":"join","data":"account:1"}'); // read-only: ignored
+    const idB = (await openConversation(b, 'B feed marker')).body.conversation.id;
+    await feedB.next((e) => e.event === 'message:new' && e.data.conversationId === idB);
+    expect(feedB.received.some((e) => e.accountId === a.accountId)).toBe(false);
+    await expect((await openFeed(url, undefined)).opened).rejects.toThrow('HTTP 401');
+    await expect((await openFeed(url, 'forged.token.here')).opened).rejects.toThrow('HTTP 401');
+    await expect((await openFeed(url, a.token, '/not-a-feed')).opened).rejects.toThrow();
+    feedA.ws.close();
+    feedB.ws.close();
   });
 
   it('sends a reconnecting client what it missed while its connection was down', async () => {

@@ -10,7 +10,7 @@ import type { RedisConnections } from '../platform/redis.js';
 import { buildTestApp, call, listen, registerAccount, type Session } from '../test-support/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../test-support/databases.js';
 import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../test-support/redis.js';
-import { connected, connectSocket, nextEvent, recordEvents } from '../test-support/sockets.js';
+import { connected, connectSocket, nextEvent, openFeed, recordEvents } from '../test-support/sockets.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 
@@ -68,10 +68,15 @@ describe.runIf(runs)('two replicas over Redis', () => {
       payload: { contact: { name: 'Cross Replica' }, message: { content: 'opened on replica 2' } },
     });
     const id = conversation.body.conversation.id;
+    const feed = await openFeed(one.url, a.token);
+    await feed.opened;
     const received = nextEvent(socketA, 'message:new', 5_000, (e: any) => e.data.message.content === 'Test message');
     const posted = await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Test message' } });
     expect(posted.status).toBe(201);
     expect(await received).toMatchObject({ event: 'message:new', accountId: a.accountId, data: { conversationId: id } });
+    // The plain feed on replica 1 hears it too, through the account's Redis channel.
+    expect(await feed.next((e) => e.event === 'message:new' && e.data.message.content === 'Test message')).toMatchObject({ accountId: a.accountId });
+    feed.ws.close();
 
     // B's sockets on both replicas hear B's own event, and nothing of A's came before it.
     const ownEvent = Promise.all([nextEvent(socketB, 'conversation:created'), nextEvent(socketBOnTwo, 'conversation:created')]);

@@ -4,7 +4,8 @@
  * and may join a conversation or team room only after the database confirms it is of that
  * account. Events from the bus go to the rooms they name; with Redis the streams adapter
  * carries them to every replica, and a client that reconnects within two minutes is sent
- * what it missed (connection state recovery).
+ * what it missed (connection state recovery). A plain WebSocket feed (event-feed.ts) serves
+ * tools that do not speak Socket.IO.
  */
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
@@ -18,6 +19,7 @@ import type { TokenClaims } from '../platform/auth.js';
 import type { RedisConnections } from '../platform/redis.js';
 import { withTenant, type TenantContext } from '../platform/tenancy.js';
 import type { EventBus } from './event-bus.js';
+import { attachEventFeed } from './event-feed.js';
 import { accountRoom, userRoom, type EventEnvelope, type RealtimeEventMap } from './events.js';
 
 export const UNAUTHORIZED_ROOM = 'Unauthorized room access';
@@ -53,6 +55,8 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
   const { db } = options;
   const io = new Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>(httpServer, {
     serveClient: false,
+    // Other upgrade paths belong to the plain WebSocket feed (event-feed.ts).
+    destroyUpgrade: false,
     // Clients send only joins and leaves: a large packet is hostile.
     maxHttpBufferSize: 16 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
@@ -89,16 +93,18 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 
   io.use(async (socket, next) => {
     try {
-      socket.data = await authenticate(socket);
+      const header = socket.handshake.headers.authorization;
+      socket.data = await authenticate(
+        (socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined),
+      );
       next();
     } catch (error) {
       next(Object.assign(new Error((error as Error).message), { data: { code: 'unauthorized' } }));
     }
   });
 
-  async function authenticate(socket: AppSocket): Promise<SocketData> {
-    const header = socket.handshake.headers.authorization;
-    const token = (socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined);
+  /** The token's user must still be a member of the token's account: checked in the database. */
+  async function authenticate(token: unknown): Promise<SocketData> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('Authentication required');
     let claims: TokenClaims & { exp?: number };
     try {
@@ -175,6 +181,15 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     });
   });
 
+  const feed = attachEventFeed(httpServer, {
+    bus: options.bus,
+    authenticate,
+    redis: options.redis,
+    redisPrefix: options.redisPrefix,
+    onConnectionsChange: (delta) => (delta > 0 ? connections.inc() : connections.dec()),
+    onError: (error) => options.logger.error({ err: error }, 'event feed failed'),
+  });
+
   const unsubscribe = options.bus.subscribe(({ envelope, rooms }) => {
     published.inc({ event: envelope.event });
     latency.observe((Date.now() - Date.parse(envelope.timestamp)) / 1000);
@@ -186,6 +201,7 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
     async close() {
       unsubscribe();
+      await feed.close();
       io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());

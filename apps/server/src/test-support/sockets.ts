@@ -45,3 +45,29 @@ export function recordEvents(socket: Socket): { event: string; payload: any }[] 
 export function join(socket: Socket, room: unknown): Promise<{ success?: true; error?: string }> {
   return socket.timeout(5_000).emitWithAck('join', room);
 }
+
+/** A plain WebSocket on the event feed (what wscat does), collecting the envelopes it receives. */
+export async function openFeed(url: string, token: string | undefined, path = '/') {
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(url.replace(/^http/, 'ws') + path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const received: any[] = [];
+  ws.on('message', (data) => received.push(JSON.parse(String(data))));
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+    ws.once('error', reject);
+  });
+  /** Resolves with the first envelope (already received or coming) that matches. */
+  const next = (matching: (envelope: any) => boolean, timeoutMs = 5_000) =>
+    new Promise<any>((resolve, reject) => {
+      const found = received.find(matching);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => (ws.off('message', listener), reject(new Error('no matching feed event'))), timeoutMs);
+      const listener = (data: unknown) => {
+        const envelope = JSON.parse(String(data));
+        if (matching(envelope)) (clearTimeout(timer), ws.off('message', listener), resolve(envelope));
+      };
+      ws.on('message', listener);
+    });
+  return { ws, received, opened, next };
+}
