@@ -14,11 +14,11 @@ import { connected, connectSocket, nextEvent, openFeed, recordEvents } from '../
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 
-async function replicas(testDb: TestDatabase, redisUrl: string, prefix: string) {
+async function replicas(testDb: TestDatabase, redisUrl: string, prefix: string, env: Record<string, string> = {}) {
   const made: { app: FastifyInstance; url: string; redis: RedisConnections }[] = [];
   for (const instance of ['api_1', 'api_2']) {
     const redis = connectTestRedis(redisUrl);
-    const app = await buildTestApp(testDb.database, { HUMMDESK_INSTANCE: instance, HUMMDESK_REDIS_PREFIX: prefix }, redis);
+    const app = await buildTestApp(testDb.database, { HUMMDESK_INSTANCE: instance, HUMMDESK_REDIS_PREFIX: prefix, ...env }, redis);
     made.push({ app, url: await listen(app), redis });
   }
   return made;
@@ -34,7 +34,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
 
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
-    [one, two] = (await replicas(testDb, REDIS_URL, uniquePrefix())) as [typeof one, typeof two];
+    [one, two] = (await replicas(testDb, REDIS_URL, uniquePrefix(), { LOGIN_RATE_LIMIT: '4' })) as [typeof one, typeof two];
     a = await registerAccount(one.app, 'Replica A');
     b = await registerAccount(two.app, 'Replica B');
   });
@@ -53,6 +53,15 @@ describe.runIf(runs)('two replicas over Redis', () => {
       expect(health.body).toMatchObject({ status: 'healthy', serverInstance: name, checks: { redis: { status: 'ok' } } });
       expect(health.body.checks.redis.latency).toMatch(/^\d+ms$/);
     }
+  });
+
+  it('counts login attempts in Redis, so the limit holds across replicas', async () => {
+    const attempt = (replica: typeof one) =>
+      call(replica.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: 'victim@example.com', password: 'guess' } });
+    const statuses = [];
+    for (const replica of [one, two, one, two, one]) statuses.push((await attempt(replica)).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    expect((await attempt(two)).status).toBe(429);
   });
 
   it("delivers a message posted through replica 2 to a socket on replica 1, and not to another account's", async () => {
