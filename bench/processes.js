@@ -1,19 +1,12 @@
 // Shared by the benchmarks: the bench database, server processes, logging in.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import pg from 'pg';
+import { ensureDatabase } from '../scripts/lib/ensure-database.js';
 import { openDatabase } from '../apps/server/dist/db/client.js';
 
 /** Creates the benchmark database if missing and migrates it. */
 export async function ensureBenchDatabase(databaseUrl) {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-  if (rowCount === 0) await admin.query(`create database ${name}`);
-  await admin.end();
+  await ensureDatabase(databaseUrl);
   const database = await openDatabase({ url: databaseUrl, poolMax: 1 });
   await database.migrate();
   await database.close();

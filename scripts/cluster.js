@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { ensureDatabase } from './lib/ensure-database.js';
 
 const { values } = parseArgs({
   options: { replicas: { type: 'string', default: '3' }, port: { type: 'string', default: '5000' }, 'base-port': { type: 'string', default: '5001' } },
@@ -38,20 +38,6 @@ function ensureNginx() {
     run(['apt-get', 'update', '-qq']);
     run(['apt-get', 'install', '-y', '-qq', 'nginx']);
   }
-}
-
-async function ensureDatabase(url) {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  target.pathname = '/postgres';
-  const admin = new pg.Client({ connectionString: target.toString() });
-  await admin.connect();
-  const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-  if (rowCount === 0) {
-    await admin.query(`create database "${name.replaceAll('"', '')}"`);
-    log(`created database ${name}`);
-  }
-  await admin.end();
 }
 
 function start(name, command, args, extraEnv) {
@@ -93,7 +79,7 @@ process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());
 
 ensureNginx();
-await ensureDatabase(env.DATABASE_URL);
+if (await ensureDatabase(env.DATABASE_URL)) log(`created database ${new URL(env.DATABASE_URL).pathname.slice(1)}`);
 // Migrate and seed once, before the replicas start (they would race for it otherwise).
 execFileSync(process.execPath, ['apps/server/dist/cli/seed.js'], { cwd: root, env, stdio: 'inherit' });
 

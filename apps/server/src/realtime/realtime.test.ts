@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { databaseKinds } from '../test-support/databases.js';
 import { call, createTestApp, listen, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../test-support/app.js';
-import { connected, connectSocket, join, nextEvent, openFeed, recordEvents, refused } from '../test-support/sockets.js';
+import { connected, connectSocket, dropConnection, join, nextEvent, openFeed, recordEvents, refused } from '../test-support/sockets.js';
 import { signHs256 as signJwt } from '../test-support/checks.js';
 
 describe.each(await databaseKinds())('realtime on %s', (kind) => {
@@ -157,11 +157,7 @@ describe.each(await databaseKinds())('realtime on %s', (kind) => {
     const id = (await openConversation(a, 'Before the drop')).body.conversation.id;
     await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
 
-    // Drop the connection and keep the client from reconnecting until a message was posted.
-    socket.io.opts.reconnection = false;
-    const dropped = nextEvent(socket, 'disconnect');
-    (socket.io.engine as unknown as { close(): void }).close();
-    await dropped;
+    await dropConnection(socket);
     await call(t.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Sent while you were away' } });
 
     const missed = nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === 'Sent while you were away');

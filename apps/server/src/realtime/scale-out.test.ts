@@ -10,7 +10,7 @@ import type { RedisConnections } from '../platform/redis.js';
 import { buildTestApp, call, listen, registerAccount, type Session } from '../test-support/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../test-support/databases.js';
 import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../test-support/redis.js';
-import { connected, connectSocket, nextEvent, openFeed, recordEvents } from '../test-support/sockets.js';
+import { connected, connectSocket, dropConnection, nextEvent, openFeed, recordEvents } from '../test-support/sockets.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 
@@ -102,10 +102,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
       await call(one.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'before' } } })
     ).body.conversation.id;
     await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
-    socket.io.opts.reconnection = false;
-    const dropped = nextEvent(socket, 'disconnect');
-    (socket.io.engine as unknown as { close(): void }).close();
-    await dropped;
+    await dropConnection(socket);
     await call(one.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'missed it' } });
     // The session lives in Redis: the client comes back through the other replica.
     (socket.io as unknown as { uri: string }).uri = two.url;

@@ -42,6 +42,14 @@ export function recordEvents(socket: Socket): { event: string; payload: any }[] 
   return seen;
 }
 
+/** Drops the connection as a network failure would, and keeps the client from reconnecting by itself. */
+export async function dropConnection(socket: Socket): Promise<void> {
+  socket.io.opts.reconnection = false;
+  const dropped = nextEvent(socket, 'disconnect');
+  (socket.io.engine as unknown as { close(): void }).close();
+  await dropped;
+}
+
 export function join(socket: Socket, room: unknown): Promise<{ success?: true; error?: string }> {
   return socket.timeout(5_000).emitWithAck('join', room);
 }
