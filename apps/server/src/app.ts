@@ -29,6 +29,7 @@ import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
 import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { labelRoutes } from './modules/labels/labels.routes.js';
 import { createLabelService } from './modules/labels/labels.service.js';
+import { queueRoutes } from './modules/queue/queue.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
 import authPlugin from './platform/auth.js';
@@ -37,22 +38,33 @@ import { useJsonBodies } from './platform/json-body.js';
 import metricsPlugin from './platform/metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createValidatorCompiler } from './platform/validation.js';
+import { createJobQueue, type JobQueue } from './platform/queue/queue.js';
+import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
+import { startWorkers } from './workers.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    queue: JobQueue;
+  }
+}
 
 export interface AppDependencies {
   config: Config;
   database: Database;
   jwtSecret: string;
-  /** Redis, when REDIS_URL is set: Socket.IO adapter and shared rate limits. */
+  /** Redis, when REDIS_URL is set: Socket.IO adapter, BullMQ and shared rate limits. */
   redis?: RedisConnections | undefined;
+  /** Whether this process also runs the job handlers (HUMMDESK_ROLE=all). */
+  runWorkers?: boolean;
   /** A logger to use instead of a new one (tests pass a silent one). */
   logger?: FastifyBaseLogger;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-export async function buildApp({ config, database, jwtSecret, redis, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({ config, database, jwtSecret, redis, runWorkers = false, logger }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimit,
@@ -108,7 +120,11 @@ export async function buildApp({ config, database, jwtSecret, redis, logger }: A
   const db = database.db;
   const auth = createAuthService({ db, jwt: app.jwt });
   const events = createEventBus((err) => app.log.error({ err }, 'event listener failed'));
-  const conversations = createConversationService({ db, events });
+  const queue = createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
+  app.decorate('queue', queue);
+  registerQueueMetrics(queue, app.metrics);
+  const conversations = createConversationService({ db, events, queue });
+  if (runWorkers) startWorkers(queue, { conversations });
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
@@ -119,6 +135,7 @@ export async function buildApp({ config, database, jwtSecret, redis, logger }: A
   await app.register(contactRoutes, { prefix: '/api/contacts', contacts: createContactService({ db }) });
   await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
+  await app.register(queueRoutes, { db, queue, jwtSecret });
   await app.register(demoRoutes, {
     prefix: '/api/demo',
     demo: createDemoService({ db, conversations }),
@@ -137,6 +154,7 @@ export async function buildApp({ config, database, jwtSecret, redis, logger }: A
   });
   // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
   app.addHook('preClose', async () => realtime.close());
+  app.addHook('onClose', async () => queue.close());
   return app;
 }
 

@@ -12,6 +12,7 @@ import { migrationStatus } from './db/migration-status.js';
 import { DEMO_LOGIN, seedDemoAccount } from './modules/demo/seed.js';
 import { resolveJwtSecret } from './platform/jwt-secret.js';
 import { connectRedis } from './platform/redis.js';
+import { runWorker } from './worker.js';
 
 async function main() {
   const config = loadConfig();
@@ -28,16 +29,18 @@ async function main() {
 
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   if (config.role === 'worker') {
-    // Job processors (AI triage, drafts) register here with the queue milestone; a worker serves no HTTP.
-    logger.info('worker role: no job processors are registered yet; idling until stopped');
+    if (!redis) throw new ConfigError('HUMMDESK_ROLE=worker needs REDIS_URL: job results reach the API replicas through Redis');
+    const worker = runWorker(database, redis, config.redisPrefix, logger);
     closeWithGrace({ delay: 10_000, logger }, async () => {
-      await redis?.close();
+      await worker.close();
+      await redis.close();
       await database.close();
     });
+    logger.info('worker started');
     return;
   }
 
-  const app = await buildApp({ config, database, redis, jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
+  const app = await buildApp({ config, database, redis, runWorkers: config.role === 'all', jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');

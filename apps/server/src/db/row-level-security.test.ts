@@ -137,6 +137,8 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
     });
     await post(`/api/conversations/${opened.conversation.id}`, { assigneeId: agent.agent.id, labels: [`label-${tag}`] }, 'PATCH');
     await post(`/api/conversations/${opened.conversation.id}/messages`, { content: `Reply ${tag}` });
+    // A snooze writes the job that will end it.
+    await post(`/api/conversations/${opened.conversation.id}`, { snoozedUntil: new Date(Date.now() + 86_400_000).toISOString() }, 'PATCH');
     // No route writes articles yet: the application role writes them, as its services would.
     await withTenant(t.database.db, { accountId: session.accountId }, (tx) =>
       tx.insert(schema.knowledgeBaseArticles).values({ accountId: session.accountId, title: `Article ${tag}`, content: `How to ${tag}` }),

@@ -31,6 +31,7 @@ export const conversationPriority = pgEnum('conversation_priority', ['urgent', '
 export const messageType = pgEnum('message_type', ['incoming', 'outgoing', 'activity']);
 export const channelType = pgEnum('channel_type', ['api', 'web_widget', 'email']);
 export const articleStatus = pgEnum('article_status', ['draft', 'published']);
+export const jobState = pgEnum('job_state', ['waiting', 'active', 'completed', 'failed']);
 
 export const accounts = pgTable('accounts', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
@@ -241,4 +242,40 @@ export const knowledgeBaseArticles = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc().nullsFirst())],
+);
+
+/**
+ * Background jobs. In the embedded setup this table is the queue itself; with Redis it is the
+ * outbox that BullMQ is fed from, written in the same transaction as the change that needs
+ * the job, so neither a crash nor Redis being away loses one. `key` makes a job unique (one
+ * classification per message). Workers see every account's jobs through the `queue_worker`
+ * policy; an account sees its own.
+ */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    queue: text('queue').notNull(),
+    key: text('key').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    state: jobState('state').notNull().default('waiting'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    runAt: timestamp('run_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /** An active job whose lock has expired belongs to a worker that died: it runs again. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, precision: 3 }),
+    /** With BullMQ: when the job was handed to Redis (BullMQ runs it from there). */
+    relayedAt: timestamp('relayed_at', { withTimezone: true, precision: 3 }),
+    lastError: text('last_error'),
+    result: jsonb('result'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    unique('jobs_queue_key_key').on(t.queue, t.key),
+    index('jobs_due_idx').on(t.queue, t.state, t.runAt),
+    index('jobs_account_idx').on(t.accountId, t.createdAt.desc().nullsFirst()),
+  ],
 );

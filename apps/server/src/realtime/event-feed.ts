@@ -26,7 +26,7 @@ export interface FeedOptions {
   onError: (error: unknown) => void;
 }
 
-export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
+export function attachEventFeed(httpServer: HttpServer | undefined, options: FeedOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   const clients = new Map<number, Set<WebSocket>>();
   const channel = (accountId: number, event: string) => `${options.redisPrefix}:account:${accountId}:${event}`;
@@ -38,10 +38,10 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
   let stopSource: () => Promise<void>;
   if (options.redis) {
     const { shared } = options.redis;
-    const subscriber = shared.duplicate();
-    const pattern = `${options.redisPrefix}:account:*`;
-    void subscriber.psubscribe(pattern).catch(options.onError);
-    subscriber.on('pmessage', (_pattern, name, message) => {
+    // A process without HTTP (a worker) only publishes; it has no feed clients to forward to.
+    const subscriber = httpServer ? shared.duplicate() : undefined;
+    void subscriber?.psubscribe(`${options.redisPrefix}:account:*`).catch(options.onError);
+    subscriber?.on('pmessage', (_pattern, name, message) => {
       const accountId = Number(name.slice(options.redisPrefix.length + ':account:'.length).split(':')[0]);
       if (Number.isSafeInteger(accountId)) deliver(accountId, message);
     });
@@ -50,7 +50,7 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
     });
     stopSource = async () => {
       unsubscribe();
-      subscriber.disconnect();
+      subscriber?.disconnect();
     };
   } else {
     const unsubscribe = options.bus.subscribe(({ envelope }: { envelope: EventEnvelope }) => deliver(envelope.accountId, JSON.stringify(envelope)));
@@ -88,7 +88,7 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
       });
     });
   };
-  httpServer.on('upgrade', (request, socket, head) => void onUpgrade(request, socket, head));
+  httpServer?.on('upgrade', (request, socket, head) => void onUpgrade(request, socket, head));
 
   return {
     async close() {

@@ -31,10 +31,11 @@ describe.runIf(runs)('two replicas over Redis', () => {
   let a: Session;
   let b: Session;
   const sockets: Socket[] = [];
+  const prefix = uniquePrefix();
 
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
-    [one, two] = (await replicas(testDb, REDIS_URL, uniquePrefix(), { LOGIN_RATE_LIMIT: '4' })) as [typeof one, typeof two];
+    [one, two] = (await replicas(testDb, REDIS_URL, prefix, { LOGIN_RATE_LIMIT: '4' })) as [typeof one, typeof two];
     a = await registerAccount(one.app, 'Replica A');
     b = await registerAccount(two.app, 'Replica B');
   });
@@ -92,6 +93,29 @@ describe.runIf(runs)('two replicas over Redis', () => {
     await call(one.app, b, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'B here' } } });
     await ownEvent;
     expect(seenByB.some((e) => e.payload.accountId === a.accountId)).toBe(false);
+  });
+
+  it('announces what a separate worker process changed to the sockets of the API replicas', async () => {
+    const { runWorker } = await import('../worker.js');
+    const pino = (await import('pino')).default;
+    const workerRedis = connectTestRedis();
+    const worker = runWorker(testDb.database, workerRedis, prefix, pino({ level: 'silent' }));
+    try {
+      const socket = connectSocket(one.url, a.token);
+      sockets.push(socket);
+      await connected(socket);
+      const id = (
+        await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'snooze me' } } })
+      ).body.conversation.id;
+      const reopened = nextEvent(socket, 'conversation:updated', 15_000, (e: any) => e.data.conversation.id === id && e.data.conversation.status === 'open');
+      await call(two.app, a, { method: 'PATCH', url: `/api/conversations/${id}`, payload: { snoozedUntil: new Date(Date.now() + 1_000).toISOString() } });
+      await reopened;
+      const jobs = await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' });
+      expect(jobs.body.data.find((job: { key: string }) => job.key.startsWith(`${id}-`))).toMatchObject({ state: 'completed', attempts: 1 });
+    } finally {
+      await worker.close();
+      await workerRedis.close();
+    }
   });
 
   it('recovers a dropped socket on another replica with the events it missed', async () => {

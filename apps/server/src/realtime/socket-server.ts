@@ -51,9 +51,13 @@ export interface RealtimeOptions {
   logger: Pick<Logger, 'warn' | 'error' | 'debug'>;
 }
 
-export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions) {
+/**
+ * With an HTTP server: serves sockets and the feed. Without (a worker process): only emits, through
+ * the Redis adapter and channels, to the sockets of the API replicas.
+ */
+export function attachRealtime(httpServer: HttpServer | undefined, options: RealtimeOptions) {
   const { db } = options;
-  const io = new Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>(httpServer, {
+  const io = new Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>(httpServer as HttpServer, {
     serveClient: false,
     // Other upgrade paths belong to the plain WebSocket feed (event-feed.ts).
     destroyUpgrade: false,
@@ -203,9 +207,9 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
       unsubscribe();
       await feed.close();
       io.local.disconnectSockets(true);
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
-      });
+      // Without an HTTP server (a worker) there is no engine to close, only the adapter.
+      if (httpServer) await new Promise<void>((resolve) => void io.close(() => resolve()));
+      else await io.of('/').adapter.close();
     },
   };
 }

@@ -5,7 +5,8 @@ export type Change =
   | { kind: 'team'; teamName: string | null }
   | { kind: 'priority'; priority: string }
   | { kind: 'labels'; added: string[]; removed: string[] }
-  | { kind: 'reopened_by_customer' };
+  | { kind: 'reopened_by_customer' }
+  | { kind: 'snooze_ended' };
 
 export function describeChange(change: Change, actor: string): string {
   switch (change.kind) {
@@ -31,5 +32,7 @@ export function describeChange(change: Change, actor: string): string {
         .join('; ');
     case 'reopened_by_customer':
       return 'Conversation was reopened by a customer reply';
+    case 'snooze_ended':
+      return 'Conversation was reopened: the snooze ended';
   }
 }

@@ -5,6 +5,7 @@ import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { JobQueue } from '../../platform/queue/queue.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom, teamRoom } from '../../realtime/events.js';
 import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
@@ -66,7 +67,15 @@ function roomsOf(conversation: { id: number; teamId: number | null }) {
   return [conversationRoom(conversation.id), ...(conversation.teamId ? [teamRoom(conversation.teamId)] : [])];
 }
 
-export function createConversationService({ db, events }: { db: AppDb; events: Pick<EventBus, 'publish'> }) {
+export function createConversationService({
+  db,
+  events,
+  queue,
+}: {
+  db: AppDb;
+  events: Pick<EventBus, 'publish'>;
+  queue: Pick<JobQueue, 'enqueue' | 'wake'>;
+}) {
   async function load(tx: Tx, accountId: number, id: number, forUpdate = false): Promise<ConversationRow> {
     const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
     if (!row) throw new NotFoundError('Conversation');
@@ -247,6 +256,14 @@ export function createConversationService({ db, events }: { db: AppDb; events: P
             activity.push({ kind: 'labels', added, removed });
           }
         }
+        if (set.status === 'snoozed' && set.snoozedUntil) {
+          // The snooze ends by itself: a job reopens the conversation then, unless it changed meanwhile.
+          const until = set.snoozedUntil.toISOString();
+          await queue.enqueue(tx, 'conversation-snooze', { accountId: ctx.accountId, conversationId: id, until }, {
+            key: `${id}-${set.snoozedUntil.getTime()}`,
+            runAt: set.snoozedUntil,
+          });
+        }
         if (activity.length > 0) {
           set.lastActivityAt = now;
           await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
@@ -258,7 +275,35 @@ export function createConversationService({ db, events }: { db: AppDb; events: P
         return { conversation: await present(tx, ctx.accountId, id), changed: activity.length > 0 };
       });
       if (changed) events.publish(ctx.accountId, 'conversation:updated', { conversation }, roomsOf(conversation));
+      queue.wake();
       return conversation;
+    },
+
+    /** The snooze job: reopens the conversation if it is still snoozed until `until`. */
+    async endSnooze(payload: { accountId: number; conversationId: number; until: string }) {
+      const reopened = await withTenant(db, { accountId: payload.accountId }, async (tx) => {
+        const now = new Date();
+        const rows = await tx
+          .update(conversations)
+          .set({ status: 'open', snoozedUntil: null, lastActivityAt: now, updatedAt: now })
+          .where(
+            and(
+              eq(conversations.accountId, payload.accountId),
+              eq(conversations.id, payload.conversationId),
+              eq(conversations.status, 'snoozed'),
+              eq(conversations.snoozedUntil, new Date(payload.until)),
+            ),
+          )
+          .returning({ id: conversations.id });
+        if (rows.length === 0) return null;
+        await insertMessage(tx, payload.accountId, payload.conversationId, {
+          messageType: 'activity',
+          content: describeChange({ kind: 'snooze_ended' }, ''),
+        });
+        return present(tx, payload.accountId, payload.conversationId);
+      });
+      if (reopened) events.publish(payload.accountId, 'conversation:updated', { conversation: reopened }, roomsOf(reopened));
+      return { reopened: reopened !== null };
     },
 
     listMessages: (ctx: TenantContext, id: number, query: { order: 'asc' | 'desc'; cursor?: string | undefined; limit: number }) =>

@@ -1,0 +1,44 @@
+/**
+ * The typed job registry: queue name → payload. Every payload carries the account the job
+ * works for; the handler runs inside that account's tenant context.
+ */
+export interface JobPayloads {
+  /** Reopens a snoozed conversation when its snooze ends (if it is still snoozed until then). */
+  'conversation-snooze': { accountId: number; conversationId: number; until: string };
+}
+
+export type QueueName = keyof JobPayloads;
+
+export const QUEUE_NAMES: QueueName[] = ['conversation-snooze'];
+
+export interface JobContext {
+  /** The job's deterministic key, e.g. `conversation-snooze:42:2026-11-26T10:00:00.000Z`. */
+  key: string;
+  attempt: number;
+  /** A line for the queue monitor ("Classification complete: ..."). */
+  log(line: string): void;
+}
+
+/** What a handler reports; shown by the monitor and stored with the job. */
+export type JobResult = Record<string, unknown> | undefined;
+
+export type JobHandler<Q extends QueueName> = (payload: JobPayloads[Q], job: JobContext) => Promise<JobResult>;
+
+export interface EnqueueOptions {
+  /** Deterministic id: enqueueing the same key twice makes one job. */
+  key: string;
+  /** Run no earlier than this. */
+  runAt?: Date;
+  maxAttempts?: number;
+}
+
+/** What the queue reports, for the monitor and the metrics. */
+export type QueueEvent =
+  | { type: 'added'; queue: QueueName; key: string }
+  | { type: 'started'; queue: QueueName; key: string; attempt: number }
+  | { type: 'log'; queue: QueueName; key: string; line: string }
+  | { type: 'completed'; queue: QueueName; key: string; durationMs: number; result: JobResult }
+  | { type: 'failed'; queue: QueueName; key: string; durationMs: number; error: string; willRetry: boolean };
+
+/** Exponential backoff between attempts: 1 s, 4 s, 16 s, ... */
+export const backoffMs = (attempt: number) => 1_000 * 4 ** (attempt - 1);

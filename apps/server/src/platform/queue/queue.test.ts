@@ -1,0 +1,236 @@
+/**
+ * The job queue on real components: the database backend on PGlite and Postgres, the BullMQ
+ * backend on real Redis with the jobs table as its outbox.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import pino from 'pino';
+import { queryRows } from '../../db/client.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
+import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../../test-support/redis.js';
+import { enterAccount, runAsApp, withTenant } from '../tenancy.js';
+import { nextAccountId } from '../../modules/accounts/accounts.repo.js';
+import { accounts } from '../../db/schema.js';
+import type { RedisConnections } from '../redis.js';
+import { createJobStore } from './job-store.js';
+import type { JobPayloads, QueueEvent } from './jobs.js';
+import { createJobQueue, type JobQueue } from './queue.js';
+
+const silent = pino({ level: 'silent' });
+type Payload = JobPayloads['conversation-snooze'];
+
+async function newAccount(testDb: TestDatabase): Promise<number> {
+  return runAsApp(testDb.database.db, {}, async (tx) => {
+    const id = await nextAccountId(tx);
+    await enterAccount(tx, id);
+    await tx.insert(accounts).values({ id, name: `Queue ${id}` });
+    return id;
+  });
+}
+
+function enqueue(testDb: TestDatabase, queue: JobQueue, accountId: number, key: string, runAt?: Date) {
+  const payload: Payload = { accountId, conversationId: 1, until: key };
+  return withTenant(testDb.database.db, { accountId }, (tx) =>
+    queue.enqueue(tx, 'conversation-snooze', payload, { key, ...(runAt ? { runAt } : {}), maxAttempts: 2 }),
+  );
+}
+
+function until(events: QueueEvent[], predicate: (event: QueueEvent) => boolean, timeoutMs = 10_000) {
+  return new Promise<QueueEvent>((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      const found = events.find(predicate);
+      if (found) return resolve(found);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`no such queue event; saw ${JSON.stringify(events)}`));
+      setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+describe.each(await databaseKinds())('database queue on %s', (kind) => {
+  let testDb: TestDatabase;
+  let accountId: number;
+  const queues: JobQueue[] = [];
+  const open = (singleProcess = kind === 'pglite') => {
+    const queue = createJobQueue({ db: testDb.database.db, redisPrefix: 'unused', singleProcess, logger: silent });
+    queues.push(queue);
+    return queue;
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase(kind);
+    accountId = await newAccount(testDb);
+  });
+  afterEach(async () => {
+    while (queues.length) await queues.pop()!.close();
+  });
+  afterAll(() => testDb?.drop());
+
+  it('runs a job written in a transaction once, however often it was enqueued', async () => {
+    const queue = open();
+    const events: QueueEvent[] = [];
+    queue.onEvent((event) => events.push(event));
+    const runs: Payload[] = [];
+    queue.work('conversation-snooze', async (payload, job) => {
+      runs.push(payload);
+      job.log(`handled ${job.key}`);
+      return { ok: true };
+    });
+    expect(await enqueue(testDb, queue, accountId, 'once')).toBe(true);
+    expect(await enqueue(testDb, queue, accountId, 'once')).toBe(false);
+    queue.wake();
+    await until(events, (e) => e.type === 'completed' && e.key === 'once');
+    expect(runs).toEqual([{ accountId, conversationId: 1, until: 'once' }]);
+    expect(events.map((e) => e.type)).toEqual(['added', 'started', 'log', 'completed']);
+    const [row] = await queryRows<{ state: string; attempts: number; result: unknown }>(
+      testDb.database.db,
+      sql`select state, attempts, result from jobs where key = 'once'`,
+    );
+    expect(row).toEqual({ state: 'completed', attempts: 1, result: { ok: true } });
+  });
+
+  it('does not run a job written in a transaction that rolled back', async () => {
+    const queue = open();
+    await expect(
+      withTenant(testDb.database.db, { accountId }, async (tx) => {
+        await queue.enqueue(tx, 'conversation-snooze', { accountId, conversationId: 1, until: 'x' }, { key: 'rolled-back' });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    const rows = await queryRows(testDb.database.db, sql`select 1 from jobs where key = 'rolled-back'`);
+    expect(rows).toEqual([]);
+  });
+
+  it('waits for runAt, retries a failing job with backoff, then marks it failed', async () => {
+    const queue = open();
+    const events: QueueEvent[] = [];
+    queue.onEvent((event) => events.push(event));
+    const attempts: number[] = [];
+    queue.work('conversation-snooze', async (_payload, job) => {
+      attempts.push(job.attempt);
+      throw new Error(`boom ${job.attempt}`);
+    });
+    await enqueue(testDb, queue, accountId, 'later', new Date(Date.now() + 600));
+    queue.wake();
+    expect((await queue.counts())['conversation-snooze']).toMatchObject({ delayed: 1 });
+    const first = await until(events, (e) => e.type === 'failed' && e.key === 'later');
+    expect(first).toMatchObject({ error: 'boom 1', willRetry: true });
+    await until(events, (e) => e.type === 'failed' && e.key === 'later' && !e.willRetry, 8_000);
+    expect(attempts).toEqual([1, 2]);
+    expect((await queue.counts())['conversation-snooze']).toMatchObject({ failed: 1 });
+    const [row] = await queryRows<{ state: string; last_error: string }>(testDb.database.db, sql`select state, last_error from jobs where key = 'later'`);
+    expect(row).toEqual({ state: 'failed', last_error: 'boom 2' });
+  });
+
+  it('runs again a job whose worker died mid-job (kill -9), and only once', async () => {
+    // A worker claims the job and dies before finishing: the job stays active with its lock.
+    await withTenant(testDb.database.db, { accountId }, (tx) =>
+      open().enqueue(tx, 'conversation-snooze', { accountId, conversationId: 1, until: 'crash' }, { key: 'crash' }),
+    );
+    const claimed = await createJobStore(testDb.database.db).claim('conversation-snooze');
+    expect(claimed?.key).toBe('crash');
+    if (kind === 'postgres') {
+      // Other processes may be alive on a shared Postgres: the job is taken over when its lock expires.
+      await testDb.database.db.execute(sql`update jobs set locked_until = now() - interval '1 second' where key = 'crash'`);
+    }
+    const restarted = open(kind === 'pglite');
+    const runs: string[] = [];
+    restarted.work('conversation-snooze', async (_payload, job) => {
+      runs.push(`${job.key}#${job.attempt}`);
+      return undefined;
+    });
+    for (let i = 0; i < 100 && runs.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 700)); // a further poll must not run it again
+    expect(runs).toEqual(['crash#2']);
+  });
+
+  it('lets an account see its own jobs only', async () => {
+    const other = await newAccount(testDb);
+    const queue = open();
+    await enqueue(testDb, queue, other, 'other-account');
+    const seen = await withTenant(testDb.database.db, { accountId }, (tx) => queryRows<{ key: string }>(tx, sql`select key from jobs`));
+    expect(seen.map((row) => row.key)).not.toContain('other-account');
+    const own = await withTenant(testDb.database.db, { accountId: other }, (tx) => queryRows<{ key: string }>(tx, sql`select key from jobs`));
+    expect(own.map((row) => row.key)).toEqual(['other-account']);
+  });
+});
+
+const withRedis = (await databaseKinds()).includes('postgres') && (await redisAvailable());
+
+describe.runIf(withRedis)('BullMQ queue with the jobs table as outbox', () => {
+  let testDb: TestDatabase;
+  let accountId: number;
+  const opened: { queue: JobQueue; redis: RedisConnections }[] = [];
+  const open = (redisUrl = REDIS_URL, prefix = uniquePrefix()) => {
+    const redis = connectTestRedis(redisUrl);
+    const queue = createJobQueue({ db: testDb.database.db, redis, redisPrefix: prefix, singleProcess: false, logger: silent });
+    opened.push({ queue, redis });
+    return queue;
+  };
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    accountId = await newAccount(testDb);
+  });
+  afterEach(async () => {
+    while (opened.length) {
+      const { queue, redis } = opened.pop()!;
+      await queue.close();
+      await redis.close();
+    }
+  });
+  afterAll(() => testDb?.drop());
+
+  it('relays committed jobs to BullMQ and runs each once', async () => {
+    const queue = open();
+    const events: QueueEvent[] = [];
+    queue.onEvent((event) => events.push(event));
+    const runs: string[] = [];
+    queue.work('conversation-snooze', async (_payload, job) => {
+      runs.push(job.key);
+      job.log('Classification-style progress line');
+      return { done: true };
+    });
+    await enqueue(testDb, queue, accountId, 'bull-once');
+    await enqueue(testDb, queue, accountId, 'bull-once');
+    queue.wake();
+    const completed = await until(events, (e) => e.type === 'completed' && e.key === 'bull-once');
+    expect(completed).toMatchObject({ result: { done: true } });
+    expect(runs).toEqual(['bull-once']);
+    expect(events.map((e) => e.type)).toEqual(['added', 'started', 'log', 'completed']);
+    // BullMQ may finish the job before the relay has recorded the hand-over.
+    let relayed = false;
+    for (let i = 0; i < 50 && !relayed; i++) {
+      [{ relayed }] = (await queryRows<{ relayed: boolean }>(testDb.database.db, sql`select relayed_at is not null as relayed from jobs where key = 'bull-once'`)) as [{ relayed: boolean }];
+      if (!relayed) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(relayed).toBe(true);
+    expect((await queue.counts())['conversation-snooze']).toMatchObject({ completed: 1 });
+  });
+
+  it('keeps jobs in the outbox while Redis is down and runs them when it is back', async () => {
+    const redisServer = await privateRedis();
+    try {
+      const queue = open(redisServer.url);
+      const events: QueueEvent[] = [];
+      queue.onEvent((event) => events.push(event));
+      queue.work('conversation-snooze', async () => undefined);
+      await redisServer.stop();
+      // The API keeps accepting: the job is written with the change, in Postgres.
+      await enqueue(testDb, queue, accountId, 'while-down');
+      queue.wake();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const [row] = await queryRows<{ relayed: boolean }>(testDb.database.db, sql`select relayed_at is not null as relayed from jobs where key = 'while-down'`);
+      expect(row?.relayed).toBe(false);
+      await redisServer.start();
+      await until(events, (e) => e.type === 'completed' && e.key === 'while-down', 20_000);
+      // Closed while its Redis is still there.
+      const { queue: closing, redis } = opened.pop()!;
+      await closing.close();
+      await redis.close();
+    } finally {
+      await redisServer.stop();
+    }
+  }, 40_000);
+});

@@ -1,0 +1,233 @@
+/**
+ * One job queue, two backends behind the same interface:
+ * - `database` (no REDIS_URL): the jobs table is the queue; workers in this process claim due
+ *   jobs with SKIP LOCKED, so pending and running jobs survive a crash or restart.
+ * - `bullmq` (REDIS_URL): the jobs table is an outbox that this process relays into BullMQ;
+ *   workers (`HUMMDESK_ROLE=worker` processes, or this one) take them from Redis.
+ * Either way a job is written in the transaction of the change that needs it, and its handler
+ * runs inside the job's account (`withTenant`).
+ */
+import { EventEmitter } from 'node:events';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { AppDb, Tx } from '../../db/client.js';
+import type { RedisConnections } from '../redis.js';
+import { createJobStore, insertJob, type ClaimedJob } from './job-store.js';
+import {
+  QUEUE_NAMES,
+  type EnqueueOptions,
+  type JobContext,
+  type JobHandler,
+  type JobPayloads,
+  type JobResult,
+  type QueueEvent,
+  type QueueName,
+} from './jobs.js';
+
+const POLL_MS = 500;
+const RELAY_BATCH = 200;
+
+export interface JobQueue {
+  readonly backend: 'database' | 'bullmq';
+  /** Writes the job in the caller's (tenant) transaction; call `wake()` after it commits. */
+  enqueue<Q extends QueueName>(tx: Tx, queue: Q, payload: JobPayloads[Q], options: EnqueueOptions): Promise<boolean>;
+  /** Picks up committed jobs now rather than at the next poll. */
+  wake(): void;
+  /** Runs `handler` for the queue's jobs in this process. */
+  work<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, options?: { concurrency?: number }): void;
+  /** Jobs by queue and state (waiting, delayed, active, completed, failed). */
+  counts(): Promise<Record<string, Record<string, number>>>;
+  onEvent(listener: (event: QueueEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface QueueOptions {
+  db: AppDb;
+  redis?: RedisConnections | undefined;
+  redisPrefix: string;
+  /** Only one process opens an embedded database, so its active jobs at start are orphans. */
+  singleProcess: boolean;
+  logger: Pick<Logger, 'error' | 'warn'>;
+}
+
+export function createJobQueue(options: QueueOptions): JobQueue {
+  const store = createJobStore(options.db);
+  const emitter = new EventEmitter();
+  const emit = (event: QueueEvent) => emitter.emit('event', event);
+  const wakers = new Set<() => void>();
+  const stoppers: (() => Promise<void>)[] = [];
+  let closed = false;
+
+  const contextFor = (queue: QueueName, key: string, attempt: number, extraLog?: (line: string) => void): JobContext => ({
+    key,
+    attempt,
+    log: (line) => {
+      emit({ type: 'log', queue, key, line });
+      extraLog?.(line);
+    },
+  });
+
+  async function run<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, payload: JobPayloads[Q], context: JobContext) {
+    emit({ type: 'started', queue, key: context.key, attempt: context.attempt });
+    return handler(payload, context);
+  }
+
+  // --- database backend -------------------------------------------------------------------
+  function workFromDatabase<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, concurrency: number) {
+    let running = 0;
+    let pumping = false;
+    const execute = async (job: ClaimedJob) => {
+      const started = performance.now();
+      try {
+        const result = await run(queue, handler, job.payload as JobPayloads[Q], contextFor(queue, job.key, job.attempts));
+        await store.complete(job.id, result);
+        emit({ type: 'completed', queue, key: job.key, durationMs: performance.now() - started, result });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const willRetry = await store.fail(job, message).catch(() => true);
+        emit({ type: 'failed', queue, key: job.key, durationMs: performance.now() - started, error: message, willRetry });
+      }
+    };
+    const pump = async () => {
+      if (pumping || closed) return;
+      pumping = true;
+      try {
+        while (!closed && running < concurrency) {
+          const job = await store.claim(queue);
+          if (!job) break;
+          running += 1;
+          void execute(job).finally(() => {
+            running -= 1;
+            void pump();
+          });
+        }
+      } catch (error) {
+        options.logger.warn({ err: error, queue }, 'claiming jobs failed; retrying');
+      } finally {
+        pumping = false;
+      }
+    };
+    const timer = setInterval(() => void pump(), POLL_MS);
+    wakers.add(() => void pump());
+    stoppers.push(async () => {
+      clearInterval(timer);
+      while (running > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    void pump();
+  }
+
+  // --- BullMQ backend ----------------------------------------------------------------------
+  const redis = options.redis;
+  const bullQueues = new Map<QueueName, Queue>();
+  const bullQueue = (queue: QueueName) => {
+    let existing = bullQueues.get(queue);
+    if (!existing) {
+      existing = new Queue(queue, { connection: redis!.shared, prefix: `${options.redisPrefix}:bull` });
+      bullQueues.set(queue, existing);
+    }
+    return existing;
+  };
+
+  /** Moves committed jobs from the outbox to BullMQ; Redis being away only delays it. */
+  let relaying = false;
+  async function relay() {
+    if (relaying || closed || !redis) return;
+    relaying = true;
+    try {
+      for (;;) {
+        const rows = await store.unrelayed(RELAY_BATCH);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          await bullQueue(row.queue).add(row.queue, row.payload, {
+            jobId: row.key,
+            delay: Math.max(0, new Date(row.run_at).getTime() - Date.now()),
+            attempts: row.max_attempts,
+            backoff: { type: 'exponential', delay: 1_000 },
+            removeOnComplete: { age: 24 * 3600, count: 10_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          });
+          emit({ type: 'added', queue: row.queue, key: row.key });
+        }
+        await store.markRelayed(rows.map((row) => Number(row.id)));
+      }
+    } catch (error) {
+      options.logger.warn({ err: error }, 'relaying jobs to Redis failed; retrying');
+    } finally {
+      relaying = false;
+    }
+  }
+
+  function workFromBullMq<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, concurrency: number) {
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const context = contextFor(queue, job.id!, job.attemptsMade + 1, (line) => {
+          void job.updateProgress({ line }).catch(() => undefined);
+        });
+        return (await run(queue, handler, job.data as JobPayloads[Q], context)) ?? null;
+      },
+      { connection: redis!.shared, prefix: `${options.redisPrefix}:bull`, concurrency },
+    );
+    const durationOf = (job: Job) => (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
+    const record = (promise: Promise<unknown>) => promise.catch((error) => options.logger.warn({ err: error, queue }, 'recording a job outcome failed'));
+    worker.on('completed', (job, result: JobResult) => {
+      void record(store.finishByKey(queue, job.id!, { state: 'completed', result }, job.attemptsMade));
+      emit({ type: 'completed', queue, key: job.id!, durationMs: durationOf(job), result });
+    });
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
+      if (!willRetry) void record(store.finishByKey(queue, job.id!, { state: 'failed', error: error.message }, job.attemptsMade));
+      emit({ type: 'failed', queue, key: job.id!, durationMs: durationOf(job), error: error.message, willRetry });
+    });
+    worker.on('error', (error) => options.logger.warn({ err: error, queue }, 'queue worker error'));
+    stoppers.push(() => worker.close());
+  }
+
+  if (redis) {
+    const timer = setInterval(() => void relay(), POLL_MS * 2);
+    wakers.add(() => void relay());
+    stoppers.push(async () => clearInterval(timer));
+  } else if (options.singleProcess) {
+    void store.releaseOrphans().catch((error) => options.logger.error({ err: error }, 'releasing orphaned jobs failed'));
+  }
+
+  return {
+    backend: redis ? 'bullmq' : 'database',
+    async enqueue(tx, queue, payload, enqueueOptions) {
+      const added = await insertJob(tx, queue, payload, enqueueOptions);
+      if (added && !redis) emit({ type: 'added', queue, key: enqueueOptions.key });
+      return added;
+    },
+    wake: () => {
+      for (const wake of wakers) wake();
+    },
+    work(queue, handler, workOptions) {
+      const concurrency = workOptions?.concurrency ?? 4;
+      if (redis) workFromBullMq(queue, handler, concurrency);
+      else workFromDatabase(queue, handler, concurrency);
+    },
+    async counts() {
+      const counts: Record<string, Record<string, number>> = {};
+      for (const queue of QUEUE_NAMES) counts[queue] = { waiting: 0, delayed: 0, active: 0, completed: 0, failed: 0 };
+      for (const row of await store.counts()) counts[row.queue]![row.state] = row.count;
+      if (redis) {
+        for (const queue of QUEUE_NAMES) {
+          // Finished jobs are counted from the jobs table, where their outcome is recorded.
+          const bull = await bullQueue(queue).getJobCounts('waiting', 'delayed', 'active');
+          for (const [state, count] of Object.entries(bull)) counts[queue]![state] = (counts[queue]![state] ?? 0) + count;
+        }
+      }
+      return counts;
+    },
+    onEvent(listener) {
+      emitter.on('event', listener);
+      return () => emitter.off('event', listener);
+    },
+    async close() {
+      closed = true;
+      for (const stop of stoppers) await stop();
+      await Promise.all([...bullQueues.values()].map((queue) => queue.close()));
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * A worker process (HUMMDESK_ROLE=worker): runs the job handlers, serves no HTTP. What the jobs
+ * change is announced through Redis (Socket.IO adapter and account channels) to the sockets of
+ * the API replicas, which is why a worker needs REDIS_URL.
+ */
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Database } from './db/client.js';
+import { createConversationService } from './modules/conversations/conversations.service.js';
+import { createJobQueue } from './platform/queue/queue.js';
+import type { RedisConnections } from './platform/redis.js';
+import { createEventBus } from './realtime/event-bus.js';
+import { attachRealtime } from './realtime/socket-server.js';
+import { startWorkers } from './workers.js';
+
+export function runWorker(database: Database, redis: RedisConnections, redisPrefix: string, logger: Logger) {
+  const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
+  const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
+  const realtime = attachRealtime(undefined, {
+    db: database.db,
+    bus: events,
+    verifyToken: () => {
+      throw new Error('a worker accepts no connections');
+    },
+    redis,
+    redisPrefix,
+    corsOrigin: undefined,
+    metrics: new Registry(),
+    logger,
+  });
+  startWorkers(queue, { conversations: createConversationService({ db: database.db, events, queue }) });
+  return {
+    async close() {
+      await queue.close();
+      await realtime.close();
+    },
+  };
+}
