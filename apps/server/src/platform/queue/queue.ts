@@ -170,15 +170,17 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     );
     const durationOf = (job: Job) => (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
     const record = (promise: Promise<unknown>) => promise.catch((error) => options.logger.warn({ err: error, queue }, 'recording a job outcome failed'));
+    // Reported once the outcome is on the job's row, as the database backend does.
     worker.on('completed', (job, result: JobResult) => {
-      void record(store.finishByKey(queue, job.id!, { state: 'completed', result }, job.attemptsMade));
-      emit({ type: 'completed', queue, key: job.id!, durationMs: durationOf(job), result });
+      void record(store.finishByKey(queue, job.id!, { state: 'completed', result }, job.attemptsMade)).then(() =>
+        emit({ type: 'completed', queue, key: job.id!, durationMs: durationOf(job), result }),
+      );
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
       const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
-      if (!willRetry) void record(store.finishByKey(queue, job.id!, { state: 'failed', error: error.message }, job.attemptsMade));
-      emit({ type: 'failed', queue, key: job.id!, durationMs: durationOf(job), error: error.message, willRetry });
+      const recorded = willRetry ? Promise.resolve() : record(store.finishByKey(queue, job.id!, { state: 'failed', error: error.message }, job.attemptsMade));
+      void recorded.then(() => emit({ type: 'failed', queue, key: job.id!, durationMs: durationOf(job), error: error.message, willRetry }));
     });
     worker.on('error', (error) => options.logger.warn({ err: error, queue }, 'queue worker error'));
     stoppers.push(() => worker.close());
