@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { predict, trainCategoryModel, type TrainingExample } from './softmax-classifier.js';
+import { textFeatures } from './text-features.js';
+
+/** Texts only (no embedding): the sparse n-gram half of the model must learn on its own. */
+const example = (text: string, label: string, weight = 1): TrainingExample => ({
+  dense: new Float32Array(0),
+  sparse: textFeatures(text),
+  label,
+  weight,
+});
+const features = (text: string) => ({ dense: new Float32Array(0), sparse: textFeatures(text) });
+
+const SEED: TrainingExample[] = [
+  ...['I was charged twice', 'wrong amount on my invoice', 'my card was billed two times', 'need a VAT invoice', 'payment failed at checkout', 'why is the price higher'].map((t) => example(t, 'billing')),
+  ...['where is my parcel', 'tracking number does not work', 'delivery is late', 'package never arrived', 'change my shipping address', 'courier lost my order'].map((t) => example(t, 'shipping')),
+  ...['the app crashes on start', 'error E-SYNC-503 when syncing', 'button does nothing', 'screen goes blank after login', 'export produces an empty file', 'map tiles fail to load'].map((t) => example(t, 'bug')),
+];
+
+describe('per-account category model', () => {
+  it('learns categories from a handful of examples and generalises to new wording', () => {
+    const model = trainCategoryModel(SEED, { seed: 1 });
+    expect(predict(model, features('I got billed twice for one order'))[0]!.label).toBe('billing');
+    expect(predict(model, features('my parcel is late, where is it?'))[0]!.label).toBe('shipping');
+    expect(predict(model, features('the app crashes with an error'))[0]!.label).toBe('bug');
+    const probabilities = predict(model, features('where is my parcel'));
+    expect(probabilities.reduce((sum, p) => sum + p.probability, 0)).toBeCloseTo(1, 6);
+  });
+
+  it('is less confident on text unlike any example than on text like one', () => {
+    const model = trainCategoryModel(SEED, { seed: 1 });
+    const familiar = predict(model, features('tracking number does not work'))[0]!.probability;
+    const unfamiliar = predict(model, features('zebra quantum lighthouse'))[0]!.probability;
+    expect(familiar).toBeGreaterThan(unfamiliar);
+    expect(unfamiliar).toBeLessThan(0.6);
+  });
+
+  it('learns a correction by retraining from its previous weights', () => {
+    const model = trainCategoryModel(SEED, { seed: 1 });
+    const text = 'the Kaamos jacket zipper is stuck';
+    const before = predict(model, features(text))[0]!.label;
+    const corrected = before === 'bug' ? 'shipping' : 'bug';
+    const retrained = trainCategoryModel([...SEED, example('Kaamos jacket zipper stuck', corrected, 3)], { seed: 1, warmStart: model, epochs: 20 });
+    expect(predict(retrained, features(text))[0]!.label).toBe(corrected);
+    // What it knew stays known.
+    expect(predict(retrained, features('I was charged twice'))[0]!.label).toBe('billing');
+  });
+
+  it('refuses to train with fewer than two categories', () => {
+    expect(() => trainCategoryModel([example('a', 'billing'), example('b', 'billing')])).toThrow(/two categories/);
+  });
+});
