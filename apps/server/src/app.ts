@@ -13,6 +13,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
+import { aiRoutes } from './modules/ai/ai.routes.js';
+import { createClassificationService } from './modules/ai/classification.service.js';
+import { createLocalClassifier } from './modules/ai/classifier.js';
 import { createAccountService } from './modules/accounts/accounts.service.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { createAgentService } from './modules/agents/agents.service.js';
@@ -32,6 +35,7 @@ import { createLabelService } from './modules/labels/labels.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
+import { createEmbedder } from './platform/ai/embeddings.js';
 import authPlugin from './platform/auth.js';
 import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
@@ -124,7 +128,10 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   app.decorate('queue', queue);
   registerQueueMetrics(queue, app.metrics);
   const conversations = createConversationService({ db, events, queue });
-  if (runWorkers) startWorkers(queue, { conversations });
+  const embedder = createEmbedder();
+  const classifications = createClassificationService({ db, events, classifier: createLocalClassifier({ db, embedder }) });
+  if (runWorkers) startWorkers(queue, { db, embedder, conversations, classifications });
+  app.addHook('onClose', async () => embedder.close());
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
@@ -136,6 +143,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
   await app.register(queueRoutes, { db, queue, jwtSecret });
+  await app.register(aiRoutes, { classifications, conversations });
   await app.register(demoRoutes, {
     prefix: '/api/demo',
     demo: createDemoService({ db, conversations }),

@@ -7,6 +7,9 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Database } from './db/client.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
+import { createClassificationService } from './modules/ai/classification.service.js';
+import { createLocalClassifier } from './modules/ai/classifier.js';
+import { createEmbedder } from './platform/ai/embeddings.js';
 import { createJobQueue } from './platform/queue/queue.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createEventBus } from './realtime/event-bus.js';
@@ -28,10 +31,13 @@ export function runWorker(database: Database, redis: RedisConnections, redisPref
     metrics: new Registry(),
     logger,
   });
-  startWorkers(queue, { conversations: createConversationService({ db: database.db, events, queue }) });
+  const embedder = createEmbedder();
+  const classifications = createClassificationService({ db: database.db, events, classifier: createLocalClassifier({ db: database.db, embedder }) });
+  startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications });
   return {
     async close() {
       await queue.close();
+      await embedder.close();
       await realtime.close();
     },
   };

@@ -139,10 +139,24 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
     await post(`/api/conversations/${opened.conversation.id}/messages`, { content: `Reply ${tag}` });
     // A snooze writes the job that will end it.
     await post(`/api/conversations/${opened.conversation.id}`, { snoozedUntil: new Date(Date.now() + 86_400_000).toISOString() }, 'PATCH');
-    // No route writes articles yet: the application role writes them, as its services would.
-    await withTenant(t.database.db, { accountId: session.accountId }, (tx) =>
-      tx.insert(schema.knowledgeBaseArticles).values({ accountId: session.accountId, title: `Article ${tag}`, content: `How to ${tag}` }),
-    );
+    // No route writes articles yet, and no worker runs here: the application role writes an
+    // article and a classification, as the services would.
+    await withTenant(t.database.db, { accountId: session.accountId }, async (tx) => {
+      await tx.insert(schema.knowledgeBaseArticles).values({ accountId: session.accountId, title: `Article ${tag}`, content: `How to ${tag}` });
+      await tx.insert(schema.messageClassifications).values({
+        accountId: session.accountId,
+        conversationId: opened.conversation.id,
+        messageId: opened.message.id,
+        category: 'general',
+        priority: 'low',
+        sentiment: 'neutral',
+        language: 'en',
+        confidence: 0.5,
+        reasoning: 'fixture',
+        provider: 'local',
+        processingMs: 1,
+      });
+    });
   }
 
   async function connect(user?: string) {

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -32,6 +33,9 @@ export const messageType = pgEnum('message_type', ['incoming', 'outgoing', 'acti
 export const channelType = pgEnum('channel_type', ['api', 'web_widget', 'email']);
 export const articleStatus = pgEnum('article_status', ['draft', 'published']);
 export const jobState = pgEnum('job_state', ['waiting', 'active', 'completed', 'failed']);
+export const sentiment = pgEnum('sentiment', ['positive', 'neutral', 'negative', 'frustrated', 'angry']);
+export const exampleSource = pgEnum('example_source', ['taxonomy', 'correction']);
+export const trainingStatus = pgEnum('training_status', ['idle', 'training', 'ready', 'failed']);
 
 export const accounts = pgTable('accounts', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
@@ -277,5 +281,85 @@ export const jobs = pgTable(
     unique('jobs_queue_key_key').on(t.queue, t.key),
     index('jobs_due_idx').on(t.queue, t.state, t.runAt),
     index('jobs_account_idx').on(t.accountId, t.createdAt.desc().nullsFirst()),
+  ],
+);
+
+/** The account's AI taxonomy: the categories its messages are sorted into. */
+export const aiCategories = pgTable(
+  'ai_categories',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** The team this category's conversations are routed to. */
+    teamId: integer('team_id'),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('ai_categories_account_name_key').on(t.accountId, sql`lower(${t.name})`),
+    foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }),
+  ],
+);
+
+/** Labelled texts the account's model learns from: the taxonomy's examples and agents' corrections. */
+export const aiExamples = pgTable(
+  'ai_examples',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    category: text('category').notNull(),
+    text: text('text').notNull(),
+    source: exampleSource('source').notNull().default('taxonomy'),
+    messageId: bigint('message_id', { mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('ai_examples_account_idx').on(t.accountId, t.category)],
+);
+
+/** The account's trained category model (one row per account) and its training state. */
+export const aiModels = pgTable('ai_models', {
+  accountId: integer('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  status: trainingStatus('status').notNull().default('idle'),
+  progress: integer('progress').notNull().default(0),
+  /** Serialised CategoryModel of the last successful training; the one classification uses. */
+  weights: text('weights'),
+  exampleCount: integer('example_count').notNull().default(0),
+  version: integer('version').notNull().default(0),
+  error: text('error'),
+  trainedAt: timestamp('trained_at', { withTimezone: true, precision: 3 }),
+  updatedAt: updatedAt(),
+});
+
+/** One classification per customer message (the latest wins when a job runs again). */
+export const messageClassifications = pgTable(
+  'message_classifications',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: integer('conversation_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    category: text('category').notNull(),
+    priority: conversationPriority('priority').notNull(),
+    sentiment: sentiment('sentiment').notNull(),
+    language: text('language').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    reasoning: text('reasoning').notNull(),
+    suggestedTeamId: integer('suggested_team_id'),
+    suggestedAgentId: integer('suggested_agent_id'),
+    provider: text('provider').notNull(),
+    processingMs: integer('processing_ms').notNull(),
+    /** Set when an agent corrected it; the correction is also an ai_examples row. */
+    correctedBy: integer('corrected_by'),
+    correctedAt: timestamp('corrected_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('message_classifications_message_key').on(t.messageId),
+    index('message_classifications_conversation_idx').on(t.accountId, t.conversationId, t.createdAt.desc().nullsFirst()),
+    foreignKey({ columns: [t.accountId, t.conversationId], foreignColumns: [conversations.accountId, conversations.id] }).onDelete('cascade'),
   ],
 );

@@ -3,6 +3,7 @@
  * reaches clients as an envelope `{event, data, accountId, id, timestamp}` under its name.
  */
 import type { Static } from 'typebox';
+import type { Classification as ClassificationSchema } from '../modules/ai/ai.schema.js';
 import type { Conversation, Message } from '../modules/conversations/conversations.schema.js';
 
 /** Payloads are the API's own resources (timestamps arrive as ISO 8601 strings). */
@@ -10,6 +11,7 @@ export interface RealtimeEventMap {
   'message:new': { conversationId: number; message: Static<typeof Message> };
   'conversation:created': { conversation: Static<typeof Conversation> };
   'conversation:updated': { conversation: Static<typeof Conversation> };
+  'ai:classification': { conversationId: number; messageId: number; classification: Static<typeof ClassificationSchema> };
 }
 
 export type RealtimeEventName = keyof RealtimeEventMap;

@@ -2,6 +2,7 @@ import type { JWT } from '@fastify/jwt';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
 import { nextAccountId } from '../accounts/accounts.repo.js';
+import { seedDefaultTaxonomy } from '../ai/taxonomy.repo.js';
 import { insertUser } from './users.repo.js';
 import { accounts, accountUsers, inboxes, users } from '../../db/schema.js';
 import { AppError, ConflictError, ForbiddenError } from '../../platform/errors.js';
@@ -80,6 +81,7 @@ export function createAuthService(deps: { db: AppDb; jwt: Pick<JWT, 'sign' | 've
         const user = await insertUser(tx, { email, name: input.name.trim(), passwordHash });
         await tx.insert(accountUsers).values({ accountId, userId: user.id, role: 'administrator' });
         await tx.insert(inboxes).values({ accountId, name: 'Website', channelType: 'web_widget' });
+        await seedDefaultTaxonomy(tx, accountId);
         return { user, account: { id: account!.id, name: account!.name, role: 'administrator' as const } };
       });
       return issue({ ...created, accounts: [created.account] });

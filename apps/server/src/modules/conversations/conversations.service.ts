@@ -101,6 +101,11 @@ export function createConversationService({
     return toMessage(created!);
   }
 
+  /** Every customer message is classified once: the message id is the job's key. */
+  function enqueueClassification(tx: Tx, accountId: number, messageId: number) {
+    return queue.enqueue(tx, 'ai-classification', { accountId, messageId }, { key: `msg-${messageId}` });
+  }
+
   async function actorName(tx: Tx, userId: number) {
     const [user] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
     return user?.name ?? 'an agent';
@@ -199,8 +204,10 @@ export function createConversationService({
           content: input.message.content,
           senderContactId: contact.id,
         });
+        await enqueueClassification(tx, scope.accountId, message.id);
         return { conversation: await present(tx, scope.accountId, created!.id), message };
       });
+      queue.wake();
       // Announced only now that the transaction has committed.
       events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, roomsOf(opened.conversation));
       events.publish(scope.accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, roomsOf(opened.conversation));
@@ -347,10 +354,12 @@ export function createConversationService({
           ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
         });
         if (reopen) await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange({ kind: 'reopened_by_customer' }, '') });
+        if (incoming) await enqueueClassification(tx, ctx.accountId, message.id);
         return { message, rooms: roomsOf(conversation), reopened: reopen ? await present(tx, ctx.accountId, id) : null };
       });
       events.publish(ctx.accountId, 'message:new', { conversationId: id, message: added.message }, added.rooms);
       if (added.reopened) events.publish(ctx.accountId, 'conversation:updated', { conversation: added.reopened }, added.rooms);
+      queue.wake();
       return added.message;
     },
   };

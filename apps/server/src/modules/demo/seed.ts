@@ -21,6 +21,7 @@ import { postgresCode } from '../../platform/errors.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { enterAccount, runAsApp } from '../../platform/tenancy.js';
 import { nextAccountId } from '../accounts/accounts.repo.js';
+import { seedDefaultTaxonomy } from '../ai/taxonomy.repo.js';
 import { insertUser } from '../auth/users.repo.js';
 import { nextDisplayId } from '../conversations/conversations.repo.js';
 import { DEMO_ACCOUNT_SLUG } from './demo.service.js';
@@ -102,13 +103,18 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
     const adminId = agentIds.get(AGENTS[0]!.name)!;
 
     const teamByCategory = new Map<TicketCategory, { id: number; memberIds: number[] }>();
+    const teamIdByCategory: Record<string, number> = {};
     for (const team of TEAMS) {
       const [row] = await tx.insert(teams).values({ accountId, name: team.name, description: team.description }).returning({ id: teams.id });
       const memberIds = AGENTS.filter((agent) => agent.teams.includes(team.name)).map((agent) => agentIds.get(agent.name)!);
       await tx.insert(teamMembers).values(memberIds.map((userId) => ({ accountId, teamId: row!.id, userId })));
-      for (const category of team.categories) teamByCategory.set(category, { id: row!.id, memberIds });
+      for (const category of team.categories) {
+        teamByCategory.set(category, { id: row!.id, memberIds });
+        teamIdByCategory[category] = row!.id;
+      }
     }
 
+    await seedDefaultTaxonomy(tx, accountId, teamIdByCategory);
     const inboxIds = await tx
       .insert(inboxes)
       .values([

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { accountUsers, conversations, inboxes, teamMembers, teams, users } from '../../db/schema.js';
+import { accountUsers, aiCategories, conversations, inboxes, teamMembers, teams, users } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 
@@ -76,6 +76,7 @@ export function createTeamService({ db }: { db: AppDb }) {
         await get(tx, ctx, id);
         await tx.update(conversations).set({ teamId: null }).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.teamId, id)));
         await tx.update(inboxes).set({ defaultTeamId: null }).where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.defaultTeamId, id)));
+        await tx.update(aiCategories).set({ teamId: null }).where(and(eq(aiCategories.accountId, ctx.accountId), eq(aiCategories.teamId, id)));
         await tx.delete(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));
       }),
 

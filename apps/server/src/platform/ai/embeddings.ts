@@ -21,24 +21,31 @@ export interface Embedder {
 /** The worker is the compiled file (Node runs no TypeScript), found from src/ and dist/ alike. */
 const workerFile = new URL('../../../dist/platform/ai/embedding-worker.js', import.meta.url);
 
+/** The worker thread (and its ~100 MB model) starts at the first embedding, not before. */
 export function createEmbedder(): Embedder {
-  const worker = new Worker(workerFile);
-  worker.unref();
+  let started: Worker | undefined;
   const waiting = new Map<number, { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let pending: { text: string; resolve: (vector: Float32Array) => void; reject: (error: Error) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
 
-  worker.on('message', (response: EmbedResponse) => {
-    const request = waiting.get(response.id);
-    waiting.delete(response.id);
-    if ('error' in response) request?.reject(new Error(`embedding failed: ${response.error}`));
-    else request?.resolve(response.vectors);
-  });
-  worker.on('error', (error) => {
-    for (const request of waiting.values()) request.reject(error);
-    waiting.clear();
-  });
+  const worker = () => {
+    if (started) return started;
+    started = new Worker(workerFile);
+    started.unref();
+    started.on('message', (response: EmbedResponse) => {
+      const request = waiting.get(response.id);
+      waiting.delete(response.id);
+      if ('error' in response) request?.reject(new Error(`embedding failed: ${response.error}`));
+      else request?.resolve(response.vectors);
+    });
+    started.on('error', (error) => {
+      for (const request of waiting.values()) request.reject(error);
+      waiting.clear();
+      started = undefined;
+    });
+    return started;
+  };
 
   function flush() {
     timer = undefined;
@@ -50,7 +57,7 @@ export function createEmbedder(): Embedder {
         resolve: (vectors) => batch.forEach((item, i) => item.resolve(vectors[i]!)),
         reject: (error) => batch.forEach((item) => item.reject(error)),
       });
-      worker.postMessage({ id, texts: batch.map((item) => item.text) } satisfies EmbedRequest);
+      worker().postMessage({ id, texts: batch.map((item) => item.text) } satisfies EmbedRequest);
     }
   }
 
@@ -69,7 +76,7 @@ export function createEmbedder(): Embedder {
       );
     },
     async close() {
-      await worker.terminate();
+      await started?.terminate();
     },
   };
 }

@@ -5,11 +5,15 @@
 export interface JobPayloads {
   /** Reopens a snoozed conversation when its snooze ends (if it is still snoozed until then). */
   'conversation-snooze': { accountId: number; conversationId: number; until: string };
+  /** Classifies one customer message (key: the message id, so each is classified once). */
+  'ai-classification': { accountId: number; messageId: number };
+  /** Retrains the account's category model from its taxonomy and corrections. */
+  'ai-train': { accountId: number };
 }
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: QueueName[] = ['conversation-snooze'];
+export const QUEUE_NAMES: QueueName[] = ['conversation-snooze', 'ai-classification', 'ai-train'];
 
 export interface JobContext {
   /** The job's deterministic key, e.g. `conversation-snooze:42:2026-11-26T10:00:00.000Z`. */

@@ -1,0 +1,128 @@
+/**
+ * AI triage of customer messages: the `ai-classification` job classifies a message, stores the
+ * result, gives the conversation its category and (when it has none) priority, routes it when
+ * the account's threshold is met, and announces `ai:classification` to the account.
+ */
+import { and, count, desc, eq, gte, ne } from 'drizzle-orm';
+import type { AppDb } from '../../db/client.js';
+import { accounts, contacts, conversations, messageClassifications, messages, teams } from '../../db/schema.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { EventBus } from '../../realtime/event-bus.js';
+import { conversationRoom } from '../../realtime/events.js';
+import type { Classification, LocalClassifier } from './classifier.js';
+
+/** Routing is on unless an account turns it off; the threshold is its confidence bar. */
+const DEFAULT_ROUTING = { enabled: true, threshold: 0.75 };
+const RECENT_DAYS = 7;
+
+const toApi = (row: Classification & { messageId?: number; createdAt?: Date }) => ({
+  ...row,
+  processingTime: `${row.processingMs}ms`,
+});
+
+export function createClassificationService(deps: { db: AppDb; classifier: Pick<LocalClassifier, 'classify'>; events: Pick<EventBus, 'publish'> }) {
+  const { db } = deps;
+
+  return {
+    /** The job: classifies one incoming message (again, if the job runs again). */
+    async classifyMessage(payload: { accountId: number; messageId: number }) {
+      const scope = { accountId: payload.accountId };
+      const source = await withTenant(db, scope, async (tx) => {
+        const [message] = await tx
+          .select({
+            content: messages.content,
+            conversationId: messages.conversationId,
+            contactId: conversations.contactId,
+            labels: conversations.labels,
+            attributes: contacts.attributes,
+          })
+          .from(messages)
+          .innerJoin(conversations, and(eq(conversations.accountId, messages.accountId), eq(conversations.id, messages.conversationId)))
+          .innerJoin(contacts, and(eq(contacts.accountId, conversations.accountId), eq(contacts.id, conversations.contactId)))
+          .where(and(eq(messages.accountId, payload.accountId), eq(messages.id, payload.messageId), eq(messages.messageType, 'incoming')));
+        if (!message) return null;
+        const [recent] = await tx
+          .select({ n: count() })
+          .from(conversations)
+          .where(
+            and(
+              eq(conversations.accountId, payload.accountId),
+              eq(conversations.contactId, message.contactId),
+              ne(conversations.id, message.conversationId),
+              gte(conversations.createdAt, new Date(Date.now() - RECENT_DAYS * 86_400_000)),
+            ),
+          );
+        return { ...message, recentContacts: recent?.n ?? 0 };
+      });
+      if (!source) return { skipped: 'no such incoming message' };
+
+      const classification = await deps.classifier.classify(payload.accountId, source.content, {
+        vip: source.labels.includes('vip') || source.attributes.vip === true,
+        recentContacts: source.recentContacts,
+      });
+
+      const conversation = await withTenant(db, scope, async (tx) => {
+        await tx
+          .insert(messageClassifications)
+          .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
+          .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
+        const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
+        const routing = { ...DEFAULT_ROUTING, ...((account?.settings.aiRouting as object | undefined) ?? {}) };
+        const [current] = await tx
+          .select({ priority: conversations.priority, teamId: conversations.teamId, assigneeId: conversations.assigneeId })
+          .from(conversations)
+          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)))
+          .for('update');
+        const route = routing.enabled && classification.confidence >= routing.threshold;
+        const teamId = current!.teamId ?? (route ? classification.suggestedTeamId : null);
+        let assigneeId = current!.assigneeId;
+        if (route && assigneeId === null && teamId !== null && teamId === classification.suggestedTeamId) {
+          const [team] = await tx.select({ allow: teams.allowAutoAssign }).from(teams).where(and(eq(teams.accountId, payload.accountId), eq(teams.id, teamId)));
+          if (team?.allow) assigneeId = classification.suggestedAgentId;
+        }
+        const [updated] = await tx
+          .update(conversations)
+          .set({
+            category: classification.category,
+            // An agent's choice of priority stands; a conversation without one takes the AI's.
+            priority: current!.priority === 'none' ? classification.priority : current!.priority,
+            teamId,
+            assigneeId,
+            updatedAt: new Date(),
+          })
+          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)))
+          .returning({ id: conversations.id, teamId: conversations.teamId });
+        return updated!;
+      });
+      deps.events.publish(
+        payload.accountId,
+        'ai:classification',
+        { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
+        [conversationRoom(conversation.id)],
+      );
+      return classification;
+    },
+
+    /** The latest classification of a conversation's customer messages. */
+    async latestFor(ctx: TenantContext, conversationId: number) {
+      const [row] = await withTenant(db, ctx, (tx) =>
+        tx
+          .select()
+          .from(messageClassifications)
+          .where(and(eq(messageClassifications.accountId, ctx.accountId), eq(messageClassifications.conversationId, conversationId)))
+          .orderBy(desc(messageClassifications.createdAt), desc(messageClassifications.id))
+          .limit(1),
+      );
+      if (!row) throw new NotFoundError('Classification');
+      return toApi(row as typeof row & Classification);
+    },
+
+    /** A preview for agents and evaluation: classifies, stores nothing. */
+    async preview(ctx: TenantContext, text: string) {
+      return toApi(await deps.classifier.classify(ctx.accountId, text));
+    },
+  };
+}
+
+export type ClassificationService = ReturnType<typeof createClassificationService>;

@@ -1,0 +1,103 @@
+/**
+ * AI triage end to end with the local provider: a customer message is queued, classified by
+ * the account's own model, stored, applied to the conversation and announced live.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
+import { databaseKinds } from '../../test-support/databases.js';
+import { connected, connectSocket, nextEvent, recordEvents } from '../../test-support/sockets.js';
+
+describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) => {
+  let t: TestApp;
+  let url: string;
+  let a: Session;
+  let b: Session;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {}, { runWorkers: true });
+    url = await listen(t.app);
+    a = await registerAccount(t.app, 'Triage A');
+    b = await registerAccount(t.app, 'Triage B');
+  }, 120_000);
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await t?.close();
+  });
+
+  const open = (session: Session, content: string) =>
+    call(t.app, session, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Carla Customer' }, message: { content } } });
+
+  it("classifies a customer message in the background and announces it to the account's sockets only", async () => {
+    const socketA = connectSocket(url, a.token);
+    const socketB = connectSocket(url, b.token);
+    sockets.push(socketA, socketB);
+    await Promise.all([connected(socketA), connected(socketB)]);
+    const seenByB = recordEvents(socketB);
+    const classified = nextEvent(socketA, 'ai:classification', 60_000);
+    const opened = await open(a, 'I was charged twice for order #12345');
+    expect(opened.status).toBe(201);
+    const envelope = await classified;
+    const id = opened.body.conversation.id;
+    expect(envelope).toMatchObject({
+      event: 'ai:classification',
+      accountId: a.accountId,
+      data: { conversationId: id, messageId: opened.body.message.id, classification: { category: 'billing', priority: 'high', language: 'en', provider: 'local' } },
+    });
+    const { classification } = envelope.data;
+    expect(classification.confidence).toBeGreaterThan(0);
+    expect(classification.confidence).toBeLessThanOrEqual(1);
+    expect(classification.processingTime).toMatch(/^\d+ms$/);
+    expect(classification.reasoning).toMatch(/Category billing/);
+
+    const stored = await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}/classification` });
+    expect(stored.status).toBe(200);
+    expect(stored.body.classification).toMatchObject({ category: 'billing', priority: 'high', confidence: classification.confidence });
+    const conversation = await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` });
+    expect(conversation.body.conversation).toMatchObject({ category: 'billing', priority: 'high' });
+    expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}/classification` })).status).toBe(404);
+
+    const own = nextEvent(socketB, 'ai:classification', 60_000);
+    await open(b, 'Where is my parcel? Tracking has not moved for a week');
+    expect((await own).data.classification.category).toBe('shipping');
+    expect(seenByB.some((e) => e.payload.accountId === a.accountId)).toBe(false);
+  }, 120_000);
+
+  it('classifies every customer reply too, once each', async () => {
+    const socket = connectSocket(url, a.token);
+    sockets.push(socket);
+    await connected(socket);
+    const opened = await open(a, 'The app crashes every time I open the map');
+    const id = opened.body.conversation.id;
+    await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+    const reply = await call(t.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'I forgot my password too', messageType: 'incoming' } });
+    const second = await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.messageId === reply.body.message.id);
+    expect(second.data.classification.category).toBe('account');
+    const jobs = await call(t.app, a, { method: 'GET', url: '/api/queue/jobs?limit=200' });
+    const keys = jobs.body.data.map((job: { key: string }) => job.key);
+    expect(keys.filter((key: string) => key === `msg-${reply.body.message.id}`)).toHaveLength(1);
+  }, 120_000);
+
+  it('previews a classification without storing it, for any input', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['Sovellus kaatuu aina kun avaan sen', { language: 'fi' }],
+      ['Could you please add a dark mode to the Trails app?', { category: 'feature_request', priority: 'low' }],
+      ['', { language: 'und' }],
+      ['   ', { language: 'und' }],
+      ['🙂🙂🙂', { language: 'und' }],
+      ['refund '.repeat(14_000), {}],
+      ['\u0001\u0002 binary-looking \u00ff\u00fe', {}],
+    ];
+    for (const [text, expected] of cases) {
+      const answer = await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text } });
+      expect(answer.status, JSON.stringify(answer.body).slice(0, 200)).toBe(200);
+      expect(answer.body.classification).toMatchObject(expected);
+      expect(answer.body.classification.confidence).toBeGreaterThanOrEqual(0);
+    }
+    const empty = await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: '' } });
+    expect(empty.body.classification.confidence).toBeLessThanOrEqual(1 / 8 + 1e-9);
+    expect((await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'x'.repeat(100_001) } })).status).toBe(400);
+    expect((await call(t.app, undefined, { method: 'POST', url: '/api/ai/classify', payload: { text: 'hi' } })).status).toBe(401);
+  }, 60_000);
+});
