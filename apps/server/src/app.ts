@@ -16,6 +16,7 @@ import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { aiRoutes } from './modules/ai/ai.routes.js';
 import { createClassificationService } from './modules/ai/classification.service.js';
 import { createLocalClassifier } from './modules/ai/classifier.js';
+import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
 import { createAccountService } from './modules/accounts/accounts.service.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
 import { createAgentService } from './modules/agents/agents.service.js';
@@ -143,7 +144,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
   await app.register(queueRoutes, { db, queue, jwtSecret });
-  await app.register(aiRoutes, { classifications, conversations });
+  await app.register(aiRoutes, { classifications, conversations, taxonomy: createTaxonomyService({ db, queue, events }) });
   await app.register(demoRoutes, {
     prefix: '/api/demo',
     demo: createDemoService({ db, conversations }),

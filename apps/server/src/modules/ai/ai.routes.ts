@@ -2,15 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
-import { Classification, ClassifyBody } from './ai.schema.js';
+import { Classification, ClassifyBody, CorrectionBody, PutTaxonomyBody, Taxonomy } from './ai.schema.js';
 import type { ClassificationService } from './classification.service.js';
+import type { TaxonomyService } from './taxonomy.service.js';
 
 const schemaBase = { tags: ['ai'], security: [{ bearerAuth: [] }] };
 
 export const aiRoutes: FastifyPluginAsyncTypebox<{
   classifications: ClassificationService;
+  taxonomy: TaxonomyService;
   conversations: Pick<ConversationService, 'get'>;
-}> = async (app, { classifications, conversations }) => {
+}> = async (app, { classifications, taxonomy, conversations }) => {
   app.addHook('preHandler', app.authenticate);
 
   app.get(
@@ -27,6 +29,45 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
       await conversations.get(request.auth, request.params.id); // 404 for another account's conversation
       return { classification: await classifications.latestFor(request.auth, request.params.id) };
     },
+  );
+
+  app.patch(
+    '/api/conversations/:id/classification',
+    {
+      schema: {
+        ...schemaBase,
+        summary: "Correct the AI's classification; a category correction teaches the account's model",
+        params: IdParams,
+        body: CorrectionBody,
+        response: { 200: Type.Object({ classification: Classification }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await conversations.get(request.auth, request.params.id);
+      return { classification: await taxonomy.correct(request.auth, request.params.id, request.body) };
+    },
+  );
+
+  app.get(
+    '/api/ai/taxonomy',
+    { schema: { ...schemaBase, summary: "The account's categories, their examples and the model's training state", response: { 200: Taxonomy, ...errorResponses } } },
+    async (request) => taxonomy.get(request.auth),
+  );
+
+  app.put(
+    '/api/ai/taxonomy',
+    {
+      preHandler: app.requireAdmin,
+      // Thousands of examples arrive in one request.
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        ...schemaBase,
+        summary: "Replace the account's categories and examples (administrators); a new model trains in the background",
+        body: PutTaxonomyBody,
+        response: { 200: Taxonomy, ...errorResponses },
+      },
+    },
+    async (request) => taxonomy.replace(request.auth, request.body.categories),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { Timestamp } from '../../platform/schemas.js';
+import { Priority } from '../conversations/conversations.schema.js';
 
 export const Classification = Type.Object({
   messageId: Type.Optional(Type.Integer()),
@@ -19,4 +20,42 @@ export const Classification = Type.Object({
 export const ClassifyBody = Type.Object(
   { text: Type.String({ maxLength: 100_000, description: 'The message to classify; nothing is stored' }) },
   { additionalProperties: false },
+);
+
+const CategoryName = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*\\S[\\p{L}\\p{N}_ -]*$' });
+
+export const TaxonomyCategory = Type.Object(
+  {
+    name: CategoryName,
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    teamId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()])),
+    examples: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2_000, pattern: '\\S' }), { maxItems: 5_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Taxonomy = Type.Object({
+  categories: Type.Array(
+    Type.Object({ name: Type.String(), description: Type.String(), teamId: Type.Union([Type.Integer(), Type.Null()]), examples: Type.Array(Type.String()) }),
+  ),
+  training: Type.Object({
+    status: Type.String({ description: 'idle | training | ready | failed' }),
+    progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  }),
+});
+
+export const PutTaxonomyBody = Type.Object(
+  { categories: Type.Array(TaxonomyCategory, { minItems: 2, maxItems: 200 }) },
+  { additionalProperties: false },
+);
+
+export const CorrectionBody = Type.Object(
+  {
+    category: Type.Optional(CategoryName),
+    priority: Type.Optional(Priority),
+    sentiment: Type.Optional(
+      Type.Union([Type.Literal('positive'), Type.Literal('neutral'), Type.Literal('negative'), Type.Literal('frustrated'), Type.Literal('angry')]),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
 );

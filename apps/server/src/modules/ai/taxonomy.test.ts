@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
+import { databaseKinds } from '../../test-support/databases.js';
+import { connected, connectSocket, nextEvent } from '../../test-support/sockets.js';
+
+describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind) => {
+  let t: TestApp;
+  let url: string;
+  let a: Session;
+  let b: Session;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {}, { runWorkers: true });
+    url = await listen(t.app);
+    a = await registerAccount(t.app, 'Taxonomy A');
+    b = await registerAccount(t.app, 'Taxonomy B');
+  }, 120_000);
+  afterAll(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await t?.close();
+  });
+
+  const taxonomy = (session: Session) => call(t.app, session, { method: 'GET', url: '/api/ai/taxonomy' });
+  const put = (session: Session, categories: unknown) => call(t.app, session, { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories } });
+  const waitUntilReady = async (session: Session) => {
+    for (let i = 0; i < 200; i++) {
+      const { body } = await taxonomy(session);
+      if (body.training.status === 'ready') return body;
+      if (body.training.status === 'failed') throw new Error('training failed');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('training did not finish');
+  };
+
+  it('starts an account with the default taxonomy and trains it', async () => {
+    const { body } = await taxonomy(a);
+    expect(body.categories.map((c: { name: string }) => c.name)).toEqual([
+      'billing', 'refunds', 'shipping', 'technical', 'bug', 'account', 'feature_request', 'general',
+    ]);
+    expect(body.categories.every((c: { examples: string[] }) => c.examples.length === 10)).toBe(true);
+    expect(['training', 'ready']).toContain(body.training.status);
+    expect((await waitUntilReady(a)).training.progress).toBe(100);
+  }, 60_000);
+
+  it('refuses a bad taxonomy with a clear 4xx and keeps the one it has', async () => {
+    const before = (await taxonomy(a)).body.categories;
+    const ok = (name: string) => ({ name, examples: [`an example of ${name}`] });
+    const foreignTeam = (await call(t.app, b, { method: 'POST', url: '/api/teams', payload: { name: 'B team' } })).body.team.id;
+    const cases: [unknown, number, string][] = [
+      [[ok('orders'), ok('Orders')], 422, 'duplicate_category'],
+      [[ok('orders'), { name: '', examples: ['x'] }], 400, 'validation_error'],
+      [[ok('orders'), { name: '   ', examples: ['x'] }], 400, 'validation_error'],
+      [[ok('orders')], 400, 'validation_error'],
+      [Array.from({ length: 201 }, (_, i) => ok(`c${i}`)), 400, 'validation_error'],
+      [[ok('orders'), { name: 'app', examples: ['y'.repeat(2_001)] }], 400, 'validation_error'],
+      [[ok('orders'), { name: 'app', examples: ['x'], colour: 'red' }], 400, 'validation_error'],
+      [[ok('orders'), { name: 'app', description: 'no examples' }], 422, 'not_enough_examples'],
+      [Array.from({ length: 5 }, (_, i) => ({ name: `c${i}`, examples: Array.from({ length: 4_500 }, (_, j) => `e${j}`) })), 422, 'too_many_examples'],
+      [[ok('orders'), { ...ok('app'), teamId: foreignTeam }], 422, 'invalid_team'],
+    ];
+    for (const [categories, status, code] of cases) {
+      const answer = await put(a, categories);
+      expect(answer.status, code).toBe(status);
+      expect(answer.body.error.code).toBe(code);
+    }
+    expect((await taxonomy(a)).body.categories).toEqual(before);
+    // Agents read the taxonomy but do not change it.
+    const agent = await call(t.app, a, { method: 'POST', url: '/api/agents', payload: { name: 'Agent', email: `tax.${Date.now()}@example.com`, password: 'agent password 1' } });
+    const session = await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: agent.body.agent.email, password: 'agent password 1' } });
+    const asAgent = { token: session.body.token, accountId: a.accountId, userId: agent.body.agent.id, auth: { authorization: `Bearer ${session.body.token}` } };
+    expect((await taxonomy(asAgent)).status).toBe(200);
+    expect((await put(asAgent, [ok('orders'), ok('app')])).status).toBe(403);
+  }, 60_000);
+
+  it("replaces an account's taxonomy, trains it in the background, and leaves other accounts alone", async () => {
+    const team = (await call(t.app, a, { method: 'POST', url: '/api/teams', payload: { name: 'Webshop' } })).body.team.id;
+    const answer = await put(a, [
+      { name: 'orders', description: 'Orders and deliveries', teamId: team, examples: ['where is my order', 'my parcel is late', 'tracking does not move', 'change my delivery address'] },
+      { name: 'app', description: 'The mobile app', examples: ['the app crashes', 'sync fails with an error', 'cannot log in to the app', 'map does not load'] },
+      { name: 'other', examples: ['do you have a shop in Oulu', 'thanks for the help', 'are you hiring', 'opening hours please'] },
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.training.status).toBe('training');
+    expect(answer.body.categories[0]).toMatchObject({ name: 'orders', teamId: team, examples: expect.arrayContaining(['where is my order']) });
+    await waitUntilReady(a);
+    const preview = await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'My order has not arrived, where is the parcel?' } });
+    expect(preview.body.classification).toMatchObject({ category: 'orders', suggestedTeamId: team });
+    expect((await taxonomy(b)).body.categories).toHaveLength(8);
+  }, 60_000);
+
+  it("learns from an agent's correction without a restart", async () => {
+    await waitUntilReady(b);
+    const socket = connectSocket(url, b.token);
+    sockets.push(socket);
+    await connected(socket);
+    const text = 'The Fjell tent pole snapped in the first wind';
+    const opened = await call(t.app, b, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: text } } });
+    const id = opened.body.conversation.id;
+    const first = await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+    const corrected = first.data.classification.category === 'refunds' ? 'general' : 'refunds';
+
+    expect((await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'no-such' } })).body.error.code).toBe('unknown_category');
+    expect((await call(t.app, a, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'refunds' } })).status).toBe(404);
+    const correction = await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: corrected, priority: 'urgent' } });
+    expect(correction.status).toBe(200);
+    expect(correction.body.classification).toMatchObject({ category: corrected, priority: 'urgent' });
+    expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation).toMatchObject({ category: corrected, priority: 'urgent' });
+
+    await waitUntilReady(b);
+    const again = await call(t.app, b, { method: 'POST', url: '/api/ai/classify', payload: { text: 'The Fjell tent pole snapped in the wind' } });
+    expect(again.body.classification.category).toBe(corrected);
+  }, 90_000);
+});
