@@ -15,7 +15,8 @@ import type { Database } from './db/client.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { aiRoutes } from './modules/ai/ai.routes.js';
 import { createClassificationService } from './modules/ai/classification.service.js';
-import { createLocalClassifier } from './modules/ai/classifier.js';
+import { classifierMetrics, createClassifier } from './modules/ai/classifier.js';
+import { remoteProvider } from './modules/ai/providers/index.js';
 import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
 import { createAccountService } from './modules/accounts/accounts.service.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
@@ -130,7 +131,8 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   registerQueueMetrics(queue, app.metrics);
   const conversations = createConversationService({ db, events, queue });
   const embedder = createEmbedder();
-  const classifications = createClassificationService({ db, events, classifier: createLocalClassifier({ db, embedder }) });
+  const classifier = createClassifier({ db, embedder, remote: remoteProvider(config), metrics: classifierMetrics(app.metrics) });
+  const classifications = createClassificationService({ db, events, classifier });
   if (runWorkers) startWorkers(queue, { db, embedder, conversations, classifications });
   app.addHook('onClose', async () => embedder.close());
 

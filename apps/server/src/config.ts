@@ -29,6 +29,13 @@ const EnvSchema = Type.Object({
   AI_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')], {
     default: 'local',
   }),
+  ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  ANTHROPIC_MODEL: Type.String({ default: 'claude-sonnet-4-5' }),
+  ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OPENAI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
+  AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
 });
 
 export interface Config {
@@ -53,6 +60,8 @@ export interface Config {
   loginRateLimit: number;
   logLevel: string;
   aiProvider: 'local' | 'anthropic' | 'openai';
+  /** The hosted model, when AI_PROVIDER names one; the local model is its fallback. */
+  remoteAi: { provider: 'anthropic' | 'openai'; apiKey: string; model: string; baseURL: string | undefined; timeoutMs: number } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -71,6 +80,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = converted as Static<typeof EnvSchema>;
+  if (e.AI_PROVIDER === 'anthropic' && !e.ANTHROPIC_API_KEY) throw new ConfigError('invalid configuration: AI_PROVIDER=anthropic needs ANTHROPIC_API_KEY');
+  if (e.AI_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new ConfigError('invalid configuration: AI_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
+  }
+  const remoteAi =
+    e.AI_PROVIDER === 'anthropic'
+      ? { provider: 'anthropic' as const, apiKey: e.ANTHROPIC_API_KEY!, model: e.ANTHROPIC_MODEL, baseURL: e.ANTHROPIC_BASE_URL, timeoutMs: e.AI_TIMEOUT_MS }
+      : e.AI_PROVIDER === 'openai'
+        ? { provider: 'openai' as const, apiKey: e.OPENAI_API_KEY ?? 'not-needed', model: e.OPENAI_MODEL, baseURL: e.OPENAI_BASE_URL, timeoutMs: e.AI_TIMEOUT_MS }
+        : undefined;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -89,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     aiProvider: e.AI_PROVIDER,
+    remoteAi,
   };
 }
 

@@ -8,7 +8,9 @@ import { Registry } from 'prom-client';
 import type { Database } from './db/client.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
 import { createClassificationService } from './modules/ai/classification.service.js';
-import { createLocalClassifier } from './modules/ai/classifier.js';
+import { classifierMetrics, createClassifier } from './modules/ai/classifier.js';
+import { remoteProvider } from './modules/ai/providers/index.js';
+import type { Config } from './config.js';
 import { createEmbedder } from './platform/ai/embeddings.js';
 import { createJobQueue } from './platform/queue/queue.js';
 import type { RedisConnections } from './platform/redis.js';
@@ -16,7 +18,8 @@ import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
 import { startWorkers } from './workers.js';
 
-export function runWorker(database: Database, redis: RedisConnections, redisPrefix: string, logger: Logger) {
+export function runWorker(database: Database, redis: RedisConnections, config: Pick<Config, 'redisPrefix' | 'remoteAi'>, logger: Logger) {
+  const { redisPrefix } = config;
   const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
   const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
   const realtime = attachRealtime(undefined, {
@@ -32,7 +35,8 @@ export function runWorker(database: Database, redis: RedisConnections, redisPref
     logger,
   });
   const embedder = createEmbedder();
-  const classifications = createClassificationService({ db: database.db, events, classifier: createLocalClassifier({ db: database.db, embedder }) });
+  const classifier = createClassifier({ db: database.db, embedder, remote: remoteProvider(config), metrics: classifierMetrics(new Registry()) });
+  const classifications = createClassificationService({ db: database.db, events, classifier });
   startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications });
   return {
     async close() {

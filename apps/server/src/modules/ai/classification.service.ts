@@ -10,7 +10,7 @@ import { NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
-import type { Classification, LocalClassifier } from './classifier.js';
+import type { Classification, Classifier } from './classifier.js';
 
 /** Routing is on unless an account turns it off; the threshold is its confidence bar. */
 const DEFAULT_ROUTING = { enabled: true, threshold: 0.75 };
@@ -21,7 +21,7 @@ const toApi = (row: Classification & { messageId?: number; createdAt?: Date }) =
   processingTime: `${row.processingMs}ms`,
 });
 
-export function createClassificationService(deps: { db: AppDb; classifier: Pick<LocalClassifier, 'classify'>; events: Pick<EventBus, 'publish'> }) {
+export function createClassificationService(deps: { db: AppDb; classifier: Pick<Classifier, 'classify'>; events: Pick<EventBus, 'publish'> }) {
   const { db } = deps;
 
   return {

@@ -13,6 +13,9 @@ import { readSignals, type Priority, type Sentiment } from '../../platform/ai/si
 import { predict, type CategoryModel } from '../../platform/ai/softmax-classifier.js';
 import { textFeatures } from '../../platform/ai/text-features.js';
 import { withTenant } from '../../platform/tenancy.js';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { MalformedAnswerError, type RemoteProvider } from './providers/anthropic.js';
+import { loadCategories } from './taxonomy.repo.js';
 import { trainAccountModel } from './training.js';
 
 export interface Classification {
@@ -24,7 +27,7 @@ export interface Classification {
   reasoning: string;
   suggestedTeamId: number | null;
   suggestedAgentId: number | null;
-  provider: 'local';
+  provider: 'local' | 'anthropic' | 'openai';
   processingMs: number;
 }
 
@@ -35,7 +38,70 @@ export interface ClassifyContext {
 
 const quote = (text: string) => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
 
-export function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
+export interface ClassifierMetrics {
+  duration: Histogram<'provider'>;
+  fallbacks: Counter<'provider' | 'reason'>;
+}
+
+export function classifierMetrics(registry: Registry): ClassifierMetrics {
+  return {
+    duration: new Histogram({
+      name: 'ai_classification_duration_seconds',
+      help: 'Time to classify one message, by the provider that answered',
+      labelNames: ['provider'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: 'ai_provider_fallbacks_total',
+      help: 'Classifications the local model answered because the hosted provider failed, by reason',
+      labelNames: ['provider', 'reason'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+function failureReason(error: unknown): { kind: 'timeout' | 'malformed' | 'error'; detail: string } {
+  if (error instanceof MalformedAnswerError) return { kind: 'malformed', detail: `malformed answer: ${error.message}` };
+  const name = (error as { name?: string }).name ?? '';
+  if (/timeout/i.test(name) || /timed? ?out/i.test(String(error))) return { kind: 'timeout', detail: 'timed out' };
+  return { kind: 'error', detail: String((error as Error).message ?? error).slice(0, 200) };
+}
+
+/**
+ * The classifier of a process: the hosted provider when one is configured, the local model
+ * otherwise and whenever the hosted one fails; a message is never left unclassified.
+ */
+export function createClassifier(deps: { db: AppDb; embedder: Embedder; remote?: RemoteProvider | undefined; metrics: ClassifierMetrics }) {
+  const local = createLocalClassifier(deps);
+  return {
+    async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
+      let fallback: string | undefined;
+      if (deps.remote) {
+        const started = performance.now();
+        try {
+          const taxonomy = await withTenant(deps.db, { accountId }, (tx) => loadCategories(tx, accountId));
+          const answer = await deps.remote.classify(taxonomy, text);
+          const route = await withTenant(deps.db, { accountId }, (tx) => local.routeFor(tx, accountId, answer.category));
+          const processingMs = Math.round(performance.now() - started);
+          deps.metrics.duration.observe({ provider: deps.remote.name }, processingMs / 1000);
+          return { ...answer, suggestedTeamId: route.teamId, suggestedAgentId: route.agentId, provider: deps.remote.name, processingMs };
+        } catch (error) {
+          const reason = failureReason(error);
+          deps.metrics.fallbacks.inc({ provider: deps.remote.name, reason: reason.kind });
+          fallback = `${deps.remote.name} failed (${reason.detail}), so the local model answered`;
+        }
+      }
+      const result = await local.classify(accountId, text, context);
+      deps.metrics.duration.observe({ provider: 'local' }, result.processingMs / 1000);
+      return fallback ? { ...result, reasoning: `${fallback}. ${result.reasoning}` } : result;
+    },
+  };
+}
+
+export type Classifier = ReturnType<typeof createClassifier>;
+
+function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
   const cache = new Map<number, { version: number; model: CategoryModel }>();
   const training = new Map<number, Promise<unknown>>();
 
@@ -87,6 +153,7 @@ export function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
   }
 
   return {
+    routeFor,
     async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
       const started = performance.now();
       const model = await modelFor(accountId);
@@ -121,5 +188,3 @@ export function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
     },
   };
 }
-
-export type LocalClassifier = ReturnType<typeof createLocalClassifier>;

@@ -28,7 +28,7 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
       checks: {
         database: { status: 'ok', latency: expect.stringMatching(/^\d+ms$/) },
         redis: { status: 'not_configured' },
-        ai: { status: 'not_configured' },
+        ai: { status: 'ok', provider: 'local' },
       },
     });
     expect(Number.isNaN(Date.parse(health.body.timestamp))).toBe(false);

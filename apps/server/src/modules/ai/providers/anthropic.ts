@@ -1,0 +1,32 @@
+/** Claude through the official SDK: structured output via a forced tool call, cached system prompt. */
+import Anthropic from '@anthropic-ai/sdk';
+import { checkAnswer, systemPrompt, toolSchema, TOOL_NAME, type RemoteAnswer, type TaxonomyForPrompt } from './remote-classification.js';
+
+export interface RemoteProvider {
+  readonly name: 'anthropic' | 'openai';
+  classify(taxonomy: TaxonomyForPrompt[], text: string): Promise<RemoteAnswer>;
+}
+
+export function createAnthropicProvider(options: { apiKey: string; model: string; baseURL?: string | undefined; timeoutMs: number }): RemoteProvider {
+  const client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL ?? null, timeout: options.timeoutMs, maxRetries: 1 });
+  return {
+    name: 'anthropic',
+    async classify(taxonomy, text) {
+      const categories = taxonomy.map((c) => c.name);
+      const response = await client.messages.create({
+        model: options.model,
+        max_tokens: 400,
+        system: [{ type: 'text', text: systemPrompt(taxonomy), cache_control: { type: 'ephemeral' } }],
+        tools: [{ name: TOOL_NAME, description: 'Record the classification of the customer message', input_schema: toolSchema(categories) }],
+        tool_choice: { type: 'tool', name: TOOL_NAME },
+        messages: [{ role: 'user', content: `Customer message:\n"""\n${text.slice(0, 8_000)}\n"""` }],
+      });
+      const call = response.content.find((block) => block.type === 'tool_use' && block.name === TOOL_NAME);
+      const answer = checkAnswer(call && 'input' in call ? call.input : undefined, categories);
+      if (typeof answer === 'string') throw new MalformedAnswerError(answer);
+      return answer;
+    },
+  };
+}
+
+export class MalformedAnswerError extends Error {}

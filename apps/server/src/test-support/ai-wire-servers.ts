@@ -1,0 +1,95 @@
+/**
+ * Local HTTP servers speaking the Anthropic Messages and OpenAI Chat Completions wire formats,
+ * so the real SDKs are exercised end to end without the paid APIs. Each test decides what the
+ * "model" answers (a tool call, malformed output, an error, or nothing for a while).
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+export type Reply = { tool: Record<string, unknown> } | { status: number } | { delayMs: number; tool: Record<string, unknown> } | { text: string };
+
+export interface WireServer {
+  url: string;
+  requests: { path: string; body: any; headers: IncomingMessage['headers'] }[];
+  reply: Reply;
+  close(): Promise<void>;
+}
+
+async function serve(handle: (path: string, body: any, server: WireServer) => { status: number; json: unknown }): Promise<WireServer> {
+  const state = { requests: [] as WireServer['requests'], reply: { status: 500 } as Reply };
+  const server: Server = createServer(async (request, response) => {
+    let raw = '';
+    for await (const chunk of request) raw += chunk;
+    const body = raw ? JSON.parse(raw) : undefined;
+    state.requests.push({ path: request.url ?? '', body, headers: request.headers });
+    if ('delayMs' in state.reply) await new Promise((resolve) => setTimeout(resolve, (state.reply as { delayMs: number }).delayMs));
+    const { status, json } = handle(request.url ?? '', body, wire);
+    if (response.destroyed) return;
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(json));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  const wire: WireServer = {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return state.requests;
+    },
+    get reply() {
+      return state.reply;
+    },
+    set reply(reply: Reply) {
+      state.reply = reply;
+    },
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+  return wire;
+}
+
+const errorBody = (status: number) => ({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message: `status ${status}` } });
+
+export function anthropicServer(): Promise<WireServer> {
+  return serve((_path, body, server) => {
+    const reply = server.reply;
+    if ('status' in reply) return { status: reply.status, json: errorBody(reply.status) };
+    const content = 'text' in reply ? [{ type: 'text', text: reply.text }] : [{ type: 'tool_use', id: 'toolu_test', name: body.tools[0].name, input: reply.tool }];
+    return {
+      status: 200,
+      json: {
+        id: 'msg_test',
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content,
+        stop_reason: 'text' in reply ? 'end_turn' : 'tool_use',
+        stop_sequence: null,
+        usage: { input_tokens: 120, output_tokens: 40, cache_creation_input_tokens: 0, cache_read_input_tokens: 100 },
+      },
+    };
+  });
+}
+
+export function openAiServer(): Promise<WireServer> {
+  return serve((_path, body, server) => {
+    const reply = server.reply;
+    if ('status' in reply) return { status: reply.status, json: { error: { message: `status ${reply.status}`, type: 'server_error' } } };
+    const message =
+      'text' in reply
+        ? { role: 'assistant', content: reply.text }
+        : {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_test', type: 'function', function: { name: body.tools[0].function.name, arguments: JSON.stringify(reply.tool) } }],
+          };
+    return {
+      status: 200,
+      json: {
+        id: 'chatcmpl-test',
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message, finish_reason: 'text' in reply ? 'stop' : 'tool_calls' }],
+        usage: { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160 },
+      },
+    };
+  });
+}
