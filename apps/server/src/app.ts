@@ -126,14 +126,30 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   const db = database.db;
   const auth = createAuthService({ db, jwt: app.jwt });
   const events = createEventBus((err) => app.log.error({ err }, 'event listener failed'));
+  const realtime = attachRealtime(app.server, {
+    db,
+    bus: events,
+    verifyToken: (token) => app.jwt.verify(token),
+    redis,
+    redisPrefix: config.redisPrefix,
+    corsOrigin: config.corsOrigin,
+    metrics: app.metrics,
+    logger: app.log,
+  });
   const queue = createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
   app.decorate('queue', queue);
   registerQueueMetrics(queue, app.metrics);
   const conversations = createConversationService({ db, events, queue });
   const embedder = createEmbedder();
-  const classifier = createClassifier({ db, embedder, remote: remoteProvider(config), metrics: classifierMetrics(app.metrics) });
+  const classifier = createClassifier({
+    db,
+    embedder,
+    presence: (userIds) => realtime.onlineUsers(userIds),
+    remote: remoteProvider(config),
+    metrics: classifierMetrics(app.metrics),
+  });
   const classifications = createClassificationService({ db, events, classifier });
-  if (runWorkers) startWorkers(queue, { db, embedder, conversations, classifications });
+  if (runWorkers) startWorkers(queue, { db, embedder, conversations, classifications }, { concurrency: config.queueConcurrency });
   app.addHook('onClose', async () => embedder.close());
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
@@ -153,16 +169,6 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     publicEnabled: config.demoEnabled,
   });
 
-  const realtime = attachRealtime(app.server, {
-    db,
-    bus: events,
-    verifyToken: (token) => app.jwt.verify(token),
-    redis,
-    redisPrefix: config.redisPrefix,
-    corsOrigin: config.corsOrigin,
-    metrics: app.metrics,
-    logger: app.log,
-  });
   // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
   app.addHook('preClose', async () => realtime.close());
   app.addHook('onClose', async () => queue.close());

@@ -36,6 +36,7 @@ const EnvSchema = Type.Object({
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
 });
 
 export interface Config {
@@ -60,6 +61,8 @@ export interface Config {
   loginRateLimit: number;
   logLevel: string;
   aiProvider: 'local' | 'anthropic' | 'openai';
+  /** Classification jobs one process runs at once (the embedding model batches them). */
+  queueConcurrency: number;
   /** The hosted model, when AI_PROVIDER names one; the local model is its fallback. */
   remoteAi: { provider: 'anthropic' | 'openai'; apiKey: string; model: string; baseURL: string | undefined; timeoutMs: number } | undefined;
 }
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     aiProvider: e.AI_PROVIDER,
+    queueConcurrency: e.QUEUE_CONCURRENCY,
     remoteAi,
   };
 }

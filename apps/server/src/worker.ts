@@ -18,7 +18,7 @@ import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
 import { startWorkers } from './workers.js';
 
-export function runWorker(database: Database, redis: RedisConnections, config: Pick<Config, 'redisPrefix' | 'remoteAi'>, logger: Logger) {
+export function runWorker(database: Database, redis: RedisConnections, config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'queueConcurrency'>, logger: Logger) {
   const { redisPrefix } = config;
   const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
   const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
@@ -35,9 +35,17 @@ export function runWorker(database: Database, redis: RedisConnections, config: P
     logger,
   });
   const embedder = createEmbedder();
-  const classifier = createClassifier({ db: database.db, embedder, remote: remoteProvider(config), metrics: classifierMetrics(new Registry()) });
+  const classifier = createClassifier({
+    db: database.db,
+    embedder,
+    presence: (userIds) => realtime.onlineUsers(userIds),
+    remote: remoteProvider(config),
+    metrics: classifierMetrics(new Registry()),
+  });
   const classifications = createClassificationService({ db: database.db, events, classifier });
-  startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications });
+  startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications }, {
+    concurrency: config.queueConcurrency,
+  });
   return {
     async close() {
       await queue.close();

@@ -13,7 +13,7 @@ export interface WorkerServices {
   classifications: Pick<ClassificationService, 'classifyMessage'>;
 }
 
-export function startWorkers(queue: JobQueue, services: WorkerServices) {
+export function startWorkers(queue: JobQueue, services: WorkerServices, options: { concurrency: number }) {
   queue.work(
     'ai-classification',
     async (payload, job) => {
@@ -21,7 +21,7 @@ export function startWorkers(queue: JobQueue, services: WorkerServices) {
       if ('category' in result) job.log(`Classification complete: category=${result.category}, confidence=${result.confidence}`);
       return { ...result };
     },
-    { concurrency: 8 },
+    { concurrency: options.concurrency },
   );
   queue.work('ai-train', (payload, job) => trainAccountModel(services, payload.accountId, (line) => job.log(line)), { concurrency: 1 });
   queue.work('conversation-snooze', async (payload, job) => {

@@ -99,7 +99,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const { runWorker } = await import('../worker.js');
     const pino = (await import('pino')).default;
     const workerRedis = connectTestRedis();
-    const worker = runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined }, pino({ level: 'silent' }));
+    const worker = runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, queueConcurrency: 4 }, pino({ level: 'silent' }));
     try {
       const socket = connectSocket(one.url, a.token);
       sockets.push(socket);

@@ -202,6 +202,16 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
 
   return {
     io,
+    /**
+     * Which of these users have a socket open on any replica (through the adapter); null when
+     * the replicas did not answer in time, so callers can go on without presence.
+     */
+    async onlineUsers(userIds: number[]): Promise<Set<number> | null> {
+      if (userIds.length === 0) return new Set();
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 500).unref());
+      const sockets = await Promise.race([io.in(userIds.map(userRoom)).fetchSockets(), timeout]).catch(() => null);
+      return sockets && new Set(sockets.map((socket) => socket.data.userId));
+    },
     /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
     async close() {
       unsubscribe();

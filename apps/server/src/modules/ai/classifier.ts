@@ -72,7 +72,16 @@ function failureReason(error: unknown): { kind: 'timeout' | 'malformed' | 'error
  * The classifier of a process: the hosted provider when one is configured, the local model
  * otherwise and whenever the hosted one fails; a message is never left unclassified.
  */
-export function createClassifier(deps: { db: AppDb; embedder: Embedder; remote?: RemoteProvider | undefined; metrics: ClassifierMetrics }) {
+/** Which agents are connected now (null: unknown); the suggested agent is one of them. */
+export type Presence = (userIds: number[]) => Promise<Set<number> | null>;
+
+export function createClassifier(deps: {
+  db: AppDb;
+  embedder: Embedder;
+  presence: Presence;
+  remote?: RemoteProvider | undefined;
+  metrics: ClassifierMetrics;
+}) {
   const local = createLocalClassifier(deps);
   return {
     async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
@@ -101,7 +110,7 @@ export function createClassifier(deps: { db: AppDb; embedder: Embedder; remote?:
 
 export type Classifier = ReturnType<typeof createClassifier>;
 
-function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
+function createLocalClassifier(deps: { db: AppDb; embedder: Embedder; presence: Presence }) {
   const cache = new Map<number, { version: number; model: CategoryModel }>();
   const training = new Map<number, Promise<unknown>>();
 
@@ -130,7 +139,7 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
     throw new Error('the account has no category model');
   }
 
-  /** The team of the category, and its member with the fewest open conversations. */
+  /** The team of the category, and its online member with the fewest open conversations. */
   async function routeFor(tx: Tx, accountId: number, category: string) {
     const [row] = await tx
       .select({ teamId: aiCategories.teamId })
@@ -138,7 +147,7 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
       .where(and(eq(aiCategories.accountId, accountId), sql`lower(${aiCategories.name}) = lower(${category})`));
     const teamId = row?.teamId ?? null;
     if (teamId === null) return { teamId, agentId: null };
-    const [agent] = await tx
+    const members = await tx
       .select({ userId: teamMembers.userId, open: count(conversations.id) })
       .from(teamMembers)
       .leftJoin(
@@ -147,8 +156,10 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder }) {
       )
       .where(and(eq(teamMembers.accountId, accountId), eq(teamMembers.teamId, teamId)))
       .groupBy(teamMembers.userId)
-      .orderBy(count(conversations.id), teamMembers.userId)
-      .limit(1);
+      .orderBy(count(conversations.id), teamMembers.userId);
+    const online = await deps.presence(members.map((member) => member.userId));
+    // Nobody of the team online: the team is suggested, no agent. Presence unknown: the least busy.
+    const agent = online ? members.find((member) => online.has(member.userId)) : members[0];
     return { teamId, agentId: agent?.userId ?? null };
   }
 

@@ -90,6 +90,29 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     expect((await taxonomy(b)).body.categories).toHaveLength(8);
   }, 60_000);
 
+  it('suggests the online member of the team with the fewest open conversations, and nobody when none is online', async () => {
+    const webshop = (await taxonomy(a)).body.categories.find((c: { name: string }) => c.name === 'orders').teamId;
+    const email = `online.${Date.now()}@example.com`;
+    const agent = await call(t.app, a, { method: 'POST', url: '/api/agents', payload: { name: 'Olli Online', email, password: 'agent password 1' } });
+    await call(t.app, a, { method: 'PUT', url: `/api/teams/${webshop}/members`, payload: { userIds: [a.userId, agent.body.agent.id] } });
+    const suggest = async () =>
+      (await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'Where is my order? The parcel is late' } })).body.classification;
+
+    expect(await suggest()).toMatchObject({ category: 'orders', suggestedTeamId: webshop, suggestedAgentId: null });
+    const login = await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email, password: 'agent password 1' } });
+    const agentSocket = connectSocket(url, login.body.token);
+    sockets.push(agentSocket);
+    await connected(agentSocket);
+    expect((await suggest()).suggestedAgentId).toBe(agent.body.agent.id);
+    agentSocket.disconnect();
+    const adminSocket = connectSocket(url, a.token);
+    sockets.push(adminSocket);
+    await connected(adminSocket);
+    for (let i = 0; i < 20 && (await suggest()).suggestedAgentId !== a.userId; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await suggest()).suggestedAgentId).toBe(a.userId);
+    adminSocket.disconnect();
+  }, 60_000);
+
   it("learns from an agent's correction without a restart", async () => {
     await waitUntilReady(b);
     const socket = connectSocket(url, b.token);
