@@ -17,7 +17,7 @@ export function startWorkers(queue: JobQueue, services: WorkerServices, options:
   queue.work(
     'ai-classification',
     async (payload, job) => {
-      const result = await services.classifications.classifyMessage(payload);
+      const result = await services.classifications.classifyMessage(payload, (line) => job.log(line));
       if ('category' in result) job.log(`Classification complete: category=${result.category}, confidence=${result.confidence}`);
       return { ...result };
     },

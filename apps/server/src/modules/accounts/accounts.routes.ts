@@ -3,7 +3,11 @@ import Type from 'typebox';
 import { Name, Timestamp, errorResponses } from '../../platform/schemas.js';
 import type { AccountService } from './accounts.service.js';
 
-const Account = Type.Object({ id: Type.Integer(), name: Type.String(), createdAt: Timestamp });
+const AiRouting = Type.Object({
+  enabled: Type.Boolean({ description: 'Route AI-classified conversations to the suggested team and online agent' }),
+  threshold: Type.Number({ minimum: 0, maximum: 1, description: 'Confidence a classification needs to route' }),
+});
+const Account = Type.Object({ id: Type.Integer(), name: Type.String(), aiRouting: AiRouting, createdAt: Timestamp });
 const schemaBase = { tags: ['account'], security: [{ bearerAuth: [] }] };
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService }> = async (app, { accounts }) => {
@@ -22,8 +26,19 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
       preHandler: app.requireAdmin,
       schema: {
         ...schemaBase,
-        summary: 'Rename the account (administrators)',
-        body: Type.Object({ name: Type.Optional(Name()) }, { additionalProperties: false }),
+        summary: 'Rename the account or set its AI routing (administrators)',
+        body: Type.Object(
+          {
+            name: Type.Optional(Name()),
+            aiRouting: Type.Optional(
+              Type.Object(
+                { enabled: Type.Optional(Type.Boolean()), threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })) },
+                { additionalProperties: false, minProperties: 1 },
+              ),
+            ),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
         response: { 200: Type.Object({ account: Account }), ...errorResponses },
       },
     },

@@ -10,10 +10,9 @@ import { NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
+import { aiRoutingOf } from '../accounts/accounts.service.js';
 import type { Classification, Classifier } from './classifier.js';
 
-/** Routing is on unless an account turns it off; the threshold is its confidence bar. */
-const DEFAULT_ROUTING = { enabled: true, threshold: 0.75 };
 const RECENT_DAYS = 7;
 
 const toApi = (row: Classification & { messageId?: number; createdAt?: Date }) => ({
@@ -21,12 +20,12 @@ const toApi = (row: Classification & { messageId?: number; createdAt?: Date }) =
   processingTime: `${row.processingMs}ms`,
 });
 
-export function createClassificationService(deps: { db: AppDb; classifier: Pick<Classifier, 'classify'>; events: Pick<EventBus, 'publish'> }) {
+export function createClassificationService(deps: { db: AppDb; classifier: Pick<Classifier, 'classify' | 'label'>; events: Pick<EventBus, 'publish'> }) {
   const { db } = deps;
 
   return {
     /** The job: classifies one incoming message (again, if the job runs again). */
-    async classifyMessage(payload: { accountId: number; messageId: number }) {
+    async classifyMessage(payload: { accountId: number; messageId: number }, log: (line: string) => void = () => undefined) {
       const scope = { accountId: payload.accountId };
       const source = await withTenant(db, scope, async (tx) => {
         const [message] = await tx
@@ -57,6 +56,7 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
       });
       if (!source) return { skipped: 'no such incoming message' };
 
+      log(`Calling ${deps.classifier.label}...`);
       const classification = await deps.classifier.classify(payload.accountId, source.content, {
         vip: source.labels.includes('vip') || source.attributes.vip === true,
         recentContacts: source.recentContacts,
@@ -68,7 +68,7 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
           .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
           .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
         const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
-        const routing = { ...DEFAULT_ROUTING, ...((account?.settings.aiRouting as object | undefined) ?? {}) };
+        const routing = aiRoutingOf(account?.settings ?? {});
         const [current] = await tx
           .select({ priority: conversations.priority, teamId: conversations.teamId, assigneeId: conversations.assigneeId })
           .from(conversations)

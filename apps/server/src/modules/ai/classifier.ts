@@ -84,6 +84,8 @@ export function createClassifier(deps: {
 }) {
   const local = createLocalClassifier(deps);
   return {
+    /** Who answers first, for the queue monitor. */
+    label: deps.remote?.label ?? 'the local model',
     async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
       let fallback: string | undefined;
       if (deps.remote) {

@@ -113,6 +113,28 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     adminSocket.disconnect();
   }, 60_000);
 
+  it("routes a classified conversation to its team when the account's routing allows it", async () => {
+    const webshop = (await taxonomy(a)).body.categories.find((c: { name: string }) => c.name === 'orders').teamId;
+    const socket = connectSocket(url, a.token);
+    sockets.push(socket);
+    await connected(socket);
+    const route = async (aiRouting: object) => {
+      const patched = await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting } });
+      expect(patched.status).toBe(200);
+      const opened = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'Where is my order? My parcel is late' } } });
+      const id = opened.body.conversation.id;
+      await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+      return (await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation;
+    };
+    expect((await route({ enabled: true, threshold: 0 })).teamId).toBe(webshop);
+    expect((await route({ enabled: false })).teamId).toBeNull();
+    expect((await route({ enabled: true, threshold: 1 })).teamId).toBeNull();
+    expect((await call(t.app, a, { method: 'GET', url: '/api/account' })).body.account.aiRouting).toEqual({ enabled: true, threshold: 1 });
+    expect((await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting: { threshold: 2 } } })).status).toBe(400);
+    expect((await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting: {} } })).status).toBe(400);
+    socket.disconnect();
+  }, 90_000);
+
   it("learns from an agent's correction without a restart", async () => {
     await waitUntilReady(b);
     const socket = connectSocket(url, b.token);

@@ -4,6 +4,8 @@ import { checkAnswer, systemPrompt, toolSchema, TOOL_NAME, type RemoteAnswer, ty
 
 export interface RemoteProvider {
   readonly name: 'anthropic' | 'openai';
+  /** For the queue monitor: "Claude claude-sonnet-4-5". */
+  readonly label: string;
   classify(taxonomy: TaxonomyForPrompt[], text: string): Promise<RemoteAnswer>;
 }
 
@@ -11,6 +13,7 @@ export function createAnthropicProvider(options: { apiKey: string; model: string
   const client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL ?? null, timeout: options.timeoutMs, maxRetries: 1 });
   return {
     name: 'anthropic',
+    label: `Claude ${options.model}`,
     async classify(taxonomy, text) {
       const categories = taxonomy.map((c) => c.name);
       const response = await client.messages.create({

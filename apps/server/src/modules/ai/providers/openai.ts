@@ -7,6 +7,7 @@ export function createOpenAiProvider(options: { apiKey: string; model: string; b
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 1 });
   return {
     name: 'openai',
+    label: `${options.model} (OpenAI-compatible)`,
     async classify(taxonomy, text) {
       const categories = taxonomy.map((c) => c.name);
       const response = await client.chat.completions.create({
