@@ -124,11 +124,11 @@ describe.each(await databaseKinds())('realtime on %s', (kind) => {
   });
 
   it('disconnects a socket when its token expires', async () => {
-    const shortLived = signJwt({ sub: String(a.userId), acc: a.accountId, exp: Math.floor(Date.now() / 1000) + 2 }, TEST_JWT_SECRET);
+    const shortLived = signJwt({ sub: String(a.userId), acc: a.accountId, exp: Math.floor(Date.now() / 1000) + 3 }, TEST_JWT_SECRET);
     const socket = await open(shortLived, { reconnection: false });
     await connected(socket);
-    const expired = nextEvent(socket, 'auth:expired', 5_000);
-    const disconnected = nextEvent(socket, 'disconnect', 5_000);
+    const expired = nextEvent(socket, 'auth:expired', 8_000);
+    const disconnected = nextEvent(socket, 'disconnect', 8_000);
     await expired;
     expect(await disconnected).toBe('io server disconnect');
   });

@@ -159,9 +159,10 @@ describe.each(await databaseKinds())('auth on %s', (kind) => {
     });
 
     it('expires tokens issued by the app after JWT_EXPIRES_IN', async () => {
-      const short = t.app.jwt.sign({ sub: String(admin.userId), acc: admin.accountId }, { expiresIn: '1s' });
+      // exp has whole seconds: a 3 s token lives at least 2 s, enough for the first call on a loaded machine.
+      const short = t.app.jwt.sign({ sub: String(admin.userId), acc: admin.accountId }, { expiresIn: '3s' });
       expect((await protectedCall(bearer(short))).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      await new Promise((resolve) => setTimeout(resolve, 3_100));
       expectError(await protectedCall(bearer(short)), 401, 'token_expired');
     });
 

@@ -111,7 +111,7 @@ describe.each(await databaseKinds())('database queue on %s', (kind) => {
       attempts.push(job.attempt);
       throw new Error(`boom ${job.attempt}`);
     });
-    await enqueue(testDb, queue, accountId, 'later', new Date(Date.now() + 600));
+    await enqueue(testDb, queue, accountId, 'later', new Date(Date.now() + 2_000));
     queue.wake();
     expect((await queue.counts())['conversation-snooze']).toMatchObject({ delayed: 1 });
     const first = await until(events, (e) => e.type === 'failed' && e.key === 'later');
