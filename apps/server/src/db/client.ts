@@ -73,9 +73,14 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     connectionTimeoutMillis: 5_000,
     application_name: 'hummdesk',
   });
-  // An idle client losing its connection (database restart) must not crash the process;
-  // the pool replaces it and the next query reports the outage to its caller.
+  // A connection lost (database restart, terminated backend) must not crash the process: idle
+  // clients report to the pool, and a checked-out client, between two statements of a
+  // transaction, would otherwise throw its 'error' event. The statement in flight, or the next
+  // one, fails and reaches its caller as a 503.
   pool.on('error', (err) => options.logger?.error({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.logger?.error({ err }, 'database connection failed'));
+  });
   const db = drizzlePg(pool, { schema }) as unknown as AppDb;
   return {
     driver: 'postgres',
