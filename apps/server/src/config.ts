@@ -37,6 +37,7 @@ const EnvSchema = Type.Object({
   OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
   QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
 });
 
 export interface Config {
@@ -61,6 +62,8 @@ export interface Config {
   loginRateLimit: number;
   logLevel: string;
   aiProvider: 'local' | 'anthropic' | 'openai';
+  /** A worker process serves /metrics and /health on this port, when set. */
+  workerMetricsPort: number | undefined;
   /** Classification jobs one process runs at once (the embedding model batches them). */
   queueConcurrency: number;
   /** The hosted model, when AI_PROVIDER names one; the local model is its fallback. */
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     aiProvider: e.AI_PROVIDER,
     queueConcurrency: e.QUEUE_CONCURRENCY,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
     remoteAi,
   };
 }

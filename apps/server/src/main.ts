@@ -30,7 +30,7 @@ async function main() {
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   if (config.role === 'worker') {
     if (!redis) throw new ConfigError('HUMMDESK_ROLE=worker needs REDIS_URL: job results reach the API replicas through Redis');
-    const worker = runWorker(database, redis, config, logger);
+    const worker = await runWorker(database, redis, config, logger);
     closeWithGrace({ delay: 10_000, logger }, async () => {
       await worker.close();
       await redis.close();

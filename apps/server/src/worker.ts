@@ -4,7 +4,9 @@
  * the API replicas, which is why a worker needs REDIS_URL.
  */
 import type { Logger } from 'pino';
-import { Registry } from 'prom-client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Database } from './db/client.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
 import { createClassificationService } from './modules/ai/classification.service.js';
@@ -13,13 +15,21 @@ import { remoteProvider } from './modules/ai/providers/index.js';
 import type { Config } from './config.js';
 import { createEmbedder } from './platform/ai/embeddings.js';
 import { createJobQueue } from './platform/queue/queue.js';
+import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
 import { startWorkers } from './workers.js';
 
-export function runWorker(database: Database, redis: RedisConnections, config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'queueConcurrency'>, logger: Logger) {
+export async function runWorker(
+  database: Database,
+  redis: RedisConnections,
+  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'queueConcurrency' | 'workerMetricsPort'>,
+  logger: Logger,
+) {
   const { redisPrefix } = config;
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
   const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
   const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
   const realtime = attachRealtime(undefined, {
@@ -31,23 +41,40 @@ export function runWorker(database: Database, redis: RedisConnections, config: P
     redis,
     redisPrefix,
     corsOrigin: undefined,
-    metrics: new Registry(),
+    metrics,
     logger,
   });
+  registerQueueMetrics(queue, metrics);
   const embedder = createEmbedder();
   const classifier = createClassifier({
     db: database.db,
     embedder,
     presence: (userIds) => realtime.onlineUsers(userIds),
     remote: remoteProvider(config),
-    metrics: classifierMetrics(new Registry()),
+    metrics: classifierMetrics(metrics),
   });
   const classifications = createClassificationService({ db: database.db, events, classifier });
   startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications }, {
     concurrency: config.queueConcurrency,
   });
+  // Workers serve no API, but their classifications and jobs are worth scraping.
+  const server =
+    config.workerMetricsPort === undefined
+      ? undefined
+      : createServer(async (request, response) => {
+          if (request.url === '/metrics') {
+            response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
+          } else if (request.url === '/health') {
+            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', role: 'worker' }));
+          } else response.writeHead(404).end();
+        });
+  if (server) await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, resolve));
   return {
+    /** The port of /metrics and /health, when served. */
+    port: server ? (server.address() as AddressInfo).port : undefined,
     async close() {
+      server?.closeAllConnections();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       await queue.close();
       await embedder.close();
       await realtime.close();

@@ -99,7 +99,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const { runWorker } = await import('../worker.js');
     const pino = (await import('pino')).default;
     const workerRedis = connectTestRedis();
-    const worker = runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, queueConcurrency: 4 }, pino({ level: 'silent' }));
+    const worker = await runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, queueConcurrency: 4, workerMetricsPort: 0 }, pino({ level: 'silent' }));
     try {
       const socket = connectSocket(one.url, a.token);
       sockets.push(socket);
@@ -112,6 +112,10 @@ describe.runIf(runs)('two replicas over Redis', () => {
       await reopened;
       const jobs = await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' });
       expect(jobs.body.data.find((job: { key: string }) => job.key.startsWith(`${id}-`))).toMatchObject({ state: 'completed', attempts: 1 });
+      // The worker's own metrics: what it ran is counted there.
+      const scraped = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+      expect(scraped).toMatch(/queue_jobs_finished_total\{queue="conversation-snooze",outcome="completed"\} 1/);
+      expect((await fetch(`http://127.0.0.1:${worker.port}/health`)).status).toBe(200);
     } finally {
       await worker.close();
       await workerRedis.close();
