@@ -14,9 +14,6 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { aiRoutes } from './modules/ai/ai.routes.js';
-import { createClassificationService } from './modules/ai/classification.service.js';
-import { classifierMetrics, createClassifier } from './modules/ai/classifier.js';
-import { remoteProvider } from './modules/ai/providers/index.js';
 import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
 import { createAccountService } from './modules/accounts/accounts.service.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
@@ -26,7 +23,6 @@ import { createAuthService } from './modules/auth/auth.service.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { createContactService } from './modules/contacts/contacts.service.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
-import { createConversationService } from './modules/conversations/conversations.service.js';
 import { demoRoutes } from './modules/demo/demo.routes.js';
 import { createDemoService } from './modules/demo/demo.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -37,7 +33,6 @@ import { createLabelService } from './modules/labels/labels.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
-import { createEmbedder } from './platform/ai/embeddings.js';
 import authPlugin from './platform/auth.js';
 import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
@@ -48,7 +43,7 @@ import { createJobQueue, type JobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
-import { startWorkers } from './workers.js';
+import { createJobServices, startWorkers } from './workers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -139,17 +134,16 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   const queue = createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
   app.decorate('queue', queue);
   registerQueueMetrics(queue, app.metrics);
-  const conversations = createConversationService({ db, events, queue });
-  const embedder = createEmbedder();
-  const classifier = createClassifier({
+  const jobServices = createJobServices({
     db,
-    embedder,
+    events,
+    queue,
     presence: (userIds) => realtime.onlineUsers(userIds),
-    remote: remoteProvider(config),
-    metrics: classifierMetrics(app.metrics),
+    config,
+    metrics: app.metrics,
   });
-  const classifications = createClassificationService({ db, events, classifier });
-  if (runWorkers) startWorkers(queue, { db, embedder, conversations, classifications }, { concurrency: config.queueConcurrency });
+  const { embedder, conversations, classifications } = jobServices;
+  if (runWorkers) startWorkers(queue, jobServices, { concurrency: config.queueConcurrency });
   app.addHook('onClose', async () => embedder.close());
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });

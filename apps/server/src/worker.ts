@@ -8,18 +8,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Database } from './db/client.js';
-import { createConversationService } from './modules/conversations/conversations.service.js';
-import { createClassificationService } from './modules/ai/classification.service.js';
-import { classifierMetrics, createClassifier } from './modules/ai/classifier.js';
-import { remoteProvider } from './modules/ai/providers/index.js';
 import type { Config } from './config.js';
-import { createEmbedder } from './platform/ai/embeddings.js';
 import { createJobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
-import { startWorkers } from './workers.js';
+import { createJobServices, startWorkers } from './workers.js';
 
 export async function runWorker(
   database: Database,
@@ -45,18 +40,15 @@ export async function runWorker(
     logger,
   });
   registerQueueMetrics(queue, metrics);
-  const embedder = createEmbedder();
-  const classifier = createClassifier({
+  const services = createJobServices({
     db: database.db,
-    embedder,
+    events,
+    queue,
     presence: (userIds) => realtime.onlineUsers(userIds),
-    remote: remoteProvider(config),
-    metrics: classifierMetrics(metrics),
+    config,
+    metrics,
   });
-  const classifications = createClassificationService({ db: database.db, events, classifier });
-  startWorkers(queue, { db: database.db, embedder, conversations: createConversationService({ db: database.db, events, queue }), classifications }, {
-    concurrency: config.queueConcurrency,
-  });
+  startWorkers(queue, services, { concurrency: config.queueConcurrency });
   // Workers serve no API, but their classifications and jobs are worth scraping.
   const server =
     config.workerMetricsPort === undefined
@@ -76,7 +68,7 @@ export async function runWorker(
       server?.closeAllConnections();
       await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
       await queue.close();
-      await embedder.close();
+      await services.embedder.close();
       await realtime.close();
     },
   };

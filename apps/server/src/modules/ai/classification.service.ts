@@ -3,7 +3,7 @@
  * result, gives the conversation its category and (when it has none) priority, routes it when
  * the account's threshold is met, and announces `ai:classification` to the account.
  */
-import { and, count, desc, eq, gte, ne } from 'drizzle-orm';
+import { and, count, eq, gte, ne } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
 import { accounts, contacts, conversations, messageClassifications, messages, teams } from '../../db/schema.js';
 import { NotFoundError } from '../../platform/errors.js';
@@ -11,14 +11,10 @@ import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
 import { aiRoutingOf } from '../accounts/accounts.service.js';
-import type { Classification, Classifier } from './classifier.js';
+import { latestClassification, toApi } from './classification.repo.js';
+import type { Classifier } from './classifier.js';
 
 const RECENT_DAYS = 7;
-
-const toApi = (row: Classification & { messageId?: number; createdAt?: Date }) => ({
-  ...row,
-  processingTime: `${row.processingMs}ms`,
-});
 
 export function createClassificationService(deps: { db: AppDb; classifier: Pick<Classifier, 'classify' | 'label'>; events: Pick<EventBus, 'publish'> }) {
   const { db } = deps;
@@ -62,7 +58,7 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
         recentContacts: source.recentContacts,
       });
 
-      const conversation = await withTenant(db, scope, async (tx) => {
+      await withTenant(db, scope, async (tx) => {
         await tx
           .insert(messageClassifications)
           .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
@@ -81,7 +77,7 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
           const [team] = await tx.select({ allow: teams.allowAutoAssign }).from(teams).where(and(eq(teams.accountId, payload.accountId), eq(teams.id, teamId)));
           if (team?.allow) assigneeId = classification.suggestedAgentId;
         }
-        const [updated] = await tx
+        await tx
           .update(conversations)
           .set({
             category: classification.category,
@@ -91,31 +87,22 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
             assigneeId,
             updatedAt: new Date(),
           })
-          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)))
-          .returning({ id: conversations.id, teamId: conversations.teamId });
-        return updated!;
+          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)));
       });
       deps.events.publish(
         payload.accountId,
         'ai:classification',
         { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
-        [conversationRoom(conversation.id)],
+        [conversationRoom(source.conversationId)],
       );
       return classification;
     },
 
     /** The latest classification of a conversation's customer messages. */
     async latestFor(ctx: TenantContext, conversationId: number) {
-      const [row] = await withTenant(db, ctx, (tx) =>
-        tx
-          .select()
-          .from(messageClassifications)
-          .where(and(eq(messageClassifications.accountId, ctx.accountId), eq(messageClassifications.conversationId, conversationId)))
-          .orderBy(desc(messageClassifications.createdAt), desc(messageClassifications.id))
-          .limit(1),
-      );
+      const row = await withTenant(db, ctx, (tx) => latestClassification(tx, ctx.accountId, conversationId));
       if (!row) throw new NotFoundError('Classification');
-      return toApi(row as typeof row & Classification);
+      return toApi(row);
     },
 
     /** A preview for agents and evaluation: classifies, stores nothing. */

@@ -15,6 +15,7 @@ import { textFeatures } from '../../platform/ai/text-features.js';
 import { withTenant } from '../../platform/tenancy.js';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { MalformedAnswerError, type RemoteProvider } from './providers/anthropic.js';
+import { PROMPT_EXAMPLES } from './providers/remote-classification.js';
 import { loadCategories } from './taxonomy.repo.js';
 import { trainAccountModel } from './training.js';
 
@@ -68,13 +69,13 @@ function failureReason(error: unknown): { kind: 'timeout' | 'malformed' | 'error
   return { kind: 'error', detail: String((error as Error).message ?? error).slice(0, 200) };
 }
 
+/** Which agents are connected now (null: unknown); the suggested agent is one of them. */
+export type Presence = (userIds: number[]) => Promise<Set<number> | null>;
+
 /**
  * The classifier of a process: the hosted provider when one is configured, the local model
  * otherwise and whenever the hosted one fails; a message is never left unclassified.
  */
-/** Which agents are connected now (null: unknown); the suggested agent is one of them. */
-export type Presence = (userIds: number[]) => Promise<Set<number> | null>;
-
 export function createClassifier(deps: {
   db: AppDb;
   embedder: Embedder;
@@ -91,7 +92,7 @@ export function createClassifier(deps: {
       if (deps.remote) {
         const started = performance.now();
         try {
-          const taxonomy = await withTenant(deps.db, { accountId }, (tx) => loadCategories(tx, accountId));
+          const taxonomy = await withTenant(deps.db, { accountId }, (tx) => loadCategories(tx, accountId, PROMPT_EXAMPLES));
           const answer = await deps.remote.classify(taxonomy, text);
           const route = await withTenant(deps.db, { accountId }, (tx) => local.routeFor(tx, accountId, answer.category));
           const processingMs = Math.round(performance.now() - started);

@@ -1,7 +1,7 @@
 /** The account's taxonomy, examples and model rows. */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
-import type { Tx } from '../../db/client.js';
+import { queryRows, type Tx } from '../../db/client.js';
 import { aiCategories, aiExamples } from '../../db/schema.js';
 import { requestTraining } from './training.js';
 
@@ -35,18 +35,37 @@ export async function replaceCategories(tx: Tx, accountId: number, categories: C
   for (let i = 0; i < examples.length; i += 5_000) await tx.insert(aiExamples).values(examples.slice(i, i + 5_000));
 }
 
-export async function loadCategories(tx: Tx, accountId: number) {
+/**
+ * The account's categories with their taxonomy examples: all of them, or the first few of each
+ * (a hosted model's prompt needs only a handful, and a taxonomy may hold 20,000).
+ */
+export async function loadCategories(tx: Tx, accountId: number, examplesPerCategory?: number) {
   const categories = await tx
     .select({ name: aiCategories.name, description: aiCategories.description, teamId: aiCategories.teamId })
     .from(aiCategories)
     .where(eq(aiCategories.accountId, accountId))
     .orderBy(asc(aiCategories.position));
-  const examples = await tx
-    .select({ category: aiExamples.category, text: aiExamples.text })
-    .from(aiExamples)
-    .where(and(eq(aiExamples.accountId, accountId), eq(aiExamples.source, 'taxonomy')))
-    .orderBy(asc(aiExamples.id));
-  return categories.map((category) => ({ ...category, examples: examples.filter((e) => e.category === category.name).map((e) => e.text) }));
+  const examples =
+    examplesPerCategory === undefined
+      ? await tx
+          .select({ category: aiExamples.category, text: aiExamples.text })
+          .from(aiExamples)
+          .where(and(eq(aiExamples.accountId, accountId), eq(aiExamples.source, 'taxonomy')))
+          .orderBy(asc(aiExamples.id))
+      : await queryRows<{ category: string; text: string }>(
+          tx,
+          sql`select category, text from (
+                select category, text, id, row_number() over (partition by category order by id) as n
+                from ${aiExamples} where account_id = ${accountId} and source = 'taxonomy') ranked
+              where n <= ${examplesPerCategory} order by id`,
+        );
+  const byCategory = new Map<string, string[]>();
+  for (const example of examples) {
+    const texts = byCategory.get(example.category);
+    if (texts) texts.push(example.text);
+    else byCategory.set(example.category, [example.text]);
+  }
+  return categories.map((category) => ({ ...category, examples: byCategory.get(category.name) ?? [] }));
 }
 
 /** A new account: the default taxonomy (optionally routed to its teams), and its model trained. */

@@ -11,6 +11,7 @@ import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
+import { latestClassification, toApi } from './classification.repo.js';
 import { loadCategories, replaceCategories, type CategoryInput } from './taxonomy.repo.js';
 import { requestTraining } from './training.js';
 
@@ -69,12 +70,7 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
     /** An agent corrects the AI: the classification and conversation change, and a category correction becomes a training example. */
     async correct(ctx: TenantContext, conversationId: number, correction: Correction) {
       const result = await withTenant(db, ctx, async (tx) => {
-        const [latest] = await tx
-          .select({ id: messageClassifications.id, messageId: messageClassifications.messageId, category: messageClassifications.category })
-          .from(messageClassifications)
-          .where(and(eq(messageClassifications.accountId, ctx.accountId), eq(messageClassifications.conversationId, conversationId)))
-          .orderBy(sql`${messageClassifications.createdAt} desc, ${messageClassifications.id} desc`)
-          .limit(1);
+        const latest = await latestClassification(tx, ctx.accountId, conversationId);
         if (!latest) throw new NotFoundError('Classification');
         let category = correction.category?.trim();
         if (category) {
@@ -108,7 +104,7 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
         return updated!;
       });
       deps.queue.wake();
-      const classification = { ...result, processingTime: `${result.processingMs}ms` };
+      const classification = toApi(result);
       deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: result.messageId, classification }, [conversationRoom(conversationId)]);
       return classification;
     },

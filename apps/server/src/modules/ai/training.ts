@@ -3,7 +3,7 @@
  * fit the calibrated softmax model, store it. Classification keeps using the last ready model
  * until the new one is stored, and a failed training leaves it in place.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { aiExamples, aiModels } from '../../db/schema.js';
 import type { Embedder } from '../../platform/ai/embeddings.js';
@@ -60,7 +60,7 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
           trainedAt: new Date(),
           updatedAt: new Date(),
         })
-        .where(and(eq(aiModels.accountId, accountId))),
+        .where(eq(aiModels.accountId, accountId)),
     );
     log(`Model trained: ${examples.length} examples, ${model.labels.length} categories, temperature ${model.temperature.toFixed(2)}`);
     return { examples: examples.length, categories: model.labels.length };

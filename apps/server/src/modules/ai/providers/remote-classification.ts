@@ -21,6 +21,8 @@ export interface RemoteAnswer {
 }
 
 export const TOOL_NAME = 'record_classification';
+/** Examples of each category the prompt shows. */
+export const PROMPT_EXAMPLES = 3;
 const PRIORITIES = ['urgent', 'high', 'medium', 'low', 'none'];
 const SENTIMENTS = ['positive', 'neutral', 'negative', 'frustrated', 'angry'];
 
@@ -41,7 +43,7 @@ export function toolSchema(categories: string[]) {
 
 export function systemPrompt(taxonomy: TaxonomyForPrompt[]): string {
   const categories = taxonomy
-    .map((c) => `- ${c.name}: ${c.description || '(no description)'}${c.examples.length ? `\n  Examples: ${c.examples.slice(0, 3).map((e) => JSON.stringify(e)).join('; ')}` : ''}`)
+    .map((c) => `- ${c.name}: ${c.description || '(no description)'}${c.examples.length ? `\n  Examples: ${c.examples.slice(0, PROMPT_EXAMPLES).map((e) => JSON.stringify(e)).join('; ')}` : ''}`)
     .join('\n');
   return [
     'You triage customer-support messages for a helpdesk. Classify the message with the record_classification tool, and nothing else.',
