@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { sql, type SQL } from 'drizzle-orm';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePg, NodePgSession, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../platform/errors.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -82,6 +83,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     client.on('error', (err) => options.logger?.error({ err }, 'database connection failed'));
   });
   const db = drizzlePg(pool, { schema }) as unknown as AppDb;
+  releaseClientsOfFailedTransactions(db, pool);
   return {
     driver: 'postgres',
     db,
@@ -99,5 +101,34 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       }
     },
     close: () => pool.end(),
+  };
+}
+
+/**
+ * drizzle-orm 0.45's node-postgres `transaction()` sends BEGIN before its try/finally: when the
+ * connection dies between checkout and BEGIN, the client is never released, the pool loses a
+ * slot for good, and `pool.end()` waits forever. Transactions therefore check their client out
+ * here, run on it, and always give it back: destroyed (`release(error)`) when its connection
+ * failed, so a dead one is never reused.
+ */
+function releaseClientsOfFailedTransactions(db: AppDb, pool: pg.Pool) {
+  // The session's dialect, schema and options are private in drizzle's types, not at run time.
+  const base = db._.session as unknown as {
+    dialect: PgDialect;
+    schema: ConstructorParameters<typeof NodePgSession<Schema, never>>[2];
+    options: NodePgSessionOptions;
+    transaction: NodePgSession<Schema, never>['transaction'];
+  };
+  base.transaction = async (work, config) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await new NodePgSession<Schema, never>(client, base.dialect, base.schema, base.options).transaction(work, config);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   };
 }
