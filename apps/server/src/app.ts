@@ -26,6 +26,7 @@ import { conversationRoutes } from './modules/conversations/conversations.routes
 import { demoRoutes } from './modules/demo/demo.routes.js';
 import { createDemoService } from './modules/demo/demo.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { knowledgeBaseRoutes } from './modules/knowledge-base/knowledge-base.routes.js';
 import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
 import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { labelRoutes } from './modules/labels/labels.routes.js';
@@ -141,8 +142,9 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     presence: (userIds) => realtime.onlineUsers(userIds),
     config,
     metrics: app.metrics,
+    onError: (err) => app.log.error({ err }, 'background work failed'),
   });
-  const { embedder, conversations, classifications } = jobServices;
+  const { embedder, conversations, classifications, knowledgeBase, drafts } = jobServices;
   if (runWorkers) startWorkers(queue, jobServices, { concurrency: config.queueConcurrency });
   app.addHook('onClose', async () => embedder.close());
 
@@ -156,7 +158,8 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
   await app.register(queueRoutes, { db, queue, jwtSecret });
-  await app.register(aiRoutes, { classifications, conversations, taxonomy: createTaxonomyService({ db, queue, events }) });
+  await app.register(aiRoutes, { classifications, conversations, drafts, taxonomy: createTaxonomyService({ db, queue, events }) });
+  await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase });
   await app.register(demoRoutes, {
     prefix: '/api/demo',
     demo: createDemoService({ db, conversations }),

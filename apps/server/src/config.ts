@@ -36,6 +36,11 @@ const EnvSchema = Type.Object({
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  DRAFT_SIMILARITY_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  EMBEDDING_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('openai')], { default: 'local' }),
+  OPENAI_EMBEDDING_MODEL: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,100}$', default: 'text-embedding-3-small' }),
+  // HNSW indexes vectors of up to 2,000 dimensions.
+  EMBEDDING_DIMENSIONS: Type.Integer({ minimum: 16, maximum: 2000, default: 1536 }),
   QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
   WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
 });
@@ -68,6 +73,10 @@ export interface Config {
   queueConcurrency: number;
   /** The hosted model, when AI_PROVIDER names one; the local model is its fallback. */
   remoteAi: { provider: 'anthropic' | 'openai'; apiKey: string; model: string; baseURL: string | undefined; timeoutMs: number } | undefined;
+  /** Similarity a knowledge-base passage needs to ground a draft; unset: the local encoder's value. */
+  draftSimilarityThreshold: number | undefined;
+  /** Hosted embeddings for the knowledge base, when EMBEDDING_PROVIDER=openai; otherwise the local model. */
+  remoteEmbeddings: { apiKey: string; model: string; dimensions: number; baseURL: string | undefined; timeoutMs: number } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -89,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AI_PROVIDER === 'anthropic' && !e.ANTHROPIC_API_KEY) throw new ConfigError('invalid configuration: AI_PROVIDER=anthropic needs ANTHROPIC_API_KEY');
   if (e.AI_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
     throw new ConfigError('invalid configuration: AI_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
+  }
+  if (e.EMBEDDING_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
+    throw new ConfigError('invalid configuration: EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
   }
   const remoteAi =
     e.AI_PROVIDER === 'anthropic'
@@ -117,6 +129,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueConcurrency: e.QUEUE_CONCURRENCY,
     workerMetricsPort: e.WORKER_METRICS_PORT,
     remoteAi,
+    draftSimilarityThreshold: e.DRAFT_SIMILARITY_THRESHOLD,
+    remoteEmbeddings:
+      e.EMBEDDING_PROVIDER === 'openai'
+        ? {
+            apiKey: e.OPENAI_API_KEY ?? 'not-needed',
+            model: e.OPENAI_EMBEDDING_MODEL,
+            dimensions: e.EMBEDDING_DIMENSIONS,
+            baseURL: e.OPENAI_BASE_URL,
+            timeoutMs: e.AI_TIMEOUT_MS,
+          }
+        : undefined,
   };
 }
 

@@ -19,7 +19,7 @@ import { createJobServices, startWorkers } from './workers.js';
 export async function runWorker(
   database: Database,
   redis: RedisConnections,
-  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'queueConcurrency' | 'workerMetricsPort'>,
+  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'queueConcurrency' | 'workerMetricsPort'>,
   logger: Logger,
 ) {
   const { redisPrefix } = config;
@@ -47,6 +47,7 @@ export async function runWorker(
     presence: (userIds) => realtime.onlineUsers(userIds),
     config,
     metrics,
+    onError: (err) => logger.error({ err }, 'background work failed'),
   });
   startWorkers(queue, services, { concurrency: config.queueConcurrency });
   // Workers serve no API, but their classifications and jobs are worth scraping.

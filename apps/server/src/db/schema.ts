@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  customType,
   doublePrecision,
   foreignKey,
   index,
@@ -36,6 +37,18 @@ export const jobState = pgEnum('job_state', ['waiting', 'active', 'completed', '
 export const sentiment = pgEnum('sentiment', ['positive', 'neutral', 'negative', 'frustrated', 'angry']);
 export const exampleSource = pgEnum('example_source', ['taxonomy', 'correction']);
 export const trainingStatus = pgEnum('training_status', ['idle', 'training', 'ready', 'failed']);
+export const embeddingStatus = pgEnum('embedding_status', ['pending', 'ready', 'failed']);
+export const importStatus = pgEnum('import_status', ['queued', 'running', 'completed', 'failed']);
+export const draftOutcome = pgEnum('draft_outcome', ['proposed', 'accepted', 'edited', 'discarded']);
+
+/** pgvector's `vector` without a fixed dimension (each row's model decides it). */
+const anyVector = customType<{ data: number[]; driverData: string }>({
+  dataType: () => 'vector',
+  toDriver: (value) => `[${value.join(',')}]`,
+  fromDriver: (value) => JSON.parse(value) as number[],
+});
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 export const accounts = pgTable('accounts', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
@@ -242,10 +255,102 @@ export const knowledgeBaseArticles = pgTable(
     category: text('category'),
     status: articleStatus('status').notNull().default('published'),
     authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Whether the article's chunks have vectors of the account's embedding model yet. */
+    embeddingStatus: embeddingStatus('embedding_status').notNull().default('pending'),
+    embeddingError: text('embedding_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc().nullsFirst())],
+  (t) => [
+    index('knowledge_base_articles_account_updated_idx').on(t.accountId, t.updatedAt.desc().nullsFirst()),
+    unique('knowledge_base_articles_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('knowledge_base_articles_account_title_key').on(t.accountId, sql`lower(${t.title})`),
+  ],
+);
+
+/**
+ * An article split into passages sized for the embedding model; what search and drafts
+ * retrieve. `search_vector` serves the full-text half of hybrid search (exact terms: order
+ * numbers, product names, error codes).
+ */
+export const knowledgeBaseChunks = pgTable(
+  'knowledge_base_chunks',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    articleId: integer('article_id').notNull(),
+    position: integer('position').notNull(),
+    /** The section heading the passage sits under, if any. */
+    heading: text('heading'),
+    content: text('content').notNull(),
+    searchVector: tsvector('search_vector')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english', coalesce(heading, '') || ' ' || content)`),
+  },
+  (t) => [
+    unique('knowledge_base_chunks_account_id_id_key').on(t.accountId, t.id),
+    index('knowledge_base_chunks_article_idx').on(t.accountId, t.articleId, t.position),
+    index('knowledge_base_chunks_search_idx').using('gin', t.searchVector),
+    foreignKey({ columns: [t.accountId, t.articleId], foreignColumns: [knowledgeBaseArticles.accountId, knowledgeBaseArticles.id] }).onDelete(
+      'cascade',
+    ),
+  ],
+);
+
+/**
+ * One vector per chunk and embedding model. The column has no fixed dimension so that vectors
+ * of the next model can be built beside the current ones (search keeps using the current ones
+ * until the next are complete); each model gets its own HNSW index on
+ * `(embedding::vector(<dimensions>))`, partial on its `model` (see knowledge-base/vector-index.ts).
+ */
+export const knowledgeBaseEmbeddings = pgTable(
+  'knowledge_base_embeddings',
+  {
+    chunkId: bigint('chunk_id', { mode: 'number' }).notNull(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    model: text('model').notNull(),
+    embedding: anyVector('embedding').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.chunkId, t.model] }),
+    index('knowledge_base_embeddings_account_idx').on(t.accountId, t.model),
+    foreignKey({ columns: [t.accountId, t.chunkId], foreignColumns: [knowledgeBaseChunks.accountId, knowledgeBaseChunks.id] }).onDelete('cascade'),
+  ],
+);
+
+/** Which embedding model an account's search uses, and the re-embedding towards the next one. */
+export const knowledgeBaseIndexState = pgTable('knowledge_base_index_state', {
+  accountId: integer('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  activeModel: text('active_model').notNull(),
+  /** Set while every chunk is embedded with the next model; search stays on the active one. */
+  buildingModel: text('building_model'),
+  progress: integer('progress').notNull().default(0),
+  total: integer('total').notNull().default(0),
+  error: text('error'),
+  updatedAt: updatedAt(),
+});
+
+/** A bulk import: the articles to write, and its progress as the job works through them. */
+export const knowledgeBaseImports = pgTable(
+  'knowledge_base_imports',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    status: importStatus('status').notNull().default('queued'),
+    items: jsonb('items').$type<{ title: string; content: string; category: string | null; status: 'draft' | 'published' }[]>().notNull(),
+    total: integer('total').notNull(),
+    processed: integer('processed').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    errors: jsonb('errors').$type<{ title: string; error: string }[]>().notNull().default([]),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [index('knowledge_base_imports_account_idx').on(t.accountId, t.createdAt.desc().nullsFirst())],
 );
 
 /**
@@ -360,6 +465,39 @@ export const messageClassifications = pgTable(
   (t) => [
     uniqueIndex('message_classifications_message_key').on(t.messageId),
     index('message_classifications_conversation_idx').on(t.accountId, t.conversationId, t.createdAt.desc().nullsFirst()),
+    foreignKey({ columns: [t.accountId, t.conversationId], foreignColumns: [conversations.accountId, conversations.id] }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * A reply draft for a customer message, grounded in the account's knowledge base, and what the
+ * agent did with it. `sources` are the articles it was written from (checked to be among the
+ * ones retrieved for it).
+ */
+export const aiDrafts = pgTable(
+  'ai_drafts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: integer('conversation_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    content: text('content').notNull(),
+    confidence: doublePrecision('confidence').notNull(),
+    reasoning: text('reasoning').notNull(),
+    sources: jsonb('sources').$type<{ articleId: number; title: string; similarity: number }[]>().notNull(),
+    provider: text('provider').notNull(),
+    generationMs: integer('generation_ms').notNull(),
+    outcome: draftOutcome('outcome').notNull().default('proposed'),
+    /** For an edited draft: how much of it the agent changed (0 = nothing, 1 = everything). */
+    editRatio: doublePrecision('edit_ratio'),
+    sentMessageId: bigint('sent_message_id', { mode: 'number' }),
+    decidedBy: integer('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ai_drafts_conversation_idx').on(t.accountId, t.conversationId, t.createdAt.desc().nullsFirst()),
+    index('ai_drafts_outcome_idx').on(t.accountId, t.outcome, t.createdAt),
     foreignKey({ columns: [t.accountId, t.conversationId], foreignColumns: [conversations.accountId, conversations.id] }).onDelete('cascade'),
   ],
 );

@@ -3,7 +3,7 @@
  * reaches clients as an envelope `{event, data, accountId, id, timestamp}` under its name.
  */
 import type { Static } from 'typebox';
-import type { Classification as ClassificationSchema } from '../modules/ai/ai.schema.js';
+import type { Classification as ClassificationSchema, Draft } from '../modules/ai/ai.schema.js';
 import type { Conversation, Message } from '../modules/conversations/conversations.schema.js';
 
 /** Payloads are the API's own resources (timestamps arrive as ISO 8601 strings). */
@@ -12,6 +12,7 @@ export interface RealtimeEventMap {
   'conversation:created': { conversation: Static<typeof Conversation> };
   'conversation:updated': { conversation: Static<typeof Conversation> };
   'ai:classification': { conversationId: number; messageId: number; classification: Static<typeof ClassificationSchema> };
+  'ai:draft': { conversationId: number; messageId: number; draft: Static<typeof Draft> };
 }
 
 export type RealtimeEventName = keyof RealtimeEventMap;

@@ -10,19 +10,43 @@ export type Reply = { tool: Record<string, unknown> } | { status: number } | { d
 export interface WireServer {
   url: string;
   requests: { path: string; body: any; headers: IncomingMessage['headers'] }[];
-  reply: Reply;
+  /** What the model answers: one reply for every request, or one chosen per request (by its tool). */
+  reply: Reply | ((body: any) => Reply);
+  /** Delay of each embeddings answer (OpenAI server), to watch a re-embedding in progress. */
+  embeddingDelayMs: number;
   close(): Promise<void>;
 }
 
-async function serve(handle: (path: string, body: any, server: WireServer) => { status: number; json: unknown }): Promise<WireServer> {
-  const state = { requests: [] as WireServer['requests'], reply: { status: 500 } as Reply };
+/** The forced tool a request asks for (Anthropic or OpenAI shape). */
+export const toolOf = (body: any): string | undefined => body?.tool_choice?.name ?? body?.tool_choice?.function?.name;
+
+/**
+ * A deterministic stand-in for an embedding model: words hashed into the vector (a signed bag
+ * of words), normalised. Texts sharing words are similar; it is not semantic, and need not be.
+ */
+export function hashedEmbedding(text: string, dimensions: number): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let hash = 2166136261;
+    for (const char of word) hash = Math.imul(hash ^ char.codePointAt(0)!, 16777619) >>> 0;
+    vector[hash % dimensions]! += hash & 1 ? 1 : -1;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / norm);
+}
+
+async function serve(handle: (path: string, body: any, reply: Reply) => { status: number; json: unknown }): Promise<WireServer> {
+  const state = { requests: [] as WireServer['requests'], reply: { status: 500 } as WireServer['reply'], embeddingDelayMs: 0 };
   const server: Server = createServer(async (request, response) => {
     let raw = '';
     for await (const chunk of request) raw += chunk;
     const body = raw ? JSON.parse(raw) : undefined;
     state.requests.push({ path: request.url ?? '', body, headers: request.headers });
-    if ('delayMs' in state.reply) await new Promise((resolve) => setTimeout(resolve, (state.reply as { delayMs: number }).delayMs));
-    const { status, json } = handle(request.url ?? '', body, wire);
+    const reply = typeof state.reply === 'function' ? state.reply(body) : state.reply;
+    const embedding = (request.url ?? '').endsWith('/embeddings');
+    const delayMs = embedding ? state.embeddingDelayMs : 'delayMs' in reply ? reply.delayMs : 0;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const { status, json } = handle(request.url ?? '', body, reply);
     if (response.destroyed) return;
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(json));
@@ -37,8 +61,14 @@ async function serve(handle: (path: string, body: any, server: WireServer) => { 
     get reply() {
       return state.reply;
     },
-    set reply(reply: Reply) {
+    set reply(reply: WireServer['reply']) {
       state.reply = reply;
+    },
+    get embeddingDelayMs() {
+      return state.embeddingDelayMs;
+    },
+    set embeddingDelayMs(ms: number) {
+      state.embeddingDelayMs = ms;
     },
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
@@ -48,8 +78,7 @@ async function serve(handle: (path: string, body: any, server: WireServer) => { 
 const errorBody = (status: number) => ({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message: `status ${status}` } });
 
 export function anthropicServer(): Promise<WireServer> {
-  return serve((_path, body, server) => {
-    const reply = server.reply;
+  return serve((_path, body, reply) => {
     if ('status' in reply) return { status: reply.status, json: errorBody(reply.status) };
     const content = 'text' in reply ? [{ type: 'text', text: reply.text }] : [{ type: 'tool_use', id: 'toolu_test', name: body.tools[0].name, input: reply.tool }];
     return {
@@ -69,8 +98,19 @@ export function anthropicServer(): Promise<WireServer> {
 }
 
 export function openAiServer(): Promise<WireServer> {
-  return serve((_path, body, server) => {
-    const reply = server.reply;
+  return serve((path, body, reply) => {
+    if (path.endsWith('/embeddings')) {
+      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      return {
+        status: 200,
+        json: {
+          object: 'list',
+          model: body.model,
+          data: inputs.map((input, index) => ({ object: 'embedding', index, embedding: hashedEmbedding(input, body.dimensions ?? 1536) })),
+          usage: { prompt_tokens: inputs.length * 10, total_tokens: inputs.length * 10 },
+        },
+      };
+    }
     if ('status' in reply) return { status: reply.status, json: { error: { message: `status ${reply.status}`, type: 'server_error' } } };
     const message =
       'text' in reply

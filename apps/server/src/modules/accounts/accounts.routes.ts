@@ -7,7 +7,10 @@ const AiRouting = Type.Object({
   enabled: Type.Boolean({ description: 'Route AI-classified conversations to the suggested team and online agent' }),
   threshold: Type.Number({ minimum: 0, maximum: 1, description: 'Confidence a classification needs to route' }),
 });
-const Account = Type.Object({ id: Type.Integer(), name: Type.String(), aiRouting: AiRouting, createdAt: Timestamp });
+const AiDrafts = Type.Object({
+  enabled: Type.Boolean({ description: 'Write a reply draft for every classified customer message' }),
+});
+const Account = Type.Object({ id: Type.Integer(), name: Type.String(), aiRouting: AiRouting, aiDrafts: AiDrafts, createdAt: Timestamp });
 const schemaBase = { tags: ['account'], security: [{ bearerAuth: [] }] };
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService }> = async (app, { accounts }) => {
@@ -26,7 +29,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
       preHandler: app.requireAdmin,
       schema: {
         ...schemaBase,
-        summary: 'Rename the account or set its AI routing (administrators)',
+        summary: 'Rename the account or set its AI routing and automatic drafts (administrators)',
         body: Type.Object(
           {
             name: Type.Optional(Name()),
@@ -36,6 +39,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService
                 { additionalProperties: false, minProperties: 1 },
               ),
             ),
+            aiDrafts: Type.Optional(Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false })),
           },
           { additionalProperties: false, minProperties: 1 },
         ),

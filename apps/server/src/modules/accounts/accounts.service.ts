@@ -12,6 +12,15 @@ export interface AiRouting {
 
 export const DEFAULT_AI_ROUTING: AiRouting = { enabled: true, threshold: 0.75 };
 
+export interface AiDrafts {
+  /** A reply draft is written for each customer message once it is classified. */
+  enabled: boolean;
+}
+
+export function aiDraftsOf(settings: Record<string, unknown>): AiDrafts {
+  return { enabled: true, ...((settings.aiDrafts as Partial<AiDrafts> | undefined) ?? {}) };
+}
+
 export function aiRoutingOf(settings: Record<string, unknown>): AiRouting {
   return { ...DEFAULT_AI_ROUTING, ...((settings.aiRouting as Partial<AiRouting> | undefined) ?? {}) };
 }
@@ -21,6 +30,7 @@ const columns = { id: accounts.id, name: accounts.name, settings: accounts.setti
 const present = ({ settings, ...account }: { id: number; name: string; settings: Record<string, unknown>; createdAt: Date }) => ({
   ...account,
   aiRouting: aiRoutingOf(settings),
+  aiDrafts: aiDraftsOf(settings),
 });
 
 export function createAccountService({ db }: { db: AppDb }) {
@@ -30,14 +40,19 @@ export function createAccountService({ db }: { db: AppDb }) {
       return present(account!);
     },
 
-    async update(ctx: TenantContext, changes: { name?: string | undefined; aiRouting?: Partial<AiRouting> | undefined }) {
+    async update(ctx: TenantContext, changes: { name?: string | undefined; aiRouting?: Partial<AiRouting> | undefined; aiDrafts?: AiDrafts | undefined }) {
+      const settings = { ...(changes.aiRouting ? { aiRouting: changes.aiRouting } : {}), ...(changes.aiDrafts ? { aiDrafts: changes.aiDrafts } : {}) };
       const [account] = await withTenant(db, ctx, (tx) =>
         tx
           .update(accounts)
           .set({
             ...(changes.name ? { name: changes.name.trim() } : {}),
-            ...(changes.aiRouting
-              ? { settings: sql`jsonb_set(${accounts.settings}, '{aiRouting}', coalesce(${accounts.settings}->'aiRouting', '{}'::jsonb) || ${JSON.stringify(changes.aiRouting)}::jsonb)` }
+            // Each setting group is merged key by key into what is stored.
+            ...(Object.keys(settings).length > 0
+              ? {
+                  settings: sql`${accounts.settings} || (select coalesce(jsonb_object_agg(key, coalesce(${accounts.settings}->key, '{}'::jsonb) || value), '{}'::jsonb)
+                    from jsonb_each(${JSON.stringify(settings)}::jsonb))`,
+                }
               : {}),
             updatedAt: new Date(),
           })

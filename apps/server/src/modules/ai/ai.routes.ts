@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
-import { Classification, ClassifyBody, CorrectionBody, PutTaxonomyBody, Taxonomy } from './ai.schema.js';
+import { Message } from '../conversations/conversations.schema.js';
+import { Classification, ClassifyBody, CorrectionBody, Draft, DraftRequestBody, PutTaxonomyBody, SendDraftBody, Taxonomy } from './ai.schema.js';
 import type { ClassificationService } from './classification.service.js';
+import type { DraftService } from './draft.service.js';
 import type { TaxonomyService } from './taxonomy.service.js';
 
 const schemaBase = { tags: ['ai'], security: [{ bearerAuth: [] }] };
@@ -11,8 +13,9 @@ const schemaBase = { tags: ['ai'], security: [{ bearerAuth: [] }] };
 export const aiRoutes: FastifyPluginAsyncTypebox<{
   classifications: ClassificationService;
   taxonomy: TaxonomyService;
+  drafts: DraftService;
   conversations: Pick<ConversationService, 'get'>;
-}> = async (app, { classifications, taxonomy, conversations }) => {
+}> = async (app, { classifications, taxonomy, drafts, conversations }) => {
   app.addHook('preHandler', app.authenticate);
 
   app.get(
@@ -81,5 +84,61 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => ({ classification: await classifications.preview(request.auth, request.body.text) }),
+  );
+
+  app.get(
+    '/api/conversations/:id/drafts',
+    {
+      schema: {
+        ...schemaBase,
+        summary: "The latest AI reply draft of the conversation, with its knowledge-base sources; 404 until there is one",
+        params: IdParams,
+        response: { 200: Type.Object({ draft: Draft }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await conversations.get(request.auth, request.params.id); // 404 for another account's conversation
+      return { draft: await drafts.latestFor(request.auth, request.params.id) };
+    },
+  );
+
+  app.post(
+    '/api/ai/draft',
+    {
+      schema: {
+        ...schemaBase,
+        summary: 'Write a (new) reply draft for a customer message; it arrives as `ai:draft` and at GET /api/conversations/:id/drafts',
+        body: DraftRequestBody,
+        response: { 202: Type.Object({ jobId: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.status(202).send(await drafts.request(request.auth, request.body.messageId)),
+  );
+
+  app.post(
+    '/api/ai/drafts/:id/send',
+    {
+      schema: {
+        ...schemaBase,
+        summary: "Send the draft as the agent's reply: as it is (accepted) or with the agent's changes (edited)",
+        params: IdParams,
+        body: SendDraftBody,
+        response: { 200: Type.Object({ draft: Draft, message: Message }), ...errorResponses },
+      },
+    },
+    async (request) => drafts.send(request.auth, request.params.id, request.body ?? {}),
+  );
+
+  app.post(
+    '/api/ai/drafts/:id/discard',
+    {
+      schema: {
+        ...schemaBase,
+        summary: 'Discard the draft (counted in the draft outcome metrics)',
+        params: IdParams,
+        response: { 200: Type.Object({ draft: Draft }), ...errorResponses },
+      },
+    },
+    async (request) => ({ draft: await drafts.discard(request.auth, request.params.id) }),
   );
 };

@@ -59,3 +59,34 @@ export const CorrectionBody = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+
+export const Draft = Type.Object({
+  id: Type.Integer(),
+  conversationId: Type.Integer(),
+  messageId: Type.Integer({ description: 'The customer message it answers' }),
+  content: Type.String(),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  reasoning: Type.String(),
+  knowledgeBaseSources: Type.Array(
+    Type.Object({ articleId: Type.Integer(), title: Type.String(), similarity: Type.Number({ description: 'Cosine similarity of its best passage to the message' }) }),
+  ),
+  generationTime: Type.String({ description: 'e.g. "1.5s" or "240ms"' }),
+  provider: Type.String({ description: 'local (extractive), anthropic or openai' }),
+  outcome: Type.String({ description: 'proposed | accepted (sent as is) | edited (sent changed) | discarded' }),
+  editRatio: Type.Union([Type.Number(), Type.Null()], { description: 'For a sent draft: edit distance / length (0 = unchanged)' }),
+  sentMessageId: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Timestamp,
+});
+
+export const DraftRequestBody = Type.Object(
+  { messageId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A customer (incoming) message' }) },
+  { additionalProperties: false },
+);
+
+export const SendDraftBody = Type.Object(
+  {
+    content: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000, pattern: '\\S', description: "The agent's edited text; omit to send the draft as it is" })),
+    private: Type.Optional(Type.Boolean({ description: 'Send it as a private note instead' })),
+  },
+  { additionalProperties: false },
+);

@@ -10,13 +10,19 @@ import { NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
-import { aiRoutingOf } from '../accounts/accounts.service.js';
+import type { JobQueue } from '../../platform/queue/queue.js';
+import { aiDraftsOf, aiRoutingOf } from '../accounts/accounts.service.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import type { Classifier } from './classifier.js';
 
 const RECENT_DAYS = 7;
 
-export function createClassificationService(deps: { db: AppDb; classifier: Pick<Classifier, 'classify' | 'label'>; events: Pick<EventBus, 'publish'> }) {
+export function createClassificationService(deps: {
+  db: AppDb;
+  classifier: Pick<Classifier, 'classify' | 'label'>;
+  events: Pick<EventBus, 'publish'>;
+  queue: Pick<JobQueue, 'enqueue' | 'wake'>;
+}) {
   const { db } = deps;
 
   return {
@@ -65,6 +71,10 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
           .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
         const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
         const routing = aiRoutingOf(account?.settings ?? {});
+        // The draft is written with the classification at hand (sentiment, language, category).
+        if (aiDraftsOf(account?.settings ?? {}).enabled) {
+          await deps.queue.enqueue(tx, 'ai-draft', { accountId: payload.accountId, messageId: payload.messageId }, { key: `msg-${payload.messageId}` });
+        }
         const [current] = await tx
           .select({ priority: conversations.priority, teamId: conversations.teamId, assigneeId: conversations.assigneeId })
           .from(conversations)
@@ -89,6 +99,7 @@ export function createClassificationService(deps: { db: AppDb; classifier: Pick<
           })
           .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)));
       });
+      deps.queue.wake();
       deps.events.publish(
         payload.accountId,
         'ai:classification',

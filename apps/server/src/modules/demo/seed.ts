@@ -11,7 +11,6 @@ import {
   contacts,
   conversations,
   inboxes,
-  knowledgeBaseArticles,
   labels,
   messages,
   teamMembers,
@@ -26,6 +25,7 @@ import { insertUser } from '../auth/users.repo.js';
 import { nextDisplayId } from '../conversations/conversations.repo.js';
 import { DEMO_ACCOUNT_SLUG } from './demo.service.js';
 import { customerFor, fillTemplate, pick, type Random } from './demo-ticket.js';
+import { insertArticle } from '../knowledge-base/articles.repo.js';
 import { seedArticles } from './knowledge-base-articles.js';
 import { ticketTemplates, type TicketCategory } from './ticket-templates.js';
 
@@ -124,15 +124,15 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
       ])
       .returning({ id: inboxes.id });
     await tx.insert(labels).values(LABELS.map((label) => ({ accountId, ...label })));
-    await tx.insert(knowledgeBaseArticles).values(
-      seedArticles.map((article, i) => ({
-        accountId,
+    // Chunked here; embedded by their queued jobs once the server runs.
+    for (const [i, article] of seedArticles.entries()) {
+      await insertArticle(tx, accountId, {
         ...article,
         authorId: adminId,
         createdAt: new Date(now.getTime() - (60 - i) * 24 * HOUR),
         updatedAt: new Date(now.getTime() - (30 - i) * 24 * HOUR),
-      })),
-    );
+      });
+    }
 
     // Templates with a thread first, so the demo shows full conversations; then one-liners.
     const ordered = [...ticketTemplates.filter((t) => t.followUps), ...ticketTemplates.filter((t) => !t.followUps)];

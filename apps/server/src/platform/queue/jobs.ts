@@ -9,11 +9,19 @@ export interface JobPayloads {
   'ai-classification': { accountId: number; messageId: number };
   /** Retrains the account's category model from its taxonomy and corrections. */
   'ai-train': { accountId: number };
+  /** Writes a reply draft for one customer message from the knowledge base. */
+  'ai-draft': { accountId: number; messageId: number };
+  /** Embeds the chunks that lack vectors (those of one article, when given). */
+  'kb-embed': { accountId: number; articleId?: number };
+  /** Embeds every chunk of the account with a new model, then switches its search to it. */
+  'kb-reembed': { accountId: number; model: string };
+  /** Writes the articles of a bulk import, with progress. */
+  'kb-import': { accountId: number; importId: number };
 }
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: QueueName[] = ['conversation-snooze', 'ai-classification', 'ai-train'];
+export const QUEUE_NAMES: QueueName[] = ['conversation-snooze', 'ai-classification', 'ai-train', 'ai-draft', 'kb-embed', 'kb-reembed', 'kb-import'];
 
 export interface JobContext {
   /** The job's deterministic key, e.g. `conversation-snooze:42:2026-11-26T10:00:00.000Z`. */

@@ -1,12 +1,14 @@
 /** Claude through the official SDK: structured output via a forced tool call, cached system prompt. */
 import Anthropic from '@anthropic-ai/sdk';
 import { checkAnswer, systemPrompt, toolSchema, TOOL_NAME, type RemoteAnswer, type TaxonomyForPrompt } from './remote-classification.js';
+import { checkDraft, draftSystemPrompt, draftToolSchema, draftUserPrompt, DRAFT_TOOL_NAME, type DraftRequest, type RemoteDraft } from './remote-draft.js';
 
 export interface RemoteProvider {
   readonly name: 'anthropic' | 'openai';
   /** For the queue monitor: "Claude claude-sonnet-4-5". */
   readonly label: string;
   classify(taxonomy: TaxonomyForPrompt[], text: string): Promise<RemoteAnswer>;
+  draft(request: DraftRequest): Promise<RemoteDraft>;
 }
 
 export function createAnthropicProvider(options: { apiKey: string; model: string; baseURL?: string | undefined; timeoutMs: number }): RemoteProvider {
@@ -28,6 +30,18 @@ export function createAnthropicProvider(options: { apiKey: string; model: string
       const answer = checkAnswer(call && 'input' in call ? call.input : undefined, categories);
       if (typeof answer === 'string') throw new MalformedAnswerError(answer);
       return answer;
+    },
+    async draft(request) {
+      const response = await client.messages.create({
+        model: options.model,
+        max_tokens: 1_500,
+        system: [{ type: 'text', text: draftSystemPrompt(request) }],
+        tools: [{ name: DRAFT_TOOL_NAME, description: 'Record the reply draft and the sources it cites', input_schema: draftToolSchema(request.sources.map((s) => s.ref)) }],
+        tool_choice: { type: 'tool', name: DRAFT_TOOL_NAME },
+        messages: [{ role: 'user', content: draftUserPrompt(request) }],
+      });
+      const call = response.content.find((block) => block.type === 'tool_use' && block.name === DRAFT_TOOL_NAME);
+      return checkDraft(call && 'input' in call ? call.input : undefined, request.sources);
     },
   };
 }

@@ -1,0 +1,243 @@
+/**
+ * The knowledge base: articles (Markdown), their search, the state of their vectors, and bulk
+ * imports. A written article is chunked in its transaction and embedded right after it (the
+ * answer says `ready`), or by its queued `kb-embed` job when that is quicker said than done.
+ */
+import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import type { AppDb, Tx } from '../../db/client.js';
+import { knowledgeBaseArticles, knowledgeBaseImports } from '../../db/schema.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
+import type { JobQueue } from '../../platform/queue/queue.js';
+import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import { articleIdByTitle, assertTitleFree, insertArticle, selectArticles, updateArticle, type ArticleInput } from './articles.repo.js';
+import { markdownToText } from './chunking.js';
+import type { EmbeddingIndex } from './embedding-index.js';
+import { importItems, type ImportIssue } from './import-files.js';
+import type { KnowledgeSearch } from './search.js';
+
+/** An article of up to this many chunks is embedded before the answer; a longer one by its job. */
+const INLINE_EMBED_CHUNKS = 40;
+
+type ArticleRow = Awaited<ReturnType<ReturnType<typeof selectArticles>['execute']>>[number];
+
+const present = ({ authorId, authorName, ...row }: ArticleRow) => ({
+  ...row,
+  author: authorId === null ? null : { id: authorId, name: authorName ?? '' },
+});
+
+const summarise = ({ content, ...article }: ReturnType<typeof present>) => ({ ...article, excerpt: markdownToText(content.slice(0, 2_000)).slice(0, 300) });
+
+const importColumns = {
+  id: knowledgeBaseImports.id,
+  status: knowledgeBaseImports.status,
+  total: knowledgeBaseImports.total,
+  processed: knowledgeBaseImports.processed,
+  created: knowledgeBaseImports.created,
+  updated: knowledgeBaseImports.updated,
+  failed: knowledgeBaseImports.failed,
+  errors: knowledgeBaseImports.errors,
+  createdAt: knowledgeBaseImports.createdAt,
+  finishedAt: knowledgeBaseImports.finishedAt,
+};
+
+export function createKnowledgeBaseService(deps: {
+  db: AppDb;
+  index: EmbeddingIndex;
+  search: KnowledgeSearch;
+  queue: Pick<JobQueue, 'enqueue' | 'wake'>;
+  configuredModel: string;
+  onError: (error: unknown) => void;
+}) {
+  const { db } = deps;
+
+  async function load(tx: Tx, accountId: number, id: number) {
+    const [row] = await selectArticles(tx).where(and(eq(knowledgeBaseArticles.accountId, accountId), eq(knowledgeBaseArticles.id, id)));
+    if (!row) throw new NotFoundError('Article');
+    return present(row);
+  }
+
+  /** Embeds a just-written article now when it is short; its job does it otherwise (or if this fails). */
+  async function embedSoon(ctx: TenantContext, id: number, chunkCount: number | null) {
+    deps.queue.wake();
+    if (chunkCount !== null && chunkCount <= INLINE_EMBED_CHUNKS) {
+      await deps.index.embedArticles(ctx.accountId, id).catch(deps.onError);
+    }
+    return withTenant(db, ctx, (tx) => load(tx, ctx.accountId, id));
+  }
+
+  return {
+    async list(ctx: TenantContext, query: { q?: string | undefined; category?: string | undefined; status?: 'draft' | 'published' | undefined; cursor?: string | undefined; limit: number }) {
+      const after = decodeTimeIdCursor(query.cursor);
+      const words = query.q?.trim();
+      const conditions: (SQL | undefined)[] = [
+        eq(knowledgeBaseArticles.accountId, ctx.accountId),
+        words ? or(ilike(knowledgeBaseArticles.title, `%${words.replace(/[\\%_]/g, '\\$&')}%`)) : undefined,
+        query.category ? sql`lower(${knowledgeBaseArticles.category}) = lower(${query.category})` : undefined,
+        query.status ? eq(knowledgeBaseArticles.status, query.status) : undefined,
+        after ? sql`(${knowledgeBaseArticles.updatedAt}, ${knowledgeBaseArticles.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})` : undefined,
+      ];
+      const rows = await withTenant(db, ctx, (tx) =>
+        selectArticles(tx)
+          .where(and(...conditions))
+          .orderBy(desc(knowledgeBaseArticles.updatedAt), desc(knowledgeBaseArticles.id))
+          .limit(query.limit + 1),
+      );
+      const page = toPage(rows, query.limit, (row) => [row.updatedAt.toISOString(), row.id]);
+      return { ...page, data: page.data.map((row) => summarise(present(row))) };
+    },
+
+    get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => load(tx, ctx.accountId, id)),
+
+    async create(ctx: TenantContext, input: ArticleInput) {
+      const created = await withTenant(db, ctx, async (tx) => {
+        await assertTitleFree(tx, ctx.accountId, input.title.trim());
+        return insertArticle(tx, ctx.accountId, { ...input, authorId: ctx.userId });
+      });
+      return embedSoon(ctx, created.id, created.chunkCount);
+    },
+
+    async update(ctx: TenantContext, id: number, changes: Partial<ArticleInput>) {
+      const chunkCount = await withTenant(db, ctx, async (tx) => {
+        const current = await load(tx, ctx.accountId, id);
+        if (changes.title !== undefined) await assertTitleFree(tx, ctx.accountId, changes.title.trim(), id);
+        return updateArticle(tx, ctx.accountId, id, changes, current);
+      });
+      return embedSoon(ctx, id, chunkCount);
+    },
+
+    /** Its chunks and vectors go with it (cascade), in the same transaction: out of search at once. */
+    async remove(ctx: TenantContext, id: number) {
+      await withTenant(db, ctx, async (tx) => {
+        const deleted = await tx
+          .delete(knowledgeBaseArticles)
+          .where(and(eq(knowledgeBaseArticles.accountId, ctx.accountId), eq(knowledgeBaseArticles.id, id)))
+          .returning({ id: knowledgeBaseArticles.id });
+        if (deleted.length === 0) throw new NotFoundError('Article');
+      });
+    },
+
+    async search(ctx: TenantContext, q: string, limit: number) {
+      const found = await deps.search.search(ctx.accountId, q, limit);
+      return { ...found, results: found.results.map(({ passages: _passages, ...hit }) => hit) };
+    },
+
+    async indexStatus(ctx: TenantContext) {
+      const state = await deps.index.state(ctx.accountId);
+      const counts = await withTenant(db, ctx, (tx) =>
+        tx
+          .select({ status: knowledgeBaseArticles.embeddingStatus, n: sql<number>`count(*)::int` })
+          .from(knowledgeBaseArticles)
+          .where(eq(knowledgeBaseArticles.accountId, ctx.accountId))
+          .groupBy(knowledgeBaseArticles.embeddingStatus),
+      );
+      const articles = { pending: 0, ready: 0, failed: 0 };
+      for (const row of counts) articles[row.status] = row.n;
+      return {
+        activeModel: state.activeModel,
+        configuredModel: deps.configuredModel,
+        buildingModel: state.buildingModel,
+        progress: state.progress,
+        total: state.total,
+        articles,
+      };
+    },
+
+    /** Queues a bulk import; files that cannot be articles are reported in its errors at once. */
+    async startImport(ctx: TenantContext, input: Parameters<typeof importItems>[0]) {
+      const { items, issues } = importItems(input);
+      const created = await withTenant(db, ctx, async (tx) => {
+        const [row] = await tx
+          .insert(knowledgeBaseImports)
+          .values({
+            accountId: ctx.accountId,
+            items: items.map((item) => ({ title: item.title.trim(), content: item.content, category: item.category ?? null, status: item.status ?? 'published' })),
+            total: items.length + issues.length,
+            processed: issues.length,
+            failed: issues.length,
+            errors: issues,
+            createdBy: ctx.userId,
+          })
+          .returning({ id: knowledgeBaseImports.id });
+        await deps.queue.enqueue(tx, 'kb-import', { accountId: ctx.accountId, importId: row!.id }, { key: `${ctx.accountId}:${row!.id}` });
+        return row!.id;
+      });
+      deps.queue.wake();
+      return this.getImport(ctx, created);
+    },
+
+    async getImport(ctx: TenantContext, id: number) {
+      const [row] = await withTenant(db, ctx, (tx) =>
+        tx.select(importColumns).from(knowledgeBaseImports).where(and(eq(knowledgeBaseImports.accountId, ctx.accountId), eq(knowledgeBaseImports.id, id))),
+      );
+      if (!row) throw new NotFoundError('Import');
+      return row;
+    },
+
+    listImports: (ctx: TenantContext) =>
+      withTenant(db, ctx, (tx) =>
+        tx.select(importColumns).from(knowledgeBaseImports).where(eq(knowledgeBaseImports.accountId, ctx.accountId)).orderBy(desc(knowledgeBaseImports.createdAt)).limit(20),
+      ),
+
+    /**
+     * The `kb-import` job: each article in its own transaction (an article with the title of an
+     * existing one replaces its content), progress written as it goes; a failing article is
+     * recorded and the rest still imported. Running again after a crash resumes at `processed`.
+     */
+    async runImport(payload: { accountId: number; importId: number }, log: (line: string) => void) {
+      const scope = { accountId: payload.accountId };
+      const [job] = await withTenant(db, scope, (tx) =>
+        tx
+          .select({ items: knowledgeBaseImports.items, processed: knowledgeBaseImports.processed, total: knowledgeBaseImports.total, createdBy: knowledgeBaseImports.createdBy })
+          .from(knowledgeBaseImports)
+          .where(and(eq(knowledgeBaseImports.accountId, payload.accountId), eq(knowledgeBaseImports.id, payload.importId))),
+      );
+      if (!job) return { skipped: 'no such import' };
+      const skip = job.processed - (job.total - job.items.length);
+      await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'running' }));
+      for (const [i, item] of job.items.entries()) {
+        if (i < skip) continue;
+        const counted = (column: 'created' | 'updated' | 'failed') => ({
+          processed: sql`${knowledgeBaseImports.processed} + 1`,
+          [column]: sql`${knowledgeBaseImports[column]} + 1`,
+        });
+        try {
+          // The article and the progress that counts it commit together: a rerun resumes after it.
+          await withTenant(db, scope, async (tx) => {
+            const existing = await articleIdByTitle(tx, payload.accountId, item.title);
+            if (existing === undefined) {
+              await insertArticle(tx, payload.accountId, { ...item, authorId: job.createdBy });
+            } else {
+              const [current] = await tx
+                .select({ title: knowledgeBaseArticles.title, content: knowledgeBaseArticles.content })
+                .from(knowledgeBaseArticles)
+                .where(and(eq(knowledgeBaseArticles.accountId, payload.accountId), eq(knowledgeBaseArticles.id, existing)));
+              await updateArticle(tx, payload.accountId, existing, item, current!);
+            }
+            await setImport(tx, payload, counted(existing === undefined ? 'created' : 'updated'));
+          });
+        } catch (error) {
+          const issue: ImportIssue = { title: item.title, error: String((error as Error).message ?? error).slice(0, 300) };
+          await withTenant(db, scope, (tx) =>
+            setImport(tx, payload, { ...counted('failed'), errors: sql`${knowledgeBaseImports.errors} || ${JSON.stringify([issue])}::jsonb` }),
+          );
+        }
+      }
+      deps.queue.wake();
+      // The articles are written; their text is not kept twice.
+      const [done] = await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'completed', finishedAt: new Date(), items: [] }));
+      log(`Imported ${done!.created} new and ${done!.updated} replaced articles, ${done!.failed} failed`);
+      return { created: done!.created, updated: done!.updated, failed: done!.failed };
+    },
+  };
+
+  function setImport(tx: Tx, payload: { accountId: number; importId: number }, set: Record<string, unknown>) {
+    return tx
+      .update(knowledgeBaseImports)
+      .set(set)
+      .where(and(eq(knowledgeBaseImports.accountId, payload.accountId), eq(knowledgeBaseImports.id, payload.importId)))
+      .returning({ created: knowledgeBaseImports.created, updated: knowledgeBaseImports.updated, failed: knowledgeBaseImports.failed });
+  }
+}
+
+export type KnowledgeBaseService = ReturnType<typeof createKnowledgeBaseService>;

@@ -1,0 +1,236 @@
+/**
+ * Hybrid retrieval over the account's published articles: the chunks nearest the question by
+ * cosine distance (pgvector `<=>`), and the chunks that contain its words (Postgres full-text
+ * search, which finds order numbers, product names and error codes that an embedding blurs),
+ * fused by reciprocal rank. Always inside the caller's tenant transaction and filtered on its
+ * account, so another account's chunks are neither returned nor ranked against.
+ *
+ * Tenant filtering at scale (figures in the README, from bench/vector.js): an account with few
+ * vectors is searched exactly through the `account_id` B-tree, which is exact and fast at that
+ * size, where an HNSW index shared with a huge account would find few of its rows; a large
+ * account goes through the model's HNSW index with pgvector 0.8's iterative scan, which keeps
+ * scanning until enough rows of the account are found.
+ */
+import { sql } from 'drizzle-orm';
+import { Histogram, type Registry } from 'prom-client';
+import { queryRows, type AppDb, type Tx } from '../../db/client.js';
+import type { EmbeddingModel } from '../../platform/ai/embedding-models.js';
+import { withTenant } from '../../platform/tenancy.js';
+import type { EmbeddingIndex } from './embedding-index.js';
+import { modelLiteral, typedEmbedding, vectorParam } from './vector-index.js';
+
+/** Up to this many vectors an account is searched exactly; above it, through HNSW. */
+export const EXACT_SEARCH_MAX_VECTORS = 20_000;
+/** Candidates each half of the hybrid search contributes before fusion. */
+const CANDIDATES = 30;
+/** Reciprocal rank fusion's constant (Cormack et al.): damps the weight of the very top ranks. */
+const RRF_K = 60;
+const COUNT_TTL_MS = 60_000;
+
+export interface Passage {
+  chunkId: number;
+  articleId: number;
+  title: string;
+  category: string | null;
+  heading: string | null;
+  content: string;
+  /** Cosine similarity to the question (null: no vector of the active model yet). */
+  similarity: number | null;
+  /** Whether the passage contains words of the question. */
+  textMatch: boolean;
+}
+
+export interface ArticleHit {
+  articleId: number;
+  title: string;
+  category: string | null;
+  snippet: string;
+  /** The best similarity among the article's passages (0 when it has no vector yet). */
+  similarity: number;
+  score: number;
+  /** The article's retrieved passages, best first. */
+  passages: Passage[];
+}
+
+export interface SearchResult {
+  results: ArticleHit[];
+  /** `hybrid`, or `full-text` while no vectors can be searched (the model is not available here). */
+  mode: 'hybrid' | 'full-text';
+  strategy: 'exact' | 'hnsw' | 'none';
+  model: string;
+}
+
+export function knowledgeSearchMetrics(registry: Registry) {
+  return new Histogram({
+    name: 'knowledge_base_search_duration_seconds',
+    help: 'Knowledge-base searches (embedding the question included), by how vectors were searched',
+    labelNames: ['strategy'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+}
+
+function snippetOf(text: string, max = 220): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), max * 0.6))}…`;
+}
+
+/** The question's words, any of them: plainto_tsquery drops operators and stop words, `|` widens its `&`. */
+const anyWordQuery = (text: string) => sql`replace(plainto_tsquery('english', ${text})::text, '&', '|')::tsquery`;
+/** Words of a question that count, at most: a pasted essay should not cost a query per word. */
+const MAX_TERMS = 16;
+
+/**
+ * The full-text half: passages containing words of the question, ranked by the sum of the
+ * inverse document frequency of the words they contain (within the account's passages), so a
+ * rare term (an order number, an error code, a product name) outweighs common ones ("order",
+ * "help") and a passage with several of the words outranks one with a single common one.
+ */
+function wordMatches(tx: Tx, accountId: number, text: string) {
+  return queryRows<{ id: string }>(
+    tx,
+    sql`with terms as (
+          select distinct lexeme, quote_literal(lexeme)::tsquery as query
+          from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
+        total as (select count(*)::float8 as n from knowledge_base_chunks where account_id = ${accountId}),
+        weighted as (
+          select t.query, ln(1 + (select n from total) / (1 + (select count(*) from knowledge_base_chunks c
+            where c.account_id = ${accountId} and c.search_vector @@ t.query))) as idf
+          from terms t)
+        select c.id from knowledge_base_chunks c
+        join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id and a.status = 'published'
+        join weighted w on c.search_vector @@ w.query
+        where c.account_id = ${accountId}
+        group by c.id order by sum(w.idf) desc, c.id limit ${CANDIDATES}`,
+  );
+}
+
+export function createKnowledgeSearch(deps: { db: AppDb; index: EmbeddingIndex; duration: Histogram<'strategy'> }) {
+  const counts = new Map<string, { count: number; at: number }>();
+
+  async function vectorCount(tx: Tx, accountId: number, model: EmbeddingModel) {
+    const key = `${accountId}:${model.id}`;
+    const cached = counts.get(key);
+    if (cached && Date.now() - cached.at < COUNT_TTL_MS) return cached.count;
+    const [row] = await queryRows<{ n: number }>(
+      tx,
+      sql`select count(*)::int as n from knowledge_base_embeddings where account_id = ${accountId} and model = ${model.id}`,
+    );
+    counts.set(key, { count: row!.n, at: Date.now() });
+    return row!.n;
+  }
+
+  async function nearestChunks(tx: Tx, accountId: number, model: EmbeddingModel, vector: number[], strategy: 'exact' | 'hnsw') {
+    const distance = sql`${typedEmbedding(model)} <=> ${vectorParam(model, vector)}`;
+    const published = sql`exists (select 1 from knowledge_base_chunks c join knowledge_base_articles a
+      on a.account_id = c.account_id and a.id = c.article_id
+      where c.account_id = e.account_id and c.id = e.chunk_id and a.status = 'published')`;
+    if (strategy === 'exact') {
+      // Materialised, so the planner cannot turn it into an HNSW scan: every vector of the account is compared.
+      return queryRows<{ chunk_id: string; distance: number }>(
+        tx,
+        sql`with candidates as materialized (
+              select e.chunk_id, ${distance} as distance from knowledge_base_embeddings e
+              where e.account_id = ${accountId} and e.model = ${modelLiteral(model.id)} and ${published})
+            select chunk_id, distance from candidates order by distance limit ${CANDIDATES}`,
+      );
+    }
+    await tx.execute(sql`select set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '100', true)`);
+    const rows = await queryRows<{ chunk_id: string; distance: number }>(
+      tx,
+      sql`select e.chunk_id, ${distance} as distance from knowledge_base_embeddings e
+          where e.model = ${modelLiteral(model.id)} and e.account_id = ${accountId} and ${published}
+          order by ${distance} limit ${CANDIDATES}`,
+    );
+    // relaxed_order may return neighbours slightly out of order.
+    return rows.sort((a, b) => a.distance - b.distance);
+  }
+
+  async function passages(tx: Tx, accountId: number, ids: number[], model: EmbeddingModel | undefined, vector: number[] | undefined, text: string) {
+    if (ids.length === 0) return new Map<number, Passage>();
+    const similarity =
+      model && vector ? sql`1 - (${typedEmbedding(model)} <=> ${vectorParam(model, vector)})` : sql`null::float8`;
+    const rows = await queryRows<{ id: string; article_id: number; title: string; category: string | null; heading: string | null; content: string; similarity: number | null; text_match: boolean }>(
+      tx,
+      sql`select c.id, c.article_id, a.title, a.category, c.heading, c.content, ${similarity} as similarity,
+            c.search_vector @@ ${anyWordQuery(text)} as text_match
+          from knowledge_base_chunks c
+          join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id
+          left join knowledge_base_embeddings e on e.chunk_id = c.id and e.model = ${model ? model.id : ''}
+          where c.account_id = ${accountId} and c.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
+    );
+    return new Map(
+      rows.map((row) => [
+        Number(row.id),
+        {
+          chunkId: Number(row.id),
+          articleId: row.article_id,
+          title: row.title,
+          category: row.category,
+          heading: row.heading,
+          content: row.content,
+          similarity: row.similarity === null ? null : Math.round(Number(row.similarity) * 1000) / 1000,
+          textMatch: row.text_match,
+        },
+      ]),
+    );
+  }
+
+  return {
+    async search(accountId: number, text: string, limit: number): Promise<SearchResult> {
+      const started = performance.now();
+      const state = await deps.index.state(accountId);
+      const model = deps.index.modelOf(state);
+      const vector = model ? (await model.embed([text]))[0] : undefined;
+
+      const { strategy, byArticle } = await withTenant(deps.db, { accountId }, async (tx) => {
+        const strategy: SearchResult['strategy'] =
+          !model || !vector ? 'none' : (await vectorCount(tx, accountId, model)) <= EXACT_SEARCH_MAX_VECTORS ? 'exact' : 'hnsw';
+        const nearest = strategy === 'none' ? [] : await nearestChunks(tx, accountId, model!, vector!, strategy);
+        const matching = await wordMatches(tx, accountId, text);
+        const vectorRanks = nearest.map((row) => Number(row.chunk_id));
+        const textRanks = matching.map((row) => Number(row.id));
+        const found = await passages(tx, accountId, [...new Set([...vectorRanks, ...textRanks])], model, vector, text);
+
+        // Fusion per article: each list counts the article at the rank of its best chunk in that list.
+        const byArticle = new Map<number, { score: number; passages: Passage[] }>();
+        for (const ranking of [vectorRanks, textRanks]) {
+          const seen = new Set<number>();
+          ranking.forEach((chunkId, rank) => {
+            const passage = found.get(chunkId);
+            if (!passage) return;
+            const hit = byArticle.get(passage.articleId) ?? { score: 0, passages: [] };
+            if (!hit.passages.includes(passage)) hit.passages.push(passage);
+            if (!seen.has(passage.articleId)) hit.score += 1 / (RRF_K + rank + 1);
+            seen.add(passage.articleId);
+            byArticle.set(passage.articleId, hit);
+          });
+        }
+        return { strategy, byArticle };
+      });
+
+      const results = [...byArticle.entries()]
+        .map(([articleId, hit]) => {
+          const ordered = hit.passages.sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || Number(b.textMatch) - Number(a.textMatch));
+          const best = ordered[0]!;
+          return {
+            articleId,
+            title: best.title,
+            category: best.category,
+            snippet: snippetOf(best.content),
+            similarity: Math.max(0, best.similarity ?? 0),
+            score: Math.round(hit.score * 10_000) / 10_000,
+            passages: ordered,
+          };
+        })
+        .sort((a, b) => b.score - a.score || b.similarity - a.similarity)
+        .slice(0, limit);
+      deps.duration.observe({ strategy }, (performance.now() - started) / 1000);
+      return { results, mode: strategy === 'none' ? 'full-text' : 'hybrid', strategy, model: state.activeModel };
+    },
+  };
+}
+
+export type KnowledgeSearch = ReturnType<typeof createKnowledgeSearch>;
