@@ -139,10 +139,11 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
     await post(`/api/conversations/${opened.conversation.id}/messages`, { content: `Reply ${tag}` });
     // A snooze writes the job that will end it.
     await post(`/api/conversations/${opened.conversation.id}`, { snoozedUntil: new Date(Date.now() + 86_400_000).toISOString() }, 'PATCH');
-    // No route writes articles yet, and no worker runs here: the application role writes an
-    // article and a classification, as the services would.
+    // An article (chunked and embedded inline) and a bulk import, through the API.
+    await post('/api/knowledge-base/articles', { title: `Article ${tag}`, content: `How to ${tag}: open the settings and press the button.` });
+    await post('/api/knowledge-base/imports', { articles: [{ title: `Imported ${tag}`, content: `Imported text ${tag}` }] });
+    // No worker runs here: the application role writes a classification and a draft, as the jobs would.
     await withTenant(t.database.db, { accountId: session.accountId }, async (tx) => {
-      await tx.insert(schema.knowledgeBaseArticles).values({ accountId: session.accountId, title: `Article ${tag}`, content: `How to ${tag}` });
       await tx.insert(schema.messageClassifications).values({
         accountId: session.accountId,
         conversationId: opened.conversation.id,
@@ -155,6 +156,17 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
         reasoning: 'fixture',
         provider: 'local',
         processingMs: 1,
+      });
+      await tx.insert(schema.aiDrafts).values({
+        accountId: session.accountId,
+        conversationId: opened.conversation.id,
+        messageId: opened.message.id,
+        content: `Draft ${tag}`,
+        confidence: 0.5,
+        reasoning: 'fixture',
+        sources: [],
+        provider: 'local',
+        generationMs: 1,
       });
     });
   }
