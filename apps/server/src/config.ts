@@ -36,6 +36,7 @@ const EnvSchema = Type.Object({
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  KB_EXACT_SEARCH_MAX_VECTORS: Type.Integer({ minimum: 0, default: 20_000 }),
   DRAFT_SIMILARITY_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   EMBEDDING_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('openai')], { default: 'local' }),
   OPENAI_EMBEDDING_MODEL: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,100}$', default: 'text-embedding-3-small' }),
@@ -73,6 +74,8 @@ export interface Config {
   queueConcurrency: number;
   /** The hosted model, when AI_PROVIDER names one; the local model is its fallback. */
   remoteAi: { provider: 'anthropic' | 'openai'; apiKey: string; model: string; baseURL: string | undefined; timeoutMs: number } | undefined;
+  /** Accounts with up to this many vectors are searched exactly; larger ones through HNSW. */
+  exactSearchMaxVectors: number;
   /** Similarity a knowledge-base passage needs to ground a draft; unset: the local encoder's value. */
   draftSimilarityThreshold: number | undefined;
   /** Hosted embeddings for the knowledge base, when EMBEDDING_PROVIDER=openai; otherwise the local model. */
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsPort: e.WORKER_METRICS_PORT,
     remoteAi,
     draftSimilarityThreshold: e.DRAFT_SIMILARITY_THRESHOLD,
+    exactSearchMaxVectors: e.KB_EXACT_SEARCH_MAX_VECTORS,
     remoteEmbeddings:
       e.EMBEDDING_PROVIDER === 'openai'
         ? {

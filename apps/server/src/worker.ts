@@ -19,7 +19,7 @@ import { createJobServices, startWorkers } from './workers.js';
 export async function runWorker(
   database: Database,
   redis: RedisConnections,
-  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'queueConcurrency' | 'workerMetricsPort'>,
+  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'queueConcurrency' | 'workerMetricsPort'>,
   logger: Logger,
 ) {
   const { redisPrefix } = config;

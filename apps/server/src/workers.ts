@@ -24,7 +24,7 @@ export function createJobServices(deps: {
   events: EventBus;
   queue: JobQueue;
   presence: Presence;
-  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold'>;
+  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors'>;
   metrics: Registry;
   onError: (error: unknown) => void;
 }) {
@@ -37,7 +37,12 @@ export function createJobServices(deps: {
   const local = localEmbeddingModel(embedder);
   const configured = config.remoteEmbeddings ? openAiEmbeddingModel(config.remoteEmbeddings) : local;
   const embeddingIndex = createEmbeddingIndex({ db, model: configured, models: new Map([local, configured].map((m) => [m.id, m])), queue, onError: deps.onError });
-  const search = createKnowledgeSearch({ db, index: embeddingIndex, duration: knowledgeSearchMetrics(deps.metrics) });
+  const search = createKnowledgeSearch({
+    db,
+    index: embeddingIndex,
+    duration: knowledgeSearchMetrics(deps.metrics),
+    exactMaxVectors: config.exactSearchMaxVectors,
+  });
   const conversations = createConversationService({ db, events, queue });
 
   return {

@@ -197,9 +197,13 @@ export function createEmbeddingIndex(deps: {
             ),
           );
         if (missing!.n > 0) throw new Error(`${missing!.n} chunks still lack a ${modelId} vector; the job runs again`);
+        const [final] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(knowledgeBaseChunks)
+          .where(eq(knowledgeBaseChunks.accountId, accountId));
         await tx
           .update(knowledgeBaseIndexState)
-          .set({ activeModel: modelId, buildingModel: null, progress: total, total, updatedAt: new Date() })
+          .set({ activeModel: modelId, buildingModel: null, progress: final!.n, total: final!.n, updatedAt: new Date() })
           .where(eq(knowledgeBaseIndexState.accountId, accountId));
         await tx
           .delete(knowledgeBaseEmbeddings)

@@ -19,8 +19,6 @@ import { withTenant } from '../../platform/tenancy.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { modelLiteral, typedEmbedding, vectorParam } from './vector-index.js';
 
-/** Up to this many vectors an account is searched exactly; above it, through HNSW. */
-export const EXACT_SEARCH_MAX_VECTORS = 20_000;
 /** Candidates each half of the hybrid search contributes before fusion. */
 const CANDIDATES = 30;
 /** Reciprocal rank fusion's constant (Cormack et al.): damps the weight of the very top ranks. */
@@ -107,7 +105,13 @@ function wordMatches(tx: Tx, accountId: number, text: string) {
   );
 }
 
-export function createKnowledgeSearch(deps: { db: AppDb; index: EmbeddingIndex; duration: Histogram<'strategy'> }) {
+export function createKnowledgeSearch(deps: {
+  db: AppDb;
+  index: EmbeddingIndex;
+  duration: Histogram<'strategy'>;
+  /** Up to this many vectors an account is searched exactly; above it, through HNSW (KB_EXACT_SEARCH_MAX_VECTORS). */
+  exactMaxVectors: number;
+}) {
   const counts = new Map<string, { count: number; at: number }>();
 
   async function vectorCount(tx: Tx, accountId: number, model: EmbeddingModel) {
@@ -187,7 +191,7 @@ export function createKnowledgeSearch(deps: { db: AppDb; index: EmbeddingIndex; 
 
       const { strategy, byArticle } = await withTenant(deps.db, { accountId }, async (tx) => {
         const strategy: SearchResult['strategy'] =
-          !model || !vector ? 'none' : (await vectorCount(tx, accountId, model)) <= EXACT_SEARCH_MAX_VECTORS ? 'exact' : 'hnsw';
+          !model || !vector ? 'none' : (await vectorCount(tx, accountId, model)) <= deps.exactMaxVectors ? 'exact' : 'hnsw';
         const nearest = strategy === 'none' ? [] : await nearestChunks(tx, accountId, model!, vector!, strategy);
         const matching = await wordMatches(tx, accountId, text);
         const vectorRanks = nearest.map((row) => Number(row.chunk_id));
