@@ -145,7 +145,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
   const { embedder, conversations, classifications, knowledgeBase, drafts } = jobServices;
-  if (runWorkers) startWorkers(queue, jobServices, { concurrency: config.queueConcurrency });
+  if (runWorkers) startWorkers(queue, jobServices, { concurrency: config.queueConcurrency, logger: app.log });
   app.addHook('onClose', async () => embedder.close());
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });

@@ -49,7 +49,7 @@ export async function runWorker(
     metrics,
     onError: (err) => logger.error({ err }, 'background work failed'),
   });
-  startWorkers(queue, services, { concurrency: config.queueConcurrency });
+  startWorkers(queue, services, { concurrency: config.queueConcurrency, logger });
   // Workers serve no API, but their classifications and jobs are worth scraping.
   const server =
     config.workerMetricsPort === undefined

@@ -76,7 +76,11 @@ export interface WorkerServices {
   drafts: Pick<DraftService, 'generate'>;
 }
 
-export function startWorkers(queue: JobQueue, services: WorkerServices, options: { concurrency: number }) {
+export function startWorkers(queue: JobQueue, services: WorkerServices, options: { concurrency: number; logger: { info(details: object, line: string): void } }) {
+  // What jobs report ("Knowledge base searched ...", "Draft ready ...") goes to the process log too.
+  queue.onEvent((event) => {
+    if (event.type === 'log') options.logger.info({ queue: event.queue, job: event.key }, event.line);
+  });
   queue.work(
     'ai-classification',
     async (payload, job) => {

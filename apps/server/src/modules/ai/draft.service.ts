@@ -156,15 +156,25 @@ export function createDraftService(deps: {
     return candidates.map((candidate, i) => ({ ...candidate, similarity: round3(cosineSimilarity(asked!, vectors[i]!)) }));
   }
 
-  async function writeDraft(accountId: number, source: NonNullable<Awaited<ReturnType<typeof context>>>): Promise<DraftContent & { provider: string }> {
+  async function writeDraft(
+    accountId: number,
+    source: NonNullable<Awaited<ReturnType<typeof context>>>,
+    log: (line: string) => void,
+  ): Promise<DraftContent & { provider: string }> {
     // A short follow-up ("any news?") is searched together with what the customer asked before.
     const previous = source.history.filter((message) => message.from === 'customer').at(-1)?.content;
     const question = source.content.length < 40 && previous ? `${previous}\n${source.content}` : source.content;
+    const searchStarted = performance.now();
     const found = await deps.search.search(accountId, question, 5);
     const relevant = found.results
       .filter((hit) => hit.similarity >= threshold || (hit.passages.some((passage) => passage.textMatch) && hit.similarity >= threshold - 0.1))
       .slice(0, MAX_SOURCES);
     const best = found.results[0];
+    log(
+      `Knowledge base searched (${found.mode}, ${found.strategy} vector search, ${found.model}) in ${Math.round(performance.now() - searchStarted)} ms: ` +
+        `${relevant.length} relevant article(s) at similarity >= ${threshold}` +
+        (best ? `; best "${best.title}" at ${best.similarity.toFixed(2)}` : '; no article at all'),
+    );
     const classification = source.classification;
 
     let fallback: string | undefined;
@@ -250,7 +260,7 @@ export function createDraftService(deps: {
       const source = await context(payload.accountId, payload.messageId);
       if (!source) return { skipped: 'no such customer message' };
       log(`Drafting with ${deps.remote?.label ?? 'the local extractive provider'}...`);
-      const draft = await writeDraft(payload.accountId, source);
+      const draft = await writeDraft(payload.accountId, source, log);
       const generationMs = Math.round(performance.now() - started);
       const [row] = await withTenant(db, { accountId: payload.accountId }, (tx) =>
         tx
