@@ -110,8 +110,12 @@ describe.runIf(runs)('two replicas over Redis', () => {
       const reopened = nextEvent(socket, 'conversation:updated', 15_000, (e: any) => e.data.conversation.id === id && e.data.conversation.status === 'open');
       await call(two.app, a, { method: 'PATCH', url: `/api/conversations/${id}`, payload: { snoozedUntil: new Date(Date.now() + 1_000).toISOString() } });
       await reopened;
-      const jobs = await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' });
-      expect(jobs.body.data.find((job: { key: string }) => job.key.startsWith(`${id}-`))).toMatchObject({ state: 'completed', attempts: 1 });
+      // The worker records the outcome just after the handler announced the change.
+      await expect
+        .poll(async () => (await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' })).body.data.find((job: { key: string }) => job.key.startsWith(`${id}-`)), {
+          timeout: 10_000,
+        })
+        .toMatchObject({ state: 'completed', attempts: 1 });
       // The worker's own metrics: what it ran is counted there.
       const scraped = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
       expect(scraped).toMatch(/queue_jobs_finished_total\{queue="conversation-snooze",outcome="completed"\} 1/);
