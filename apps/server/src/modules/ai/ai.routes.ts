@@ -118,6 +118,10 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/api/ai/drafts/:id/send',
     {
+      // `curl -X POST .../send` (no body at all) sends the draft as it is.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         ...schemaBase,
         summary: "Send the draft as the agent's reply: as it is (accepted) or with the agent's changes (edited)",
@@ -126,7 +130,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ draft: Draft, message: Message }), ...errorResponses },
       },
     },
-    async (request) => drafts.send(request.auth, request.params.id, request.body ?? {}),
+    async (request) => drafts.send(request.auth, request.params.id, request.body),
   );
 
   app.post(

@@ -222,11 +222,11 @@ export function createDraftService(deps: {
       sentiment: classification?.sentiment ?? null,
       language: classification?.language ?? null,
       classificationConfidence: classification?.confidence ?? null,
-      question: source.content,
+      question,
       threshold,
       articles: relevant.map((hit) => ({ articleId: hit.articleId, title: hit.title, similarity: hit.similarity })),
       bestMatch: best ? { title: best.title, similarity: best.similarity } : null,
-      sentences: await scoreSentences(source.content, relevant.slice(0, 2)),
+      sentences: await scoreSentences(question, relevant.slice(0, 2)),
     });
     return { ...local, reasoning: fallback ? `${fallback}. ${local.reasoning}` : local.reasoning, provider: 'local' };
   }

@@ -76,7 +76,7 @@ async function until<T>(seen: { event: string; payload: any }[], matching: (even
   }
 }
 
-/** The first `ai:draft` recorded for the conversation (after `after` drafts of it, when given). */
+/** The first `ai:draft` recorded for the conversation, other than the drafts listed in `skip`. */
 const draftEvent = (seen: { event: string; payload: any }[], conversationId: number, skip: number[] = []) =>
   until<any>(seen, (e) => e.event === 'ai:draft' && e.payload.data.conversationId === conversationId && !skip.includes(e.payload.data.draft.id));
 
@@ -206,6 +206,19 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expect(draft.content).toBe(auto.content);
   }, 120_000);
 
+  it("answers a short follow-up (\"any news?\") from what the customer asked before", async () => {
+    const { seen } = await socketOf(a);
+    const { conversationId } = await openConversation(t, a, DUPLICATE_QUESTION);
+    const first = (await draftEvent(seen, conversationId)).data.draft;
+    const followUp = await call(t.app, a, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Any news on this?', messageType: 'incoming' } });
+    expect(followUp.status).toBe(201);
+    const { data } = await draftEvent(seen, conversationId, [first.id]);
+    expect(data.messageId).toBe(followUp.body.message.id);
+    expect(data.draft.knowledgeBaseSources.map((s: any) => s.title)).toEqual(['Duplicate Charge Policy']);
+    expect(data.draft.content).toContain('1-3 business days');
+    expect(data.draft.confidence).toBeGreaterThan(0.2);
+  }, 120_000);
+
   it('validates draft requests: 404 for a missing message, 422 for an agent message, 400 for a malformed id', async () => {
     const { seen } = await socketOf(a);
     const { conversationId } = await openConversation(t, a, 'My invoice shows the wrong VAT number');
@@ -254,8 +267,8 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     const [asIs, toEdit, toDiscard, sameText] = drafts;
     const before = await metrics();
 
-    // Accepted: sent as it is (no body at all, as `curl -X POST` sends).
-    const accepted = await call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${asIs.id}/send` });
+    // Accepted: sent as it is.
+    const accepted = await call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${asIs.id}/send`, payload: {} });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
     expect(accepted.body.draft).toMatchObject({ id: asIs.id, outcome: 'accepted', editRatio: 0, sentMessageId: accepted.body.message.id });
     expect(accepted.body.message).toMatchObject({
@@ -319,6 +332,36 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expect(metricValue(after, 'ai_draft_fallbacks_total')).toBe(0);
   }, 180_000);
 
+  it('decides a draft once when two agents act on it at the same moment', async () => {
+    const { seen } = await socketOf(a);
+    const { conversationId } = await openConversation(t, a, DUPLICATE_QUESTION);
+    const draft = (await draftEvent(seen, conversationId)).data.draft;
+    const answers = await Promise.all([
+      call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send`, payload: {} }),
+      call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send`, payload: { content: 'Hi Maria, refunded.' } }),
+      call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${draft.id}/discard` }),
+    ]);
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses, JSON.stringify(answers.map((answer) => answer.body))).toEqual([200, 409, 409]);
+    for (const answer of answers.filter((x) => x.status === 409)) expectError(answer, 409, 'draft_decided');
+    const winner = answers.find((answer) => answer.status === 200)!.body.draft;
+    const thread = await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/messages?limit=100` });
+    const outgoing = thread.body.data.filter((m: any) => m.messageType === 'outgoing');
+    expect(outgoing).toHaveLength(winner.outcome === 'discarded' ? 0 : 1);
+    const stored = await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` });
+    expect(stored.body.draft).toMatchObject({ id: draft.id, outcome: winner.outcome, sentMessageId: outgoing[0]?.id ?? null });
+  }, 120_000);
+
+  it('sends a draft as it is when the request has no body at all (curl -X POST)', async () => {
+    const { seen } = await socketOf(a);
+    const { conversationId } = await openConversation(t, a, DUPLICATE_QUESTION);
+    const draft = (await draftEvent(seen, conversationId)).data.draft;
+    const sent = await call(t.app, a, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send` });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect(sent.body.draft).toMatchObject({ id: draft.id, outcome: 'accepted', editRatio: 0, sentMessageId: sent.body.message.id });
+    expect(sent.body.message).toMatchObject({ conversationId, messageType: 'outgoing', private: false, content: draft.content });
+  }, 120_000);
+
   it("keeps drafts within the account: another account can neither request, read nor decide them, nor hear of them", async () => {
     const b = await registerAccount(t.app, 'Drafts B');
     const { seen: seenByA } = await socketOf(a);
@@ -329,7 +372,7 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expectError(await call(t.app, b, { method: 'POST', url: '/api/ai/draft', payload: { messageId } }), 404);
     expectError(await call(t.app, b, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` }), 404);
     expectError(await call(t.app, b, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send`, payload: { content: 'Hijacked' } }), 404);
-    expectError(await call(t.app, b, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send` }), 404);
+    expectError(await call(t.app, b, { method: 'POST', url: `/api/ai/drafts/${draft.id}/send`, payload: {} }), 404);
     expectError(await call(t.app, b, { method: 'POST', url: `/api/ai/drafts/${draft.id}/discard` }), 404);
     const still = await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` });
     expect(still.body.draft).toMatchObject({ id: draft.id, outcome: 'proposed', sentMessageId: null });
@@ -446,14 +489,16 @@ describe.each([
     expect(system).toContain('Maria'); // greeted by first name
     expect(user).toContain(DUPLICATE_QUESTION);
     expect(user).toContain('classified as billing');
-    // Unrelated articles are not offered as sources.
-    for (const article of UNRELATED) expect(system).not.toContain(article.title);
+    // The tool lets the model cite exactly the sources in the prompt (at most 3).
+    const offered = [...system.matchAll(/^\[(S\d+)\] /gm)].map((match) => match[1]);
+    expect(offered[0]).toBe('S1');
+    expect(offered.length).toBeLessThanOrEqual(3);
     if (provider === 'anthropic') {
       expect(request.body.tool_choice).toEqual({ type: 'tool', name: 'record_reply_draft' });
-      expect(request.body.tools[0].input_schema.properties.citations.items.enum).toEqual(['S1']);
+      expect(request.body.tools[0].input_schema.properties.citations.items.enum).toEqual(offered);
     } else {
       expect(request.body.tool_choice).toEqual({ type: 'function', function: { name: 'record_reply_draft' } });
-      expect(request.body.tools[0].function.parameters.properties.citations.items.enum).toEqual(['S1']);
+      expect(request.body.tools[0].function.parameters.properties.citations.items.enum).toEqual(offered);
     }
 
     expect(draft.provider).toBe(provider);
@@ -466,6 +511,34 @@ describe.each([
     expect(draft.knowledgeBaseSources[0].similarity).toBeGreaterThanOrEqual(0.45);
     expect(draft.confidence).toBeGreaterThan(0.3);
     expect(draft.confidence).toBeLessThanOrEqual(0.9);
+  }, 120_000);
+
+  it('gives the model the public history of the conversation, never the private notes, and retrieves a follow-up with the question before it', async () => {
+    answerDrafts({ tool: GROUNDED });
+    const { conversationId, draft: first } = await drafted();
+    const note = await call(t.app, admin, {
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      payload: { content: 'Internal: this customer is on the fraud watch list', private: true },
+    });
+    expect(note.status).toBe(201);
+    expect((await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Let me look into the charges.' } })).status).toBe(201);
+    const requestsBefore = draftRequests().length;
+    const followUp = await call(t.app, admin, {
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      payload: { content: 'Any news on this?', messageType: 'incoming' },
+    });
+    expect(followUp.status).toBe(201);
+    const { data } = await draftEvent(seen, conversationId, [first.id]);
+    expect(data).toMatchObject({ messageId: followUp.body.message.id, draft: { provider } });
+    const request = draftRequests().slice(requestsBefore)[0]!;
+    const { system, user } = promptOf(provider, request.body);
+    expect(user).toContain(`Customer: ${DUPLICATE_QUESTION}`);
+    expect(user).toContain('Agent: Let me look into the charges.');
+    expect(user).toContain('Latest customer message:\n"""\nAny news on this?\n"""');
+    expect(JSON.stringify(request.body)).not.toContain('fraud watch list');
+    expect(system).toContain('[S1] Duplicate Charge Policy');
   }, 120_000);
 
   it.each([
