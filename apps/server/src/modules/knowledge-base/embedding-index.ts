@@ -14,8 +14,11 @@ import { withTenant } from '../../platform/tenancy.js';
 import { embeddingText } from './chunking.js';
 import { ensureVectorIndex } from './vector-index.js';
 
-/** Chunks embedded per round trip: the local encoder batches 32, hosted APIs take hundreds. */
-const BATCH = 64;
+/**
+ * Chunks embedded per round trip: one batch of the local encoder, so a search's question (which
+ * shares the encoder) waits behind one batch at most, never behind a whole article.
+ */
+const BATCH = 32;
 
 export interface IndexState {
   activeModel: string;

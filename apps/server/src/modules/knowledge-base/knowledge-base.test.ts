@@ -11,19 +11,20 @@
  * - tenant isolation: another account sees nothing of an account's articles, searches or imports
  *   (404 exactly like a missing id), and in SQL, as hummdesk_app, not one of its rows;
  * - bad input is a 4xx with the contract's error body, never a 5xx; a 3 MB article is taken
- *   (and embedded later by its job);
+ *   quickly (and left to its embedding job), and an account holding it is searched quickly;
  * - bulk imports (JSON articles, Markdown files, a zip) run as jobs, report what they created,
  *   replaced and refused, and their articles become searchable.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { strToU8, zipSync } from 'fflate';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDb } from '../../db/client.js';
 import { APP_ROLE } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
-import { paraphrases, rareTermQuestions, testArticles } from './test-articles.js';
+import { paraphrases, rareTermAgainstVectors, rareTermQuestions, testArticles } from './test-articles.js';
 
 const KB = '/api/knowledge-base';
 const LOCAL_MODEL = 'local-use-lite-512';
@@ -47,26 +48,19 @@ async function rows<T>(db: Pick<AppDb, 'execute'>, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
-describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
-  let t: TestApp;
+/** 1-based rank of the article in the results, or 0 when it is not there. */
+const rankOf = (results: { articleId: number }[], articleId: number) => results.findIndex((hit) => hit.articleId === articleId) + 1;
 
-  beforeAll(async () => {
-    t = await createTestApp(kind, {}, { runWorkers: true });
-  }, 120_000);
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  // ---------------------------------------------------------------- helpers
-
+/** Calls of the knowledge-base API that must succeed, answering their body. */
+function kbApi(app: () => FastifyInstance) {
   async function createArticle(session: Session, fields: Record<string, unknown>) {
-    const answer = await call(t.app, session, { method: 'POST', url: `${KB}/articles`, payload: fields });
+    const answer = await call(app(), session, { method: 'POST', url: `${KB}/articles`, payload: fields });
     expect(answer.status, JSON.stringify(answer.body)?.slice(0, 300)).toBe(201);
     return answer.body.article;
   }
 
   async function search(session: Session, q: string, limit = 5) {
-    const answer = await call(t.app, session, { method: 'GET', url: `${KB}/search?q=${encodeURIComponent(q)}&limit=${limit}` });
+    const answer = await call(app(), session, { method: 'GET', url: `${KB}/search?q=${encodeURIComponent(q)}&limit=${limit}` });
     expect(answer.status, `search ${JSON.stringify(q)}: ${JSON.stringify(answer.body)?.slice(0, 300)}`).toBe(200);
     return answer.body as {
       results: { articleId: number; title: string; category: string | null; snippet: string; similarity: number; score: number }[];
@@ -76,17 +70,14 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
     };
   }
 
-  /** 1-based rank of the article in the results, or 0 when it is not there. */
-  const rankOf = (results: { articleId: number }[], articleId: number) => results.findIndex((hit) => hit.articleId === articleId) + 1;
-
   async function list(session: Session, query = '') {
-    const answer = await call(t.app, session, { method: 'GET', url: `${KB}/articles${query ? `?${query}` : ''}` });
+    const answer = await call(app(), session, { method: 'GET', url: `${KB}/articles${query ? `?${query}` : ''}` });
     expect(answer.status, JSON.stringify(answer.body)?.slice(0, 300)).toBe(200);
     return answer.body as { data: any[]; nextCursor: string | null };
   }
 
   async function startImport(session: Session, body: object) {
-    const answer = await call(t.app, session, { method: 'POST', url: `${KB}/imports`, payload: body });
+    const answer = await call(app(), session, { method: 'POST', url: `${KB}/imports`, payload: body });
     expect(answer.status, JSON.stringify(answer.body)?.slice(0, 300)).toBe(202);
     return answer.body.import;
   }
@@ -95,7 +86,7 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
     return until(
       `import ${id} to finish`,
       async () => {
-        const answer = await call(t.app, session, { method: 'GET', url: `${KB}/imports/${id}` });
+        const answer = await call(app(), session, { method: 'GET', url: `${KB}/imports/${id}` });
         expect(answer.status).toBe(200);
         return ['completed', 'failed'].includes(answer.body.import.status) ? answer.body.import : undefined;
       },
@@ -106,13 +97,27 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
   /** An agent (not an administrator) of the session's account, logged in. */
   async function agentOf(admin: Session): Promise<Session> {
     const email = `kb-agent.${unique}.${admin.accountId}@example.com`;
-    const created = await call(t.app, admin, { method: 'POST', url: '/api/agents', payload: { name: 'Agnes Agent', email, password: 'agent password 1' } });
+    const created = await call(app(), admin, { method: 'POST', url: '/api/agents', payload: { name: 'Agnes Agent', email, password: 'agent password 1' } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    const login = await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email, password: 'agent password 1' } });
+    const login = await call(app(), undefined, { method: 'POST', url: '/api/auth/login', payload: { email, password: 'agent password 1' } });
     expect(login.status, JSON.stringify(login.body)).toBe(200);
-    expect(login.body.user.role).toBe('agent');
+    expect(created.body.agent.role).toBe('agent');
     return { token: login.body.token, accountId: admin.accountId, userId: login.body.user.id, auth: { authorization: `Bearer ${login.body.token}` } };
   }
+
+  return { createArticle, search, list, startImport, importFinished, agentOf };
+}
+
+describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
+  let t: TestApp;
+  const { createArticle, search, list, startImport, importFinished, agentOf } = kbApi(() => t.app);
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {}, { runWorkers: true });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
 
   // ---------------------------------------------------------------- articles
 
@@ -138,21 +143,29 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
-      expect((await search(s, 'tennis balls')).results.map((hit) => hit.articleId)).toContain(article.id);
+      const before = await search(s, 'tennis balls');
+      expect(before.results.map((hit) => hit.articleId)).toEqual([article.id]);
+      expect(before.results[0]!.snippet).toContain('tennis balls');
 
       const read = await call(t.app, s, { method: 'GET', url: `${KB}/articles/${article.id}` });
       expect(read.status).toBe(200);
       expect(read.body.article).toEqual(article);
 
       // A new content of three sections: three chunks, embedded again before the answer.
-      const sections = '# Before washing\n\nClose every zip and empty the pockets.\n\n# Washing\n\nUse a front-loading machine at 30 degrees.\n\n# Drying\n\nDry on low heat with clean sports balls, for several hours.';
+      const sections = [
+        '# Before washing\n\nClose every zip and empty the pockets.',
+        '# Washing\n\nUse a front-loading machine at 30 degrees.',
+        '# Drying\n\nDry on low heat with clean sports balls, for several hours.',
+      ].join('\n\n');
       const changed = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/${article.id}`, payload: { content: sections } });
       expect(changed.status, JSON.stringify(changed.body)).toBe(200);
       expect(changed.body.article).toMatchObject({ id: article.id, title: article.title, content: sections, chunkCount: 3, embeddingStatus: 'ready', category: 'care' });
       expect(Date.parse(changed.body.article.updatedAt)).toBeGreaterThanOrEqual(Date.parse(article.updatedAt));
       expect(changed.body.article.createdAt).toBe(article.createdAt);
       // The old passages are gone from search, the new ones are in it.
-      expect((await search(s, 'tennis')).results.map((hit) => hit.articleId)).not.toContain(article.id);
+      const tennis = await search(s, 'tennis balls');
+      expect(tennis.results.map((hit) => hit.articleId)).toEqual([article.id]); // the vectors always find something
+      expect(tennis.results[0]!.snippet).not.toContain('tennis');
       const pockets = await search(s, 'pockets');
       expect(pockets.results[0]).toMatchObject({ articleId: article.id, title: 'Washing a down jacket', category: 'care' });
       expect(pockets.results[0]!.snippet).toContain('pockets');
@@ -330,23 +343,37 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
     });
 
     it('finds the article a customer question means, in other words', async () => {
-      const ranks: Record<string, number> = {};
-      for (const { question, expected } of paraphrases) {
-        const found = await search(s, question, 5);
-        ranks[question] = rankOf(found.results, ids.get(expected)!);
+      const ranks: { question: string; rank: number; maxRank: number }[] = [];
+      for (const { question, expected, maxRank } of paraphrases) {
+        ranks.push({ question, rank: rankOf((await search(s, question, 5)).results, ids.get(expected)!), maxRank });
       }
-      console.info(`[${kind}] paraphrase ranks: ${JSON.stringify(ranks)}`);
-      for (const [question, rank] of Object.entries(ranks)) {
-        expect(rank, `${question}: ranks ${JSON.stringify(ranks)}`).toBeGreaterThan(0);
+      const measured = JSON.stringify(ranks.map(({ question, rank }) => [rank, question]));
+      for (const { question, rank, maxRank } of ranks) {
+        expect(rank, `${question} (measured: ${measured})`).toBeGreaterThan(0);
+        expect(rank, `${question} (measured: ${measured})`).toBeLessThanOrEqual(maxRank);
       }
+      expect(ranks.filter(({ rank }) => rank === 1).length, measured).toBeGreaterThanOrEqual(8);
     });
 
-    it('finds rare terms (an error code, a product name) first through the full-text half, also inside a sentence', async () => {
+    it('finds rare terms (an error code, a product name) first, also inside a longer sentence', async () => {
       for (const { question, expected } of rareTermQuestions) {
         const found = await search(s, question, 5);
         expect(found.results[0]?.articleId, `${question}: ${JSON.stringify(found.results.map((hit) => hit.title))}`).toBe(ids.get(expected));
-        console.info(`[${kind}] ${question} -> ${found.results.map((h) => `${h.title} sim=${h.similarity} score=${h.score}`).join(' | ')}`);
+        expect(found.results[0]!.snippet).toMatch(/ERR-7731|Fjellbrygga/);
       }
+    });
+
+    it('puts the rare term first through the full-text half where the vectors prefer another article', async () => {
+      const { question, expected, vectorsPrefer } = rareTermAgainstVectors;
+      // All 12 passages are vector candidates, so ordering every result by similarity is the vector half's ranking.
+      const found = await search(s, question, 20);
+      expect(found.results).toHaveLength(testArticles.length);
+      const byVector = [...found.results].sort((x, y) => y.similarity - x.similarity);
+      const titles = JSON.stringify({ fused: found.results.map((hit) => hit.title), vectors: byVector.map((hit) => hit.title) });
+      // The premise: the vectors alone would answer with another article.
+      expect(byVector[0]!.articleId, titles).toBe(ids.get(vectorsPrefer));
+      expect(found.results[0]!.articleId, titles).toBe(ids.get(expected));
+      expect(found.results[0]!.score).toBeGreaterThan(found.results[1]!.score);
     });
 
     it('returns at most `limit` results', async () => {
@@ -509,157 +536,6 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
     });
   });
 
-  // ---------------------------------------------------------------- bad input
-
-  describe('bad input', () => {
-    let s: Session;
-    let agent: Session;
-    beforeAll(async () => {
-      s = await registerAccount(t.app, 'KB bad input');
-      agent = await agentOf(s);
-      await createArticle(s, { title: 'Stove fuel', content: 'Our stoves burn white gas, kerosene and unleaded petrol.' });
-    }, 120_000);
-
-    const articleCount = async () => (await list(s, 'limit=100')).data.length;
-
-    it('rejects bad search queries with 400 and survives operators, stop words and odd characters', async () => {
-      const q = (value: string | undefined, extra = '') =>
-        call(t.app, s, { method: 'GET', url: `${KB}/search?${value === undefined ? '' : `q=${encodeURIComponent(value)}`}${extra}` });
-      expectError(await q(undefined), 400, 'validation_error');
-      expectError(await q(''), 400, 'validation_error');
-      expectError(await q('   '), 400, 'validation_error');
-      expectError(await q('x'.repeat(1_001)), 400, 'validation_error');
-      expect((await q('stove '.repeat(166) + 'fuel')).status).toBe(200); // 1,000 characters
-      for (const limit of ['abc', '2.5', '0', '21', '-1', '']) expectError(await q('stove', `&limit=${limit}`), 400, undefined, `limit=${limit}`);
-      expectError(await q('stove', '&unknown=1'), 400);
-
-      const odd = [
-        "'& | ! <-> :* ( ) \\ ; DROP TABLE knowledge_base_articles; --",
-        '!!!',
-        ':*',
-        "'",
-        '<->',
-        'the and of',
-        'a',
-        '\u{1F3D5}\uFE0F \u{1F525}',
-        'stove & fuel | (petrol)',
-        "fuel' OR '1'='1",
-        '%_\\',
-        'https://example.com/a?b=1&c=2',
-        'fuel:*A & !kerosene',
-      ];
-      for (const text of odd) {
-        const answer = await q(text);
-        expect(answer.status, `${text}: ${JSON.stringify(answer.body)}`).toBe(200);
-        expect(Array.isArray(answer.body.results), text).toBe(true);
-      }
-      expect((await search(s, "'& | ! <-> :* ( ) \\ ; DROP TABLE fuel")).results[0]?.title).toBe('Stove fuel');
-      expect(await articleCount()).toBe(1);
-      // A NUL byte cannot reach Postgres as text: a 400, not a 500.
-      const nul = await q('fuel\u0000petrol');
-      expect(nul.status, JSON.stringify(nul.body)).toBeLessThan(500);
-    });
-
-    it('validates article fields', async () => {
-      const post = (payload: unknown) => call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: payload as object });
-      const cases: [string, unknown][] = [
-        ['unknown field', { title: 'Unknown field', content: 'x', tags: ['a'] }],
-        ['title of 201 characters', { title: 'T'.repeat(201), content: 'x' }],
-        ['empty title', { title: '', content: 'x' }],
-        ['whitespace title', { title: ' \t\n ', content: 'x' }],
-        ['empty content', { title: 'Empty content', content: '' }],
-        ['whitespace content', { title: 'Whitespace content', content: ' \n\t\n ' }],
-        ['missing content', { title: 'Missing content' }],
-        ['content not a string', { title: 'Numeric content', content: 42 }],
-        ['unknown status', { title: 'Status', content: 'x', status: 'archived' }],
-        ['category with a slash', { title: 'Category', content: 'x', category: 'a/b' }],
-        ['category of 51 characters', { title: 'Category', content: 'x', category: 'c'.repeat(51) }],
-        ['an array', [{ title: 'Array', content: 'x' }]],
-      ];
-      for (const [label, payload] of cases) expectError(await post(payload), 400, undefined, label);
-      const unknown = await post({ title: 'Unknown field', content: 'x', tags: ['a'] });
-      expect(unknown.body.error.message).toContain('tags');
-      expectError(await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: {} }), 400);
-      expectError(await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: { author: 'me' } }), 400);
-      expectError(await call(t.app, s, { method: 'GET', url: `${KB}/articles/abc` }), 400);
-      expectError(await call(t.app, s, { method: 'GET', url: `${KB}/articles/99999999999` }), 400);
-
-      // NUL bytes cannot be stored as text: a 400, and nothing written.
-      expectError(await post({ title: 'Nul content', content: 'before\u0000after' }), 400);
-      expectError(await post({ title: 'Nul\u0000title', content: 'fine' }), 400);
-      expect(await articleCount()).toBe(1);
-
-      expect((await post({ title: 'T'.repeat(200), content: 'A title of exactly 200 characters.' })).status).toBe(201);
-      expect(await articleCount()).toBe(2);
-      expectError(await call(t.app, undefined, { method: 'GET', url: `${KB}/articles` }), 401);
-      expectError(await call(t.app, undefined, { method: 'GET', url: `${KB}/search?q=fuel` }), 401);
-    });
-
-    it('takes a 3 MB article quickly (embedded later by its job), refuses over 5,000,000 characters (400) and over 16 MB (413)', async () => {
-      const paragraph = (i: number) => `Section ${i}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`;
-      const parts: string[] = [];
-      let length = 0;
-      for (let i = 0; length < 3_000_000; i++) {
-        const text = paragraph(i);
-        parts.push(text);
-        length += text.length + 2;
-      }
-      const content = parts.join('\n\n').slice(0, 3_000_000);
-      const started = performance.now();
-      const created = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'The long storm manual', content } });
-      const elapsed = performance.now() - started;
-      expect(created.status, JSON.stringify(created.body)?.slice(0, 300)).toBe(201);
-      const article = created.body.article;
-      try {
-        expect(article.embeddingStatus).toBe('pending');
-        expect(article.chunkCount).toBeGreaterThan(1000);
-        expect(article.content.length).toBe(3_000_000);
-        expect(elapsed, `creating took ${Math.round(elapsed)} ms`).toBeLessThan(30_000);
-        // Found through the full text already, while the vectors are being written.
-        const found = await search(s, 'Section 12345 guy line');
-        expect(found.results[0]?.articleId).toBe(article.id);
-      } finally {
-        // Out of the way, so its job does not spend the rest of the run embedding 4,000 passages.
-        expect((await call(t.app, s, { method: 'DELETE', url: `${KB}/articles/${article.id}` })).status).toBe(204);
-      }
-
-      const tooLong = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'Too long', content: 'x'.repeat(5_000_001) } });
-      expectError(tooLong, 400, 'validation_error');
-      const tooBig = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'Too big', content: 'y'.repeat(17 * 1024 * 1024) } });
-      expectError(tooBig, 413, 'payload_too_large');
-      const tooBigPatch = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: { content: 'y'.repeat(17 * 1024 * 1024) } });
-      expectError(tooBigPatch, 413, 'payload_too_large');
-      expect((await list(s, 'q=Too')).data).toEqual([]);
-    }, 120_000);
-
-    it('refuses imports that are not archives, hold nothing, or come from an agent', async () => {
-      const zip = (body: Buffer | string, type = 'application/zip', session = s) =>
-        call(t.app, session, { method: 'POST', url: `${KB}/imports/zip`, headers: { 'content-type': type }, payload: body });
-      expectError(await zip(Buffer.from('this is not a zip archive, just text')), 422, 'invalid_archive');
-      expectError(await zip(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0])), 422, 'invalid_archive');
-      const onlyImages = Buffer.from(zipSync({ 'logo.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]), '__MACOSX/a.md': strToU8('# hidden') }));
-      expectError(await zip(onlyImages), 422, 'nothing_to_import');
-      const emptyBody = await zip(Buffer.alloc(0));
-      expect(emptyBody.status, JSON.stringify(emptyBody.body)).toBeGreaterThanOrEqual(400);
-      expect(emptyBody.status).toBeLessThan(500);
-
-      const json = (body: unknown, session = s) => call(t.app, session, { method: 'POST', url: `${KB}/imports`, payload: body as object });
-      expectError(await json({}), 400);
-      expectError(await json({ articles: [{ title: 'x', content: 'y', extra: 1 }] }), 400);
-      expectError(await json({ articles: [] }), 422, 'nothing_to_import');
-      expectError(await json({ files: [] }), 422, 'nothing_to_import');
-      expectError(await json({ files: [{ path: 'empty.md', content: ' \n ' }] }), 422, 'nothing_to_import');
-
-      const good = { articles: [{ title: 'Agent import', content: 'Not allowed.' }] };
-      expectError(await json(good, agent), 403, 'forbidden');
-      expectError(await zip(Buffer.from(zipSync({ 'a.md': strToU8('# A\n\nbody') })), 'application/zip', agent), 403, 'forbidden');
-      // Agents write articles, though.
-      const byAgent = await createArticle(agent, { title: 'Written by an agent', content: 'Agents keep the knowledge base current.' });
-      expect(byAgent.author.id).toBe(agent.userId);
-      expect((await call(t.app, s, { method: 'GET', url: `${KB}/imports` })).body.data).toEqual([]);
-    });
-  });
-
   // ---------------------------------------------------------------- bulk import
 
   describe('bulk import', () => {
@@ -743,7 +619,8 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
           const article = (await call(t.app, s, { method: 'GET', url: `${KB}/articles/${lamp}` })).body.article;
           if (article.embeddingStatus !== 'ready') return undefined;
           const found = await search(s, 'How do I connect my light to the phone app?', 3);
-          return found.results[0]?.articleId === lamp && found.results[0].similarity > 0.2 ? found.results[0] : undefined;
+          const top = found.results[0];
+          return top && top.articleId === lamp && top.similarity > 0.2 ? top : undefined;
         },
         60_000,
         300,
@@ -756,5 +633,204 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
         return counts.pending === 0 ? counts : undefined;
       });
     }, 90_000);
+  });
+});
+
+/**
+ * Bad input, and a 3 MB article, on an app that runs no job workers: the article's `kb-embed`
+ * job stays queued, so embedding its 4,000 passages neither slows the rest of the run nor
+ * competes with the searches timed here (the embedding model is shared with search).
+ */
+describe.each(await databaseKinds())('knowledge base, bad input and large articles, on %s (no job workers)', (kind) => {
+  let t: TestApp;
+  const { createArticle, search, list, agentOf } = kbApi(() => t.app);
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  // ---------------------------------------------------------------- bad input
+
+  describe('bad input', () => {
+    let s: Session;
+    let agent: Session;
+    beforeAll(async () => {
+      s = await registerAccount(t.app, 'KB bad input');
+      agent = await agentOf(s);
+      await createArticle(s, { title: 'Stove fuel', content: 'Our stoves burn white gas, kerosene and unleaded petrol.' });
+    }, 120_000);
+
+    const articleCount = async () => (await list(s, 'limit=100')).data.length;
+
+    it('rejects bad search queries with 400 and survives operators, stop words and odd characters', async () => {
+      const q = (value: string | undefined, extra = '') =>
+        call(t.app, s, { method: 'GET', url: `${KB}/search?${value === undefined ? '' : `q=${encodeURIComponent(value)}`}${extra}` });
+      expectError(await q(undefined), 400, 'validation_error');
+      expectError(await q(''), 400, 'validation_error');
+      expectError(await q('   '), 400, 'validation_error');
+      expectError(await q('x'.repeat(1_001)), 400, 'validation_error');
+      expect((await q('stove '.repeat(166) + 'fuel')).status).toBe(200); // 1,000 characters
+      for (const limit of ['abc', '2.5', '0', '21', '-1', '']) expectError(await q('stove', `&limit=${limit}`), 400, undefined, `limit=${limit}`);
+      expectError(await q('stove', '&unknown=1'), 400);
+
+      const odd = [
+        "'& | ! <-> :* ( ) \\ ; DROP TABLE knowledge_base_articles; --",
+        '!!!',
+        ':*',
+        "'",
+        '<->',
+        'the and of',
+        'a',
+        '\u{1F3D5}\uFE0F \u{1F525}',
+        'stove & fuel | (petrol)',
+        "fuel' OR '1'='1",
+        '%_\\',
+        'https://example.com/a?b=1&c=2',
+        'fuel:*A & !kerosene',
+      ];
+      for (const text of odd) {
+        const answer = await q(text);
+        expect(answer.status, `${text}: ${JSON.stringify(answer.body)}`).toBe(200);
+        expect(Array.isArray(answer.body.results), text).toBe(true);
+      }
+      expect((await search(s, "'& | ! <-> :* ( ) \\ ; DROP TABLE fuel")).results[0]?.title).toBe('Stove fuel');
+      expect(await articleCount()).toBe(1);
+      // A NUL byte cannot reach Postgres as text: a 400, not a 500.
+      const nul = await q('fuel\u0000petrol');
+      expectError(nul, 400, 'invalid_text');
+    });
+
+    it('validates article fields', async () => {
+      const post = (payload: unknown) => call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: payload as object });
+      const cases: [string, unknown][] = [
+        ['unknown field', { title: 'Unknown field', content: 'x', tags: ['a'] }],
+        ['title of 201 characters', { title: 'T'.repeat(201), content: 'x' }],
+        ['empty title', { title: '', content: 'x' }],
+        ['whitespace title', { title: ' \t\n ', content: 'x' }],
+        ['empty content', { title: 'Empty content', content: '' }],
+        ['whitespace content', { title: 'Whitespace content', content: ' \n\t\n ' }],
+        ['missing content', { title: 'Missing content' }],
+        ['content not a string', { title: 'Numeric content', content: 42 }],
+        ['unknown status', { title: 'Status', content: 'x', status: 'archived' }],
+        ['category with a slash', { title: 'Category', content: 'x', category: 'a/b' }],
+        ['category of 51 characters', { title: 'Category', content: 'x', category: 'c'.repeat(51) }],
+        ['an array', [{ title: 'Array', content: 'x' }]],
+      ];
+      for (const [label, payload] of cases) expectError(await post(payload), 400, undefined, label);
+      const unknown = await post({ title: 'Unknown field', content: 'x', tags: ['a'] });
+      expect(unknown.body.error.message).toContain('tags');
+      expectError(await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: {} }), 400);
+      expectError(await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: { author: 'me' } }), 400);
+      expectError(await call(t.app, s, { method: 'GET', url: `${KB}/articles/abc` }), 400);
+      expectError(await call(t.app, s, { method: 'GET', url: `${KB}/articles/99999999999` }), 400);
+
+      // NUL bytes cannot be stored as text: a 400, and nothing written.
+      expectError(await post({ title: 'Nul content', content: 'before\u0000after' }), 400);
+      expectError(await post({ title: 'Nul\u0000title', content: 'fine' }), 400);
+      expect(await articleCount()).toBe(1);
+
+      expect((await post({ title: 'T'.repeat(200), content: 'A title of exactly 200 characters.' })).status).toBe(201);
+      expect(await articleCount()).toBe(2);
+      expectError(await call(t.app, undefined, { method: 'GET', url: `${KB}/articles` }), 401);
+      expectError(await call(t.app, undefined, { method: 'GET', url: `${KB}/search?q=fuel` }), 401);
+    });
+
+    describe('a 3 MB article', () => {
+      let big: any;
+      afterAll(async () => {
+        if (big) expect((await call(t.app, s, { method: 'DELETE', url: `${KB}/articles/${big.id}` })).status).toBe(204);
+      }, 120_000);
+
+      it('is taken quickly and chunked, left to its kb-embed job, and found by its words meanwhile', async () => {
+        const paragraph = (i: number) => `Section ${i}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`;
+        const parts: string[] = [];
+        for (let i = 0, length = 0; length < 3_000_000; i++) {
+          parts.push(paragraph(i));
+          length += parts.at(-1)!.length + 2;
+        }
+        const content = parts.join('\n\n').slice(0, 3_000_000);
+        const started = performance.now();
+        const created = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'The long storm manual', content } });
+        const elapsed = performance.now() - started;
+        expect(created.status, JSON.stringify(created.body)?.slice(0, 300)).toBe(201);
+        big = created.body.article;
+        expect(big.embeddingStatus).toBe('pending');
+        expect(big.chunkCount).toBeGreaterThan(1000);
+        expect(big.content.length).toBe(3_000_000);
+        expect(elapsed, `creating took ${Math.round(elapsed)} ms`).toBeLessThan(20_000);
+        // Too long to embed before the answer: its job will (no worker runs it here).
+        const jobs = await call(t.app, s, { method: 'GET', url: '/api/queue/jobs?limit=200' });
+        expect(jobs.status).toBe(200);
+        expect(jobs.body.data.filter((job: { queue: string; key: string }) => job.queue === 'kb-embed' && job.key.startsWith(`${s.accountId}:${big.id}:`))).toEqual([
+          expect.objectContaining({ state: 'waiting' }),
+        ]);
+        // Its passages are in the full-text index already, while it has no vector.
+        const hit = (await search(s, '4321')).results.find((result) => result.articleId === big.id);
+        expect(hit).toMatchObject({ title: 'The long storm manual', similarity: 0 });
+        expect(hit!.snippet).toContain('Section 4321: check guy line 4321');
+      }, 60_000);
+
+      // A guard against a quadratic query, not a timing test: when each word's frequency was
+      // counted again for every passage containing it, this search ran into the 15 s statement
+      // timeout (a 500); counted once, it takes about 100 ms, far inside the 10 s allowed here.
+      it('is searched with common words in well under a second, not for as long as the statement timeout', async () => {
+        expect(big, 'the 3 MB article of the test above').toBeDefined();
+        const started = performance.now();
+        const answer = await Promise.race([
+          call(t.app, s, { method: 'GET', url: `${KB}/search?q=${encodeURIComponent('guy line')}` }),
+          new Promise<'too slow'>((resolve) => setTimeout(() => resolve('too slow'), 10_000).unref()),
+        ]);
+        const elapsed = Math.round(performance.now() - started);
+        expect(answer, `search over ${big.chunkCount} passages: no answer within 10 s`).not.toBe('too slow');
+        if (answer === 'too slow') return;
+        expect(answer.status, `${elapsed} ms: ${JSON.stringify(answer.body)}`).toBe(200);
+        expect(answer.body.results.map((hit: { articleId: number }) => hit.articleId)).toContain(big.id);
+      }, 60_000);
+
+      it('refuses over 5,000,000 characters (400) and bodies over 16 MB (413)', async () => {
+        const tooLong = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'Too long', content: 'x'.repeat(5_000_001) } });
+        expectError(tooLong, 400, 'validation_error');
+        const tooBig = await call(t.app, s, { method: 'POST', url: `${KB}/articles`, payload: { title: 'Too big', content: 'y'.repeat(17 * 1024 * 1024) } });
+        expectError(tooBig, 413, 'payload_too_large');
+        const tooBigPatch = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/1`, payload: { content: 'y'.repeat(17 * 1024 * 1024) } });
+        expectError(tooBigPatch, 413, 'payload_too_large');
+        expect((await list(s, 'q=Too')).data).toEqual([]);
+      }, 60_000);
+    });
+
+    it('refuses imports that are not archives, hold nothing, or come from an agent', async () => {
+      const zip = (body: Buffer | string, type = 'application/zip', session = s) =>
+        call(t.app, session, { method: 'POST', url: `${KB}/imports/zip`, headers: { 'content-type': type }, payload: body });
+      expectError(await zip(Buffer.from('this is not a zip archive, just text')), 422, 'invalid_archive');
+      expectError(await zip(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0])), 422, 'invalid_archive');
+      const onlyImages = Buffer.from(zipSync({ 'logo.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]), '__MACOSX/a.md': strToU8('# hidden') }));
+      expectError(await zip(onlyImages), 422, 'nothing_to_import');
+      expectError(await zip(Buffer.alloc(0)), 422, 'invalid_archive');
+      expectError(await zip('a text, not an archive', 'text/plain'), 415, 'unsupported_media_type');
+
+      const json = (body: unknown, session = s) => call(t.app, session, { method: 'POST', url: `${KB}/imports`, payload: body as object });
+      expectError(await json({}), 400);
+      expectError(await json({ articles: [{ title: 'x', content: 'y', extra: 1 }] }), 400);
+      expectError(await json({ articles: [] }), 422, 'nothing_to_import');
+      expectError(await json({ files: [] }), 422, 'nothing_to_import');
+      expectError(await json({ files: [{ path: 'empty.md', content: ' \n ' }] }), 422, 'nothing_to_import');
+      // A NUL byte anywhere refuses the whole import before it is queued.
+      expectError(
+        await json({ articles: [{ title: 'Fine', content: 'fine' }], files: [{ path: 'x/nul.md', content: '# Nul file\n\nbad \u0000 byte' }] }),
+        400,
+        'invalid_text',
+      );
+
+      const good = { articles: [{ title: 'Agent import', content: 'Not allowed.' }] };
+      expectError(await json(good, agent), 403, 'forbidden');
+      expectError(await zip(Buffer.from(zipSync({ 'a.md': strToU8('# A\n\nbody') })), 'application/zip', agent), 403, 'forbidden');
+      // Agents write articles, though.
+      const byAgent = await createArticle(agent, { title: 'Written by an agent', content: 'Agents keep the knowledge base current.' });
+      expect(byAgent.author.id).toBe(agent.userId);
+      expect((await call(t.app, s, { method: 'GET', url: `${KB}/imports` })).body.data).toEqual([]);
+    });
   });
 });

@@ -79,29 +79,40 @@ function snippetOf(text: string, max = 220): string {
 const anyWordQuery = (text: string) => sql`replace(plainto_tsquery('english', ${text})::text, '&', '|')::tsquery`;
 /** Words of a question that count, at most: a pasted essay should not cost a query per word. */
 const MAX_TERMS = 16;
+/** Share of the account's articles above which a word is too common to rank by. */
+const COMMON_SHARE = 0.1;
 
 /**
  * The full-text half: passages containing words of the question, ranked by the sum of the
- * inverse document frequency of the words they contain (within the account's passages), so a
+ * inverse document frequency of the words they contain (within the account's articles), so a
  * rare term (an order number, an error code, a product name) outweighs common ones ("order",
- * "help") and a passage with several of the words outranks one with a single common one.
+ * "help"; a word in more than a tenth of the articles is not ranked by at all) and a passage
+ * with several of the words outranks one with a single common one.
  */
 function wordMatches(tx: Tx, accountId: number, text: string) {
+  // Materialised: each word's frequency is counted once, not again for every passage containing it.
   return queryRows<{ id: string }>(
     tx,
-    sql`with terms as (
+    sql`with terms as materialized (
           select distinct lexeme, quote_literal(lexeme)::tsquery as query
           from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
-        total as (select count(*)::float8 as n from knowledge_base_chunks where account_id = ${accountId}),
-        weighted as (
-          select t.query, ln(1 + (select n from total) / (1 + (select count(*) from knowledge_base_chunks c
-            where c.account_id = ${accountId} and c.search_vector @@ t.query))) as idf
-          from terms t)
+        total as materialized (select count(*)::float8 as n from knowledge_base_articles where account_id = ${accountId}),
+        counted as materialized (
+          select t.query, (select count(distinct c.article_id) from knowledge_base_chunks c
+            where c.account_id = ${accountId} and c.search_vector @@ t.query)::float8 as df
+          from terms t),
+        weighted as materialized (
+          select c.query, ln(1 + total.n / (1 + c.df)) as idf from counted c, total
+          -- A word in more than a tenth of the account's articles ("send", "order") says little about
+          -- which one is meant: it is left to the vector half, like a stop word.
+          where c.df <= greatest(2, ${COMMON_SHARE} * total.n))
         select c.id from knowledge_base_chunks c
         join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id and a.status = 'published'
         join weighted w on c.search_vector @@ w.query
         where c.account_id = ${accountId}
-        group by c.id order by sum(w.idf) desc, c.id limit ${CANDIDATES}`,
+        group by c.id
+        order by sum(w.idf) desc, ts_rank_cd(c.search_vector, ${anyWordQuery(text)}) desc, c.id
+        limit ${CANDIDATES}`,
   );
 }
 
@@ -219,11 +230,13 @@ export function createKnowledgeSearch(deps: {
         .map(([articleId, hit]) => {
           const ordered = hit.passages.sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0) || Number(b.textMatch) - Number(a.textMatch));
           const best = ordered[0]!;
+          // The snippet shows the searched words when a passage holding them is nearly as close.
+          const shown = ordered.find((passage) => passage.textMatch && (passage.similarity ?? 0) >= (best.similarity ?? 0) - 0.1) ?? best;
           return {
             articleId,
             title: best.title,
             category: best.category,
-            snippet: snippetOf(best.content),
+            snippet: snippetOf(shown.content),
             similarity: Math.max(0, best.similarity ?? 0),
             score: Math.round(hit.score * 10_000) / 10_000,
             passages: ordered,
