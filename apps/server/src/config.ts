@@ -36,7 +36,7 @@ const EnvSchema = Type.Object({
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   OPENAI_MODEL: Type.String({ default: 'gpt-4o-mini' }),
   AI_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
-  KB_EXACT_SEARCH_MAX_VECTORS: Type.Integer({ minimum: 0, default: 20_000 }),
+  KB_EXACT_SEARCH_MAX_VECTORS: Type.Integer({ minimum: 0, default: 2_000 }),
   DRAFT_SIMILARITY_THRESHOLD: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   EMBEDDING_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('openai')], { default: 'local' }),
   OPENAI_EMBEDDING_MODEL: Type.String({ pattern: '^[A-Za-z0-9._:/-]{1,100}$', default: 'text-embedding-3-small' }),

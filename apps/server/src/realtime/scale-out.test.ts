@@ -99,7 +99,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const { runWorker } = await import('../worker.js');
     const pino = (await import('pino')).default;
     const workerRedis = connectTestRedis();
-    const worker = await runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, remoteEmbeddings: undefined, draftSimilarityThreshold: undefined, exactSearchMaxVectors: 20_000, queueConcurrency: 4, workerMetricsPort: 0 }, pino({ level: 'silent' }));
+    const worker = await runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, remoteEmbeddings: undefined, draftSimilarityThreshold: undefined, exactSearchMaxVectors: 2_000, queueConcurrency: 4, workerMetricsPort: 0 }, pino({ level: 'silent' }));
     try {
       const socket = connectSocket(one.url, a.token);
       sockets.push(socket);
