@@ -54,7 +54,8 @@ describe('crash and resume of the embedded queue', () => {
     const key = `msg-${opened.message.id}`;
     const jobOf = async () => {
       const jobs = (await (await fetch(`${base}/api/queue/jobs?limit=200`, { headers })).json()) as { data: unknown };
-      return (jobs.data as { key: string; state: string; attempts: number }[]).find((job) => job.key === key);
+      // The classification job (the message's draft job has the same key in the ai-draft queue).
+      return (jobs.data as { queue: string; key: string; state: string; attempts: number }[]).find((job) => job.queue === 'ai-classification' && job.key === key);
     };
     // The account's first model is still training: the classification job is running when killed.
     await until(async () => ((await jobOf())?.state === 'active' ? true : undefined), 20, 'the job starting');
