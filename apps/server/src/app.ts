@@ -35,8 +35,9 @@ import { queueRoutes } from './modules/queue/queue.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
 import authPlugin from './platform/auth.js';
-import { AppError, errorHandler, notFoundHandler } from './platform/errors.js';
+import { AppError, errorHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
+import { serveWebApp } from './platform/web-app.js';
 import metricsPlugin from './platform/metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createValidatorCompiler } from './platform/validation.js';
@@ -84,7 +85,6 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   app.setValidatorCompiler(createValidatorCompiler());
   useJsonBodies(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -165,6 +165,8 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     demo: createDemoService({ db, conversations }),
     publicEnabled: config.demoEnabled,
   });
+
+  await serveWebApp(app);
 
   // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
   app.addHook('preClose', async () => realtime.close());

@@ -1,0 +1,66 @@
+/**
+ * The live connection: one Socket.IO client per session, typed with the server's own event map
+ * (realtime/events.ts), so a payload change there is a type error here. Events of another
+ * account (there should be none) and repeats after a reconnect are dropped.
+ */
+import { defineStore } from 'pinia';
+import { io, type Socket } from 'socket.io-client';
+import { ref } from 'vue';
+import type { EventEnvelope, RealtimeEventMap, RealtimeEventName } from '../../../server/src/realtime/events';
+
+/** What arrives over the wire: the server's payload types with their dates as ISO strings. */
+type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+export type Received<E extends RealtimeEventName> = Omit<EventEnvelope<E>, 'data'> & { data: Wire<RealtimeEventMap[E]> };
+type Listener<E extends RealtimeEventName> = (envelope: Received<E>) => void;
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+const EVENTS: RealtimeEventName[] = ['message:new', 'conversation:created', 'conversation:updated', 'ai:classification', 'ai:draft'];
+
+export const useRealtime = defineStore('realtime', () => {
+  const state = ref<ConnectionState>('offline');
+  let socket: Socket | undefined;
+  let accountId: number | undefined;
+  const seen = new Set<string>();
+  const listeners = new Map<RealtimeEventName, Set<Listener<RealtimeEventName>>>();
+  /** Called after a reconnect: views reload what they show, since events may have been missed. */
+  const resyncs = new Set<() => void>();
+
+  function deliver(envelope: Received<RealtimeEventName>) {
+    if (envelope.accountId !== accountId || seen.has(envelope.id)) return;
+    seen.add(envelope.id);
+    if (seen.size > 2_000) seen.delete(seen.values().next().value!);
+    for (const listener of listeners.get(envelope.event) ?? []) listener(envelope);
+  }
+
+  return {
+    state,
+    connect(token: string, account: number) {
+      socket?.disconnect();
+      accountId = account;
+      state.value = 'connecting';
+      socket = io({ auth: { token }, transports: ['websocket'] });
+      socket.on('connect', () => {
+        const wasReconnect = state.value === 'reconnecting';
+        state.value = 'online';
+        if (wasReconnect && !socket?.recovered) for (const resync of resyncs) resync();
+      });
+      socket.on('disconnect', () => (state.value = 'reconnecting'));
+      socket.on('connect_error', () => (state.value = socket?.active ? 'reconnecting' : 'offline'));
+      for (const event of EVENTS) socket.on(event, deliver);
+    },
+    disconnect() {
+      socket?.disconnect();
+      socket = undefined;
+      state.value = 'offline';
+    },
+    on<E extends RealtimeEventName>(event: E, listener: Listener<E>) {
+      if (!listeners.has(event)) listeners.set(event, new Set());
+      listeners.get(event)!.add(listener as Listener<RealtimeEventName>);
+      return () => listeners.get(event)!.delete(listener as Listener<RealtimeEventName>);
+    },
+    onResync(resync: () => void) {
+      resyncs.add(resync);
+      return () => resyncs.delete(resync);
+    },
+  };
+});
