@@ -150,6 +150,26 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await page.screenshot({ path: `${SHOTS}knowledge-base.png` });
   }, 60_000);
 
+  it('lets the administrator set the AI routing, see the provider, invite an agent and add a team', async () => {
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByText('Provider').waitFor();
+    expect(await page.locator('.status').textContent()).toContain('local');
+    await page.getByLabel('Confidence needed to route').fill('0.9');
+    await page.getByRole('button', { name: 'Save AI settings' }).click();
+    await page.getByText('AI settings saved').waitFor();
+    await page.getByLabel("Agent's name").fill('Ines Invited');
+    await page.getByLabel("Agent's e-mail").fill(`ines.${unique}@example.com`);
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByText('Invitation created').waitFor();
+    await page.getByLabel("New team's name").fill('Billing');
+    await page.getByRole('button', { name: 'Add team' }).click();
+    await page.getByText('0 members').waitFor();
+    await page.screenshot({ path: `${SHOTS}settings.png` });
+    const token = await page.evaluate(() => localStorage.getItem('hummdesk.token'));
+    const account = await fetch(`${base}/api/account`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as any);
+    expect(account.account.aiRouting.threshold).toBe(0.9);
+  }, 60_000);
+
   it('lists the keyboard shortcuts on "?"', async () => {
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.keyboard.press('?');
