@@ -32,6 +32,8 @@ import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { labelRoutes } from './modules/labels/labels.routes.js';
 import { createLabelService } from './modules/labels/labels.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
+import { reportRoutes } from './modules/reports/reports.routes.js';
+import { createReportService } from './modules/reports/reports.service.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { createTeamService } from './modules/teams/teams.service.js';
 import authPlugin from './platform/auth.js';
@@ -160,6 +162,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(queueRoutes, { db, queue, jwtSecret });
   await app.register(aiRoutes, { classifications, conversations, drafts, taxonomy: createTaxonomyService({ db, queue, events }) });
   await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase });
+  await app.register(reportRoutes, { prefix: '/api/reports', reports: createReportService({ db }) });
   await app.register(demoRoutes, {
     prefix: '/api/demo',
     demo: createDemoService({ db, conversations }),

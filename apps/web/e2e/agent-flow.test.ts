@@ -170,6 +170,15 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     expect(account.account.aiRouting.threshold).toBe(0.9);
   }, 60_000);
 
+  it("shows the reports: volume, first response, the AI's accuracy and draft outcomes", async () => {
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('heading', { name: 'Conversations by AI category' }).waitFor();
+    // One conversation, answered by the draft; its classification corrected once.
+    await expect.poll(() => page.getByLabel('First response').textContent()).toContain('Conversations answered1');
+    expect(await page.locator('canvas').count()).toBe(4);
+    await page.screenshot({ path: `${SHOTS}reports.png` });
+  }, 30_000);
+
   it('lists the keyboard shortcuts on "?"', async () => {
     await page.getByRole('link', { name: 'Inbox' }).click();
     await page.keyboard.press('?');

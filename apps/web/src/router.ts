@@ -12,6 +12,7 @@ export const router = createRouter({
         { path: '', redirect: { name: 'inbox' } },
         { path: 'conversations/:id(\\d+)?', name: 'inbox', component: () => import('./views/InboxView.vue'), props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }) },
         { path: 'knowledge-base', name: 'knowledge-base', component: () => import('./views/KnowledgeBaseView.vue') },
+        { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
         { path: 'settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
       ],
     },
