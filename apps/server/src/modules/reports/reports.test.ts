@@ -18,7 +18,7 @@ describe.each(await databaseKinds())('reports on %s', (kind) => {
     t = await createTestApp(kind);
     a = await registerAccount(t.app, 'Reported');
     b = await registerAccount(t.app, 'Other');
-    const opened = [];
+    const opened: { conversation: { id: number }; message: { id: number } }[] = [];
     for (const content of ['charged twice', 'where is my parcel', 'app crashes']) {
       const answer = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Customer' }, message: { content } } });
       opened.push(answer.body);
