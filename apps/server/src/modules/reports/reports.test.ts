@@ -23,15 +23,15 @@ describe.each(await databaseKinds())('reports on %s', (kind) => {
       const answer = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Customer' }, message: { content } } });
       opened.push(answer.body);
     }
-    await call(t.app, a, { method: 'POST', url: `/api/conversations/${opened[0].conversation.id}/messages`, payload: { content: 'Refunded!' } });
-    await call(t.app, a, { method: 'PATCH', url: `/api/conversations/${opened[1].conversation.id}`, payload: { priority: 'urgent' } });
+    await call(t.app, a, { method: 'POST', url: `/api/conversations/${opened[0]!.conversation.id}/messages`, payload: { content: 'Refunded!' } });
+    await call(t.app, a, { method: 'PATCH', url: `/api/conversations/${opened[1]!.conversation.id}`, payload: { priority: 'urgent' } });
     // What the AI jobs would have written: two classifications (one corrected) and two drafts.
     await withTenant(t.database.db, { accountId: a.accountId }, async (tx) => {
       for (const [i, corrected] of [false, true].entries()) {
         await tx.insert(schema.messageClassifications).values({
           accountId: a.accountId,
-          conversationId: opened[i].conversation.id,
-          messageId: opened[i].message.id,
+          conversationId: opened[i]!.conversation.id,
+          messageId: opened[i]!.message.id,
           category: 'billing',
           priority: 'high',
           sentiment: 'negative',
@@ -46,8 +46,8 @@ describe.each(await databaseKinds())('reports on %s', (kind) => {
       for (const outcome of ['accepted', 'discarded'] as const) {
         await tx.insert(schema.aiDrafts).values({
           accountId: a.accountId,
-          conversationId: opened[0].conversation.id,
-          messageId: opened[0].message.id,
+          conversationId: opened[0]!.conversation.id,
+          messageId: opened[0]!.message.id,
           content: 'Draft',
           confidence: 0.5,
           reasoning: 'fixture',
