@@ -14,7 +14,8 @@ import { predict, type CategoryModel } from '../../platform/ai/softmax-classifie
 import { textFeatures } from '../../platform/ai/text-features.js';
 import { withTenant } from '../../platform/tenancy.js';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { MalformedAnswerError, type RemoteProvider } from './providers/anthropic.js';
+import type { RemoteProvider } from './providers/anthropic.js';
+import { failureReason } from './providers/failure.js';
 import { PROMPT_EXAMPLES } from './providers/remote-classification.js';
 import { loadCategories } from './taxonomy.repo.js';
 import { trainAccountModel } from './training.js';
@@ -60,13 +61,6 @@ export function classifierMetrics(registry: Registry): ClassifierMetrics {
       registers: [registry],
     }),
   };
-}
-
-function failureReason(error: unknown): { kind: 'timeout' | 'malformed' | 'error'; detail: string } {
-  if (error instanceof MalformedAnswerError) return { kind: 'malformed', detail: `malformed answer: ${error.message}` };
-  const name = (error as { name?: string }).name ?? '';
-  if (/timeout/i.test(name) || /timed? ?out/i.test(String(error))) return { kind: 'timeout', detail: 'timed out' };
-  return { kind: 'error', detail: String((error as Error).message ?? error).slice(0, 200) };
 }
 
 /** Which agents are connected now (null: unknown); the suggested agent is one of them. */

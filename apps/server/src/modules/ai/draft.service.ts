@@ -20,7 +20,8 @@ import { conversationRoom } from '../../realtime/events.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import type { ArticleHit, KnowledgeSearch } from '../knowledge-base/search.js';
 import { composeLocalDraft, quotableSentences, type DraftContent, type ScoredSentence } from './local-draft.js';
-import { MalformedAnswerError, type RemoteProvider } from './providers/anthropic.js';
+import type { RemoteProvider } from './providers/anthropic.js';
+import { failureReason } from './providers/failure.js';
 import type { DraftRequest, DraftSource } from './providers/remote-draft.js';
 
 /**
@@ -208,10 +209,11 @@ export function createDraftService(deps: {
           provider: deps.remote.name,
         };
       } catch (error) {
-        const malformed = error instanceof MalformedAnswerError;
-        const timeout = /timeout|timed? ?out/i.test(`${(error as Error).name} ${String(error)}`);
-        deps.metrics.fallbacks.inc({ provider: deps.remote.name, reason: malformed ? 'refused' : timeout ? 'timeout' : 'error' });
-        fallback = `${deps.remote.name} ${malformed ? `answer refused (${(error as Error).message})` : timeout ? 'timed out' : `failed (${String((error as Error).message).slice(0, 150)})`}, so the local provider wrote this draft`;
+        const { kind } = failureReason(error);
+        // A malformed draft answer is one the citation check refused: counted and said as such.
+        deps.metrics.fallbacks.inc({ provider: deps.remote.name, reason: kind === 'malformed' ? 'refused' : kind });
+        const what = kind === 'malformed' ? `answer refused (${(error as Error).message})` : kind === 'timeout' ? 'timed out' : `failed (${String((error as Error).message).slice(0, 150)})`;
+        fallback = `${deps.remote.name} ${what}, so the local provider wrote this draft`;
       }
     }
 

@@ -1,5 +1,6 @@
 /** Claude through the official SDK: structured output via a forced tool call, cached system prompt. */
 import Anthropic from '@anthropic-ai/sdk';
+import { MalformedAnswerError } from './failure.js';
 import { checkAnswer, systemPrompt, toolSchema, TOOL_NAME, type RemoteAnswer, type TaxonomyForPrompt } from './remote-classification.js';
 import { checkDraft, draftSystemPrompt, draftToolSchema, draftUserPrompt, DRAFT_TOOL_NAME, type DraftRequest, type RemoteDraft } from './remote-draft.js';
 
@@ -45,5 +46,3 @@ export function createAnthropicProvider(options: { apiKey: string; model: string
     },
   };
 }
-
-export class MalformedAnswerError extends Error {}

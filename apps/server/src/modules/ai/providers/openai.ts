@@ -1,6 +1,7 @@
 /** OpenAI, or any OpenAI-compatible server (Ollama, vLLM, llama.cpp) via OPENAI_BASE_URL: a forced function call. */
 import OpenAI from 'openai';
-import { MalformedAnswerError, type RemoteProvider } from './anthropic.js';
+import type { RemoteProvider } from './anthropic.js';
+import { MalformedAnswerError } from './failure.js';
 import { checkAnswer, systemPrompt, toolSchema, TOOL_NAME } from './remote-classification.js';
 import { checkDraft, draftSystemPrompt, draftToolSchema, draftUserPrompt, DRAFT_TOOL_NAME } from './remote-draft.js';
 

@@ -5,7 +5,7 @@
  * An answer citing a source it was not given, or stating an answer without citing any, is
  * refused before anything is stored, and the local draft is written instead.
  */
-import { MalformedAnswerError } from './anthropic.js';
+import { MalformedAnswerError } from './failure.js';
 
 export const DRAFT_TOOL_NAME = 'record_reply_draft';
 
