@@ -1,6 +1,9 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The web app's component tests mount .vue files.
+  plugins: [vue()],
   test: {
     include: ['apps/*/src/**/*.test.ts', 'apps/web/e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 60_000,

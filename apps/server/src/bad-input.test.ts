@@ -205,11 +205,27 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
         code: 'validation_error',
       },
       { label: 'team name 101', request: { method: 'POST', url: '/api/teams', payload: { name: 't'.repeat(101) } }, status: 400, code: 'validation_error' },
+      { label: 'category name with a symbol', request: { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } }, status: 400, code: 'validation_error' },
       { label: 'search q 201', request: get(`/api/conversations?q=${'q'.repeat(201)}`), status: 400, code: 'validation_error' },
     ]);
     const ok = await call(t.app, admin, openConversation({ name: 'n'.repeat(200) }, 'hello'));
     expect(ok.status).toBe(201);
     expect(ok.body.conversation.contact.name).toBe('n'.repeat(200));
+  });
+
+  it('refuses a second team of the same name (in any case) with a 409 that names it', async () => {
+    expect((await call(t.app, admin, { method: 'POST', url: '/api/teams', payload: { name: 'Returns' } })).status).toBe(201);
+    const other = await call(t.app, admin, { method: 'POST', url: '/api/teams', payload: { name: 'Exchanges' } });
+    for (const request of [
+      { method: 'POST' as const, url: '/api/teams', payload: { name: ' returns ' } },
+      { method: 'PATCH' as const, url: `/api/teams/${other.body.team.id}`, payload: { name: 'RETURNS' } },
+    ]) {
+      const refused = await call(t.app, admin, request);
+      expectError(refused, 409, 'team_exists');
+      expect(refused.body.error.message).toBe(`A team named "${request.payload.name.trim()}" already exists`);
+    }
+    // Renaming a team to its own name (a different case) is not a clash.
+    expect((await call(t.app, admin, { method: 'PATCH', url: `/api/teams/${other.body.team.id}`, payload: { name: 'EXCHANGES' } })).status).toBe(200);
   });
 
   it('rejects NUL bytes and whitespace-only text with 400, not 500', async () => {

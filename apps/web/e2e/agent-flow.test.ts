@@ -6,78 +6,26 @@
  * agent of another account sees none of it. Screenshots of the main screens are saved under
  * test-output/screenshots/ to be looked at.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { createTestDatabase, type TestDatabase } from '../../server/src/test-support/databases.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SERVER = new URL('../../server/dist/main.js', import.meta.url).pathname;
-const WEB_BUILD = new URL('../dist/index.html', import.meta.url).pathname;
-const SHOTS = new URL('../../../test-output/screenshots/', import.meta.url).pathname;
-const port = 21_000 + Math.floor(Math.random() * 20_000);
-const base = `http://127.0.0.1:${port}`;
-const available = existsSync(CHROMIUM) && existsSync(WEB_BUILD);
-
-if (!available && process.env.CI === 'true') {
-  throw new Error(`the end-to-end tests need ${existsSync(CHROMIUM) ? 'the built web app (npm run build)' : `Chromium at ${CHROMIUM}`}`);
-}
+import type { Page } from 'playwright-core';
+import { available, expiringToken, PASSWORD, SHOTS, startApp, tokenOf, type App } from './harness.js';
 
 const unique = Date.now().toString(36);
-const owner = { accountName: `Fjord Outfitters ${unique}`, name: 'Alex Admin', email: `alex.${unique}@example.com`, password: 'a long enough password' };
-
-async function waitForHealth() {
-  for (let i = 0; i < 240; i++) {
-    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error('the server did not start');
-}
-
-async function post(path: string, token: string | undefined, body: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const owner = { accountName: `Fjord Outfitters ${unique}`, name: 'Alex Admin', email: `alex.${unique}@example.com`, password: PASSWORD };
 
 describe.skipIf(!available)('the agent web app in Chromium', () => {
-  let database: TestDatabase;
-  let server: ChildProcess;
-  let browser: Browser;
+  let app: App;
+  let base: string;
   let page: Page;
-  const consoleErrors: string[] = [];
+  const post = (path: string, token: string | undefined, body: unknown) => app.call('POST', path, token, body);
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    database = await createTestDatabase('postgres');
-    server = spawn(process.execPath, [SERVER], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: database.url, LOG_LEVEL: 'warn', REDIS_URL: '', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789' },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    await waitForHealth();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    // Chromium also logs each 404 answer as a console error: the API answers 404 for "no draft yet"
-    // and for the missing conversation this test opens on purpose; those are not the app's errors.
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 404/.test(message.text())) consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    app = await startApp();
+    base = app.base;
+    page = await app.newPage();
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    server?.kill('SIGTERM');
-    await new Promise((resolve) => (server?.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
-    await database?.drop();
-  });
+  afterAll(() => app?.stop());
 
   it('registers a new account and lands in its empty inbox', async () => {
     await page.goto(base);
@@ -93,7 +41,7 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
   });
 
   it('shows a new customer message live, and fills in its AI badges when it is classified', async () => {
-    const token = await page.evaluate(() => localStorage.getItem('hummdesk.token'));
+    const token = await tokenOf(page);
     const ticket = await post('/api/conversations', token!, {
       contact: { name: 'Maria Virtanen', email: `maria.${unique}@example.com` },
       message: { content: 'I was charged twice for order #48213, please refund the duplicate charge!' },
@@ -129,10 +77,77 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await page.getByLabel('Correct the category').click();
     await page.getByRole('option', { name: 'shipping' }).click();
     await page.getByText('the AI learns from this correction').waitFor();
-    const token = await page.evaluate(() => localStorage.getItem('hummdesk.token'));
+    const token = await tokenOf(page);
     const id = Number(new URL(page.url()).pathname.split('/').pop());
     const stored = await fetch(`${base}/api/conversations/${id}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as any);
     expect(stored.conversation).toMatchObject({ status: 'resolved', category: 'shipping' });
+  }, 60_000);
+
+  it('labels and snoozes a conversation, and finds it again with the counts and filters', async () => {
+    const token = await tokenOf(page);
+    expect((await post('/api/labels', token, { title: 'vip', color: '#7c3aed' })).status).toBe(201);
+    const ticket = await post('/api/conversations', token, {
+      contact: { name: 'Jonas Berg', email: `jonas.${unique}@example.com` },
+      message: { content: 'My tent pole snapped on the first night. Can I get a replacement?' },
+    });
+    const row = page.locator(`[data-conversation-id="${ticket.body.conversation.id}"]`);
+    await page.getByRole('link', { name: 'Inbox' }).click();
+    await row.waitFor();
+    // The first conversation is resolved: one open conversation, unassigned.
+    await expect.poll(() => page.getByTestId('count-all').textContent()).toBe('1');
+    expect(await page.getByTestId('count-unassigned').textContent()).toBe('1');
+    expect(await page.getByTestId('count-mine').textContent()).toBe('0');
+    await row.click();
+    await page.locator('.p-multiselect', { has: page.getByLabel('Labels') }).click();
+    await page.getByRole('option', { name: 'vip' }).click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => row.textContent(), { timeout: 5_000 }).toContain('vip');
+    await page.getByRole('button', { name: 'Snooze' }).click();
+    await page.getByRole('menuitem', { name: 'For an hour' }).click();
+    await page.getByTestId('snoozed-until').waitFor();
+    // Snoozed, it leaves the open list at once; it is under Snoozed, and found by its label.
+    await row.waitFor({ state: 'detached' });
+    await page.getByLabel('Filter by status').click();
+    await page.getByRole('option', { name: 'Snoozed' }).click();
+    await row.waitFor();
+    await page.getByRole('button', { name: 'Filters', exact: true }).click();
+    await page.getByLabel('Filter by label').click();
+    await page.getByRole('option', { name: 'vip' }).click();
+    await row.waitFor();
+    await expect.poll(() => page.getByRole('button', { name: 'Filters (1)' }).count()).toBe(1);
+    await page.getByLabel('Filter by priority').click();
+    await page.getByRole('option', { name: 'urgent' }).click();
+    await page.getByText('No conversations here.').waitFor();
+    await page.getByRole('listbox').waitFor({ state: 'detached' });
+    await page.screenshot({ path: `${SHOTS}inbox-filters.png` });
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await row.waitFor();
+    const stored = await app.call('GET', `/api/conversations/${ticket.body.conversation.id}`, token);
+    expect(stored.body.conversation).toMatchObject({ status: 'snoozed', labels: ['vip'] });
+    expect(new Date(stored.body.conversation.snoozedUntil).getTime()).toBeGreaterThan(Date.now() + 55 * 60_000);
+    await page.getByRole('button', { name: 'Filters', exact: true }).click();
+    await page.getByLabel('Filter by status').click();
+    await page.getByRole('option', { name: 'Open' }).click();
+  }, 60_000);
+
+  it('sends an agent whose session expires back to sign in, and keeps what they were typing', async () => {
+    const token = await tokenOf(page);
+    const conversations = await app.call('GET', '/api/conversations?status=resolved', token);
+    const id = conversations.body.data[0].id as number;
+    const expiresAt = Date.now() + 10_000;
+    const expiring = await app.newPage({ token: expiringToken(token, 10) });
+    await expiring.goto(`${base}/conversations/${id}`);
+    await expiring.getByRole('textbox', { name: 'Message' }).fill('Half of a careful answer that must not be lost');
+    await new Promise((resolve) => setTimeout(resolve, expiresAt + 1_000 - Date.now()));
+    await expiring.getByRole('button', { name: 'Send reply' }).click();
+    await expiring.getByText('Your session has expired').waitFor();
+    await expiring.getByLabel('E-mail').fill(owner.email);
+    await expiring.locator('#password').fill(owner.password);
+    await expiring.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expiring.getByTestId('thread').waitFor();
+    expect(new URL(expiring.url()).pathname).toBe(`/conversations/${id}`);
+    expect(await expiring.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('Half of a careful answer that must not be lost');
+    await expiring.context().close();
   }, 60_000);
 
   it('writes an article and finds it with the search box, as the AI would retrieve it', async () => {
@@ -164,8 +179,8 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await page.getByLabel("New team's name").fill('Billing');
     await page.getByRole('button', { name: 'Add team' }).click();
     await page.getByText('0 members').waitFor();
-    await page.screenshot({ path: `${SHOTS}settings.png` });
-    const token = await page.evaluate(() => localStorage.getItem('hummdesk.token'));
+    await page.screenshot({ path: `${SHOTS}settings-ai.png` });
+    const token = await tokenOf(page);
     const account = await fetch(`${base}/api/account`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as any);
     expect(account.account.aiRouting.threshold).toBe(0.9);
   }, 60_000);
@@ -175,7 +190,7 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await page.getByRole('heading', { name: 'Conversations by AI category' }).waitFor();
     // One conversation, answered by the draft; its classification corrected once.
     await expect.poll(() => page.getByLabel('First response').textContent()).toContain('Conversations answered1');
-    expect(await page.locator('canvas').count()).toBe(4);
+    expect(await page.locator('canvas').count()).toBe(5);
     await page.screenshot({ path: `${SHOTS}reports.png` });
   }, 30_000);
 
@@ -189,7 +204,7 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
 
   it('works in a narrow window: the list, then the conversation on its own', async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    await page.getByLabel('Status').click();
+    await page.getByLabel('Filter by status').click();
     await page.getByRole('option', { name: 'Resolved' }).click();
     await page.locator('[data-conversation-id]').first().click();
     await page.getByTestId('thread').waitFor();
@@ -206,21 +221,19 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
   it("shows an agent of another account none of the first account's conversations", async () => {
     const other = await post('/api/auth/register', undefined, { accountName: `Other ${unique}`, name: 'Olli Other', email: `olli.${unique}@example.com`, password: owner.password });
     expect(other.status).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript((token) => localStorage.setItem('hummdesk.token', token), other.body.token as string);
-    const otherPage = await context.newPage();
+    const otherPage = await app.newPage({ token: other.body.token });
     await otherPage.goto(`${base}/conversations`);
     await otherPage.getByText('No conversations here.').waitFor();
     for (const status of ['Resolved', 'Open']) {
-      await otherPage.getByLabel('Status').click();
+      await otherPage.getByLabel('Filter by status').click();
       await otherPage.getByRole('option', { name: status }).click();
       await otherPage.getByText('No conversations here.').waitFor();
     }
     expect(await otherPage.locator('[data-conversation-id]').count()).toBe(0);
-    await context.close();
+    await otherPage.context().close();
   }, 60_000);
 
   it('logged no errors in the browser console', () => {
-    expect(consoleErrors).toEqual([]);
+    expect(app.consoleErrors).toEqual([]);
   });
 });

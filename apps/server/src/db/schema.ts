@@ -191,10 +191,14 @@ export const conversations = pgTable(
     teamId: integer('team_id'),
     /** Category given by AI triage (or corrected by an agent); null until classified. */
     category: text('category'),
+    /** Sentiment of the latest AI classification (or an agent's correction of it); null until classified. */
+    sentiment: sentiment('sentiment'),
     /** Label titles; kept on the row so the inbox filters by label with one GIN lookup. */
     labels: text('labels').array().notNull().default(sql`'{}'::text[]`),
     snoozedUntil: timestamp('snoozed_until', { withTimezone: true, precision: 3 }),
     firstReplyAt: timestamp('first_reply_at', { withTimezone: true, precision: 3 }),
+    /** When it was last resolved; null while it is not resolved (reports measure resolution time from it). */
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -30,4 +30,9 @@ export interface EventEnvelope<E extends RealtimeEventName = RealtimeEventName> 
 export const accountRoom = (accountId: number) => `account:${accountId}`;
 export const conversationRoom = (conversationId: number) => `conversation:${conversationId}`;
 export const teamRoom = (teamId: number) => `team:${teamId}`;
+/** Where a conversation's events go besides its account: its own room and its team's. */
+export const conversationRooms = (conversation: { id: number; teamId: number | null }) => [
+  conversationRoom(conversation.id),
+  ...(conversation.teamId ? [teamRoom(conversation.teamId)] : []),
+];
 export const userRoom = (userId: number) => `user:${userId}`;

@@ -84,3 +84,4 @@ export type Article = Json<'/api/knowledge-base/articles/{id}', 'get', 200>['art
 export type ArticleSummary = Json<'/api/knowledge-base/articles', 'get', 200>['data'][number];
 export type SearchResults = Json<'/api/knowledge-base/search', 'get', 200>;
 export type Me = Json<'/api/auth/me', 'get', 200>;
+export type ConversationChange = NonNullable<paths['/api/conversations/{id}']['patch']['requestBody']>['content']['application/json'];

@@ -1,54 +1,109 @@
 /**
- * The conversation list: the agent's view and filters, keyset pages, and live updates: a new
- * conversation or customer message appears at the top, an update or classification changes
- * its row in place (an older update than the one shown is ignored), without reloading.
+ * The conversation list: the agent's view and filters, counts per view, keyset pages, and live
+ * updates: a new conversation or customer message appears at the top, an update or
+ * classification changes its row in place (an older update than the one shown is ignored),
+ * without reloading.
  */
 import { defineStore } from 'pinia';
-import { computed, reactive, ref } from 'vue';
+import { reactive, ref } from 'vue';
 import { api, unwrap, type Conversation } from '../api/client';
 import { useRealtime } from './realtime';
 import { useSession } from './session';
 
 export type InboxView = 'mine' | 'unassigned' | 'all';
-export type Row = Conversation & { sentiment?: string; unread?: boolean };
+export type Status = Conversation['status'];
+export type Row = Conversation & { unread?: boolean };
+
+/** The filters besides the view; null is "any". */
+export interface Filters {
+  view: InboxView;
+  status: Status;
+  q: string;
+  teamId: number | null;
+  inboxId: number | null;
+  priority: Conversation['priority'] | null;
+  category: string | null;
+  label: string | null;
+}
+
+const PAGE_SIZE = 30;
+/** Live events arrive in bursts (a message, its classification, its routing): count once after. */
+const COUNT_DELAY_MS = 400;
 
 export const useInbox = defineStore('inbox', () => {
   const session = useSession();
   const realtime = useRealtime();
-  const filters = reactive({ view: 'all' as InboxView, status: 'open' as 'open' | 'pending' | 'resolved' | 'snoozed', q: '' });
+  const filters = reactive<Filters>({ view: 'all', status: 'open', q: '', teamId: null, inboxId: null, priority: null, category: null, label: null });
   const rows = ref<Row[]>([]);
+  const counts = ref<Record<InboxView, number> | null>(null);
   const nextCursor = ref<string | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
   let generation = 0;
+  let countTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const assigneeFilter = computed(() => (filters.view === 'mine' ? 'me' : filters.view === 'unassigned' ? 'none' : undefined));
+  /** The query both the list and the counts are filtered by (the counts split it by view). */
+  function sharedQuery() {
+    return {
+      status: filters.status,
+      ...(filters.q ? { q: filters.q } : {}),
+      ...(filters.teamId !== null ? { teamId: String(filters.teamId) } : {}),
+      ...(filters.inboxId !== null ? { inboxId: filters.inboxId } : {}),
+      ...(filters.priority !== null ? { priority: filters.priority } : {}),
+      ...(filters.category !== null ? { category: filters.category } : {}),
+      ...(filters.label !== null ? { label: filters.label } : {}),
+    };
+  }
 
   function matches(conversation: Conversation) {
     if (conversation.status !== filters.status) return false;
     if (filters.view === 'mine' && conversation.assigneeId !== session.me?.user.id) return false;
     if (filters.view === 'unassigned' && conversation.assigneeId !== null) return false;
+    if (filters.teamId !== null && conversation.teamId !== filters.teamId) return false;
+    if (filters.inboxId !== null && conversation.inboxId !== filters.inboxId) return false;
+    if (filters.priority !== null && conversation.priority !== filters.priority) return false;
+    if (filters.category !== null && conversation.category !== filters.category) return false;
+    if (filters.label !== null && !conversation.labels.includes(filters.label)) return false;
+    // A text search is the server's to answer: a live row cannot be matched against it here.
     return !filters.q;
+  }
+
+  async function loadCounts() {
+    clearTimeout(countTimer);
+    const mine = generation;
+    try {
+      const meta = await unwrap(api.GET('/api/conversations/meta', { params: { query: sharedQuery() } }));
+      if (mine === generation) counts.value = meta.counts;
+    } catch {
+      // The counts are a hint; the list shows the error if the server is away.
+    }
+  }
+
+  function countSoon() {
+    clearTimeout(countTimer);
+    countTimer = setTimeout(() => void loadCounts(), COUNT_DELAY_MS);
   }
 
   async function load(more = false) {
     const mine = ++generation;
     loading.value = true;
     error.value = null;
+    const counting = more ? undefined : loadCounts();
+    const assignee = filters.view === 'mine' ? 'me' : filters.view === 'unassigned' ? 'none' : undefined;
     try {
       const page = await unwrap(
         api.GET('/api/conversations', {
           params: {
             query: {
-              status: filters.status,
-              ...(assigneeFilter.value ? { assigneeId: assigneeFilter.value } : {}),
-              ...(filters.q ? { q: filters.q } : {}),
+              ...sharedQuery(),
+              ...(assignee ? { assigneeId: assignee } : {}),
               ...(more && nextCursor.value ? { cursor: nextCursor.value } : {}),
-              limit: 30,
+              limit: PAGE_SIZE,
             },
           },
         }),
       );
+      await counting;
       if (mine !== generation) return; // a newer load (other filters) has started
       rows.value = more ? [...rows.value, ...page.data.filter((row) => !rows.value.some((r) => r.id === row.id))] : page.data;
       nextCursor.value = page.nextCursor;
@@ -59,6 +114,7 @@ export const useInbox = defineStore('inbox', () => {
     }
   }
 
+  /** A conversation as an event carries it: placed, moved, or dropped when it no longer matches. */
   function upsert(conversation: Conversation, toTop: boolean) {
     const index = rows.value.findIndex((row) => row.id === conversation.id);
     const current = rows.value[index];
@@ -73,8 +129,14 @@ export const useInbox = defineStore('inbox', () => {
     else rows.value.splice(index, 0, row);
   }
 
-  realtime.on('conversation:created', ({ data }) => upsert(data.conversation, true));
-  realtime.on('conversation:updated', ({ data }) => upsert(data.conversation, false));
+  realtime.on('conversation:created', ({ data }) => {
+    upsert(data.conversation, true);
+    countSoon();
+  });
+  realtime.on('conversation:updated', ({ data }) => {
+    upsert(data.conversation, false);
+    countSoon();
+  });
   realtime.on('message:new', ({ data }) => {
     const index = rows.value.findIndex((row) => row.id === data.conversationId);
     const row = rows.value[index];
@@ -95,13 +157,18 @@ export const useInbox = defineStore('inbox', () => {
   return {
     filters,
     rows,
+    counts,
     nextCursor,
     loading,
     error,
     load,
+    upsert,
     markRead(id: number) {
       const row = rows.value.find((r) => r.id === id);
       if (row) row.unread = false;
+    },
+    clearFilters() {
+      Object.assign(filters, { teamId: null, inboxId: null, priority: null, category: null, label: null, q: '' });
     },
   };
 });

@@ -22,7 +22,8 @@ export const ClassifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const CategoryName = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*\\S[\\p{L}\\p{N}_ -]*$' });
+/** Letters, digits, `_`, `-` and spaces, with at least one that is not a space. */
+const CategoryName = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*[\\p{L}\\p{N}_-][\\p{L}\\p{N}_ -]*$' });
 
 export const TaxonomyCategory = Type.Object(
   {

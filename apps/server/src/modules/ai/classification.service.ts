@@ -1,7 +1,8 @@
 /**
  * AI triage of customer messages: the `ai-classification` job classifies a message, stores the
- * result, gives the conversation its category and (when it has none) priority, routes it when
- * the account's threshold is met, and announces `ai:classification` to the account.
+ * result, gives the conversation its category, sentiment and (when it has none) priority, routes it when
+ * the account's threshold is met, and announces `ai:classification` and the updated conversation
+ * (`conversation:updated`) to the account.
  */
 import { and, count, eq, gte, ne } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
@@ -9,9 +10,10 @@ import { accounts, contacts, conversations, messageClassifications, messages, te
 import { NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { conversationRoom } from '../../realtime/events.js';
+import { conversationRoom, conversationRooms } from '../../realtime/events.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { aiDraftsOf, aiRoutingOf } from '../accounts/accounts.service.js';
+import { presentConversation } from '../conversations/conversations.repo.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import type { Classifier } from './classifier.js';
 
@@ -64,7 +66,7 @@ export function createClassificationService(deps: {
         recentContacts: source.recentContacts,
       });
 
-      await withTenant(db, scope, async (tx) => {
+      const conversation = await withTenant(db, scope, async (tx) => {
         await tx
           .insert(messageClassifications)
           .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
@@ -91,6 +93,7 @@ export function createClassificationService(deps: {
           .update(conversations)
           .set({
             category: classification.category,
+            sentiment: classification.sentiment,
             // An agent's choice of priority stands; a conversation without one takes the AI's.
             priority: current!.priority === 'none' ? classification.priority : current!.priority,
             teamId,
@@ -98,6 +101,7 @@ export function createClassificationService(deps: {
             updatedAt: new Date(),
           })
           .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)));
+        return presentConversation(tx, payload.accountId, source.conversationId);
       });
       deps.queue.wake();
       deps.events.publish(
@@ -106,6 +110,9 @@ export function createClassificationService(deps: {
         { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
         [conversationRoom(source.conversationId)],
       );
+      // Its category, sentiment, priority, team and assignee may have changed: every open list and
+      // pane takes the conversation as it now is (and orders it against agents' own changes by updatedAt).
+      if (conversation) deps.events.publish(payload.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
       return classification;
     },
 

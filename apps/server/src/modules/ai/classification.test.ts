@@ -36,10 +36,15 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     await Promise.all([connected(socketA), connected(socketB)]);
     const seenByB = recordEvents(socketB);
     const classified = nextEvent(socketA, 'ai:classification', 60_000);
+    const updated = nextEvent(socketA, 'conversation:updated', 60_000, (e: any) => e.data.conversation.category !== null);
     const opened = await open(a, 'I was charged twice for order #12345');
     expect(opened.status).toBe(201);
     const envelope = await classified;
     const id = opened.body.conversation.id;
+    // The conversation as the classification left it, for every open list and pane.
+    const { conversation: changed } = (await updated).data;
+    expect(changed).toMatchObject({ id, category: 'billing', priority: 'high', sentiment: envelope.data.classification.sentiment });
+    expect(new Date(changed.updatedAt).getTime()).toBeGreaterThan(new Date(opened.body.conversation.updatedAt).getTime());
     expect(envelope).toMatchObject({
       event: 'ai:classification',
       accountId: a.accountId,
@@ -55,7 +60,10 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     expect(stored.status).toBe(200);
     expect(stored.body.classification).toMatchObject({ category: 'billing', priority: 'high', confidence: classification.confidence });
     const conversation = await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` });
-    expect(conversation.body.conversation).toMatchObject({ category: 'billing', priority: 'high' });
+    expect(conversation.body.conversation).toMatchObject({ category: 'billing', priority: 'high', sentiment: classification.sentiment });
+    expect(['positive', 'neutral', 'negative', 'frustrated', 'angry']).toContain(classification.sentiment);
+    const listed = await call(t.app, a, { method: 'GET', url: '/api/conversations?limit=100' });
+    expect(listed.body.data.find((c: { id: number }) => c.id === id)).toMatchObject({ category: 'billing', sentiment: classification.sentiment });
     expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}/classification` })).status).toBe(404);
 
     const own = nextEvent(socketB, 'ai:classification', 60_000);
@@ -70,10 +78,19 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     await connected(socket);
     const opened = await open(a, 'The app crashes every time I open the map');
     const id = opened.body.conversation.id;
-    await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
-    const reply = await call(t.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'I forgot my password too', messageType: 'incoming' } });
+    const first = await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+    expect(first.data.classification.sentiment).toBe('negative');
+    const reply = await call(t.app, a, {
+      method: 'POST',
+      url: `/api/conversations/${id}/messages`,
+      payload: { content: 'I forgot my password too and this is absolutely ridiculous, I am furious!!!', messageType: 'incoming' },
+    });
     const second = await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.messageId === reply.body.message.id);
     expect(second.data.classification.category).toBe('account');
+    // The conversation shows the latest classification's sentiment.
+    const conversation = await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` });
+    expect(second.data.classification.sentiment).toBe('angry');
+    expect(conversation.body.conversation.sentiment).toBe('angry');
     const jobs = await call(t.app, a, { method: 'GET', url: '/api/queue/jobs?limit=200' });
     // One classification job per message (its draft job has the same key in its own queue).
     const keys = jobs.body.data.filter((job: { queue: string }) => job.queue === 'ai-classification').map((job: { key: string }) => job.key);

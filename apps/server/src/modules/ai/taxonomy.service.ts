@@ -10,7 +10,8 @@ import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { conversationRoom } from '../../realtime/events.js';
+import { conversationRoom, conversationRooms } from '../../realtime/events.js';
+import { presentConversation } from '../conversations/conversations.repo.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import { loadCategories, replaceCategories, type CategoryInput } from './taxonomy.repo.js';
 import { requestTraining } from './training.js';
@@ -92,20 +93,29 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
           })
           .where(eq(messageClassifications.id, latest.id))
           .returning();
+        // The corrected classification is the latest one, whose category and sentiment the conversation shows.
         await tx
           .update(conversations)
-          .set({ ...(category ? { category } : {}), ...(correction.priority ? { priority: correction.priority } : {}), updatedAt: new Date() })
+          .set({
+            ...(category ? { category } : {}),
+            ...(correction.priority ? { priority: correction.priority } : {}),
+            ...(correction.sentiment ? { sentiment: correction.sentiment } : {}),
+            updatedAt: new Date(),
+          })
           .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, conversationId)));
         if (category && category !== latest.category) {
           const [message] = await tx.select({ content: messages.content }).from(messages).where(and(eq(messages.accountId, ctx.accountId), eq(messages.id, latest.messageId)));
           await tx.insert(aiExamples).values({ accountId: ctx.accountId, category, text: message!.content.slice(0, 2_000), source: 'correction', messageId: latest.messageId });
           await requestTraining(tx, ctx.accountId);
         }
-        return updated!;
+        return { updated: updated!, conversation: await presentConversation(tx, ctx.accountId, conversationId) };
       });
       deps.queue.wake();
-      const classification = toApi(result);
-      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: result.messageId, classification }, [conversationRoom(conversationId)]);
+      const classification = toApi(result.updated);
+      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: result.updated.messageId, classification }, [conversationRoom(conversationId)]);
+      if (result.conversation) {
+        deps.events.publish(ctx.accountId, 'conversation:updated', { conversation: result.conversation }, conversationRooms(result.conversation));
+      }
       return classification;
     },
   };

@@ -152,6 +152,10 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     expect(correction.status).toBe(200);
     expect(correction.body.classification).toMatchObject({ category: corrected, priority: 'urgent' });
     expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation).toMatchObject({ category: corrected, priority: 'urgent' });
+    const sentiment = first.data.classification.sentiment === 'angry' ? 'positive' : 'angry';
+    const feeling = await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { sentiment } });
+    expect(feeling.body.classification).toMatchObject({ category: corrected, sentiment });
+    expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation).toMatchObject({ category: corrected, sentiment });
 
     await waitUntilReady(b);
     const again = await call(t.app, b, { method: 'POST', url: '/api/ai/classify', payload: { text: 'The Fjell tent pole snapped in the wind' } });

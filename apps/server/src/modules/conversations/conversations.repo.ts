@@ -1,5 +1,5 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
-import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { accounts, contacts, conversations, messages, users } from '../../db/schema.js';
 
@@ -15,9 +15,11 @@ const conversationColumns = {
   assigneeId: conversations.assigneeId,
   teamId: conversations.teamId,
   category: conversations.category,
+  sentiment: conversations.sentiment,
   labels: conversations.labels,
   snoozedUntil: conversations.snoozedUntil,
   firstReplyAt: conversations.firstReplyAt,
+  resolvedAt: conversations.resolvedAt,
   lastActivityAt: conversations.lastActivityAt,
   createdAt: conversations.createdAt,
   updatedAt: conversations.updatedAt,
@@ -64,9 +66,11 @@ export function listConversations(tx: Tx, accountId: number, where: (SQL | undef
       assigneeId: page.assigneeId,
       teamId: page.teamId,
       category: page.category,
+      sentiment: page.sentiment,
       labels: page.labels,
       snoozedUntil: page.snoozedUntil,
       firstReplyAt: page.firstReplyAt,
+      resolvedAt: page.resolvedAt,
       lastActivityAt: page.lastActivityAt,
       createdAt: page.createdAt,
       updatedAt: page.updatedAt,
@@ -75,6 +79,27 @@ export function listConversations(tx: Tx, accountId: number, where: (SQL | undef
     .from(page)
     .innerJoin(contacts, and(eq(contacts.accountId, accountId), eq(contacts.id, page.contactId)))
     .orderBy(desc(page.lastActivityAt), desc(page.id));
+}
+
+/** How many conversations match, in all and for the two assignee tabs: one pass over the account's rows. */
+export async function countByAssignee(tx: Tx, accountId: number, userId: number, where: (SQL | undefined)[]) {
+  const [row] = await tx
+    .select({
+      mine: sql<number>`count(*) filter (where ${eq(conversations.assigneeId, userId)})`.mapWith(Number),
+      unassigned: sql<number>`count(*) filter (where ${isNull(conversations.assigneeId)})`.mapWith(Number),
+      all: sql<number>`count(*)`.mapWith(Number),
+    })
+    .from(conversations)
+    .where(and(eq(conversations.accountId, accountId), ...where));
+  return row!;
+}
+
+/** One conversation as the API and its events show it (with its last message), or undefined. */
+export async function presentConversation(tx: Tx, accountId: number, id: number) {
+  const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1 });
+  if (!row) return undefined;
+  const latest = await lastMessages(tx, accountId, [id]);
+  return { ...row, lastMessage: latest.get(id) ?? null };
 }
 
 /** The latest customer-visible or note message of each conversation, for the inbox list. */

@@ -3,6 +3,8 @@ import Type from 'typebox';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
 import {
   Conversation,
+  ConversationMeta,
+  ConversationMetaQuery,
   ConversationPage,
   CreateConversationBody,
   CreateMessageBody,
@@ -30,6 +32,22 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conv
       },
     },
     async (request) => conversations.list(request.auth, request.query),
+  );
+
+  app.get(
+    '/meta',
+    {
+      schema: {
+        ...schemaBase,
+        summary: "The inbox tabs' counts: mine, unassigned and all, under the list's filters",
+        description:
+          'Counts the conversations the list would show with the same filters (status, teamId, inboxId, priority, category, label, q), ' +
+          'for each assignee tab: assigned to the caller, to nobody, and all of them. Unknown parameters are refused.',
+        querystring: ConversationMetaQuery,
+        response: { 200: ConversationMeta, ...errorResponses },
+      },
+    },
+    async (request) => conversations.meta(request.auth, request.query),
   );
 
   app.post(

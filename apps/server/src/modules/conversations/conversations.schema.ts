@@ -29,9 +29,13 @@ export const Conversation = Type.Object(
     assigneeId: NullableId,
     teamId: NullableId,
     category: Type.Union([Type.String(), Type.Null()], { description: 'AI category, or the one an agent corrected it to' }),
+    sentiment: Type.Union([Type.String(), Type.Null()], {
+      description: "The latest AI classification's sentiment (positive | neutral | negative | frustrated | angry), or an agent's correction of it",
+    }),
     labels: Type.Array(Type.String()),
     snoozedUntil: NullableTimestamp,
     firstReplyAt: NullableTimestamp,
+    resolvedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was last resolved; null while it is not resolved' }),
     lastActivityAt: Timestamp,
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -71,16 +75,31 @@ export const Message = Type.Object(
 const IdFilter = (extra: string) =>
   Type.String({ pattern: `^([1-9][0-9]{0,9}|${extra})$`, description: `An id, or ${extra.split('|').map((v) => `\`${v}\``).join(' / ')}` });
 
-export const ListConversationsQuery = Type.Object({
+/** The inbox's filters other than the assignee, shared by the list and its counts. */
+const InboxFilters = {
   status: Type.Optional(Status),
-  assigneeId: Type.Optional(IdFilter('me|none')),
   teamId: Type.Optional(IdFilter('none')),
   inboxId: Type.Optional(Id),
   priority: Type.Optional(Priority),
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   q: Type.Optional(Type.String({ maxLength: 200, description: 'Contact name or e-mail, #number, or text in messages' })),
+};
+
+export const ListConversationsQuery = Type.Object({
+  ...InboxFilters,
+  assigneeId: Type.Optional(IdFilter('me|none')),
   ...CursorQuery,
+});
+
+export const ConversationMetaQuery = Type.Object(InboxFilters, { additionalProperties: false });
+
+export const ConversationMeta = Type.Object({
+  counts: Type.Object({
+    mine: Type.Integer({ description: 'Assigned to the caller' }),
+    unassigned: Type.Integer({ description: 'Assigned to nobody' }),
+    all: Type.Integer(),
+  }),
 });
 
 export const ConversationPage = Type.Object({ data: Type.Array(Conversation), nextCursor: Type.Union([Type.String(), Type.Null()]) });

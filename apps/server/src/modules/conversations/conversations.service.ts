@@ -7,13 +7,15 @@ import { containsPattern } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { conversationRoom, teamRoom } from '../../realtime/events.js';
+import { conversationRooms } from '../../realtime/events.js';
 import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
 import { describeChange, type Change } from './activity.js';
 import {
+  countByAssignee,
   lastMessages,
   listConversations,
   nextDisplayId,
+  presentConversation,
   selectConversations,
   selectMessages,
   toMessage,
@@ -23,15 +25,19 @@ import {
 type Status = 'open' | 'pending' | 'resolved' | 'snoozed';
 type Priority = 'urgent' | 'high' | 'medium' | 'low' | 'none';
 
-export interface ConversationFilters {
+/** The inbox's filters other than the assignee: the list and its per-assignee counts share them. */
+export interface InboxFilters {
   status?: Status | undefined;
-  assigneeId?: string | undefined;
   teamId?: string | undefined;
   inboxId?: number | undefined;
   priority?: Priority | undefined;
   category?: string | undefined;
   label?: string | undefined;
   q?: string | undefined;
+}
+
+export interface ConversationFilters extends InboxFilters {
+  assigneeId?: string | undefined;
   cursor?: string | undefined;
   limit: number;
 }
@@ -63,10 +69,6 @@ interface NewMessage {
 }
 
 /** Rooms besides the account's that hear about a conversation. */
-function roomsOf(conversation: { id: number; teamId: number | null }) {
-  return [conversationRoom(conversation.id), ...(conversation.teamId ? [teamRoom(conversation.teamId)] : [])];
-}
-
 export function createConversationService({
   db,
   events,
@@ -88,8 +90,9 @@ export function createConversationService({
   }
 
   async function present(tx: Tx, accountId: number, id: number) {
-    const [conversation] = await withLastMessages(tx, accountId, [await load(tx, accountId, id)]);
-    return conversation!;
+    const conversation = await presentConversation(tx, accountId, id);
+    if (!conversation) throw new NotFoundError('Conversation');
+    return conversation;
   }
 
   async function insertMessage(tx: Tx, accountId: number, conversationId: number, message: NewMessage) {
@@ -145,13 +148,10 @@ export function createConversationService({
     return { assigneeName, teamName, labelTitles };
   }
 
-  function filtersToSql(ctx: TenantContext, filters: ConversationFilters): (SQL | undefined)[] {
+  function inboxFiltersToSql(ctx: TenantContext, filters: InboxFilters): (SQL | undefined)[] {
     const where: (SQL | undefined)[] = [];
-    const idOrNone = (column: typeof conversations.assigneeId | typeof conversations.teamId, value: string) =>
-      value === 'none' ? isNull(column) : eq(column, value === 'me' ? ctx.userId : Number(value));
     if (filters.status) where.push(eq(conversations.status, filters.status));
-    if (filters.assigneeId) where.push(idOrNone(conversations.assigneeId, filters.assigneeId));
-    if (filters.teamId) where.push(idOrNone(conversations.teamId, filters.teamId));
+    if (filters.teamId) where.push(idOrNone(ctx, conversations.teamId, filters.teamId));
     if (filters.inboxId) where.push(eq(conversations.inboxId, filters.inboxId));
     if (filters.priority) where.push(eq(conversations.priority, filters.priority));
     if (filters.category) where.push(eq(conversations.category, filters.category));
@@ -168,6 +168,12 @@ export function createConversationService({
         ),
       );
     }
+    return where;
+  }
+
+  function filtersToSql(ctx: TenantContext, filters: ConversationFilters): (SQL | undefined)[] {
+    const where = inboxFiltersToSql(ctx, filters);
+    if (filters.assigneeId) where.push(idOrNone(ctx, conversations.assigneeId, filters.assigneeId));
     const after = decodeTimeIdCursor(filters.cursor);
     if (after) where.push(sql`(${conversations.lastActivityAt}, ${conversations.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})`);
     return where;
@@ -209,8 +215,8 @@ export function createConversationService({
       });
       queue.wake();
       // Announced only now that the transaction has committed.
-      events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, roomsOf(opened.conversation));
-      events.publish(scope.accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, roomsOf(opened.conversation));
+      events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, conversationRooms(opened.conversation));
+      events.publish(scope.accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, conversationRooms(opened.conversation));
       return opened;
     },
 
@@ -220,6 +226,10 @@ export function createConversationService({
         const page = toPage(rows, filters.limit, (row) => [row.lastActivityAt.toISOString(), row.id]);
         return { ...page, data: await withLastMessages(tx, ctx.accountId, page.data) };
       }),
+
+    /** The counts of the inbox's assignee tabs (mine, unassigned, all) under the other filters. */
+    meta: (ctx: TenantContext, filters: InboxFilters) =>
+      withTenant(db, ctx, async (tx) => ({ counts: await countByAssignee(tx, ctx.accountId, ctx.userId, inboxFiltersToSql(ctx, filters)) })),
 
     get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => present(tx, ctx.accountId, id)),
 
@@ -241,6 +251,7 @@ export function createConversationService({
         if (status && (status !== current.status || status === 'snoozed')) {
           set.status = status;
           set.snoozedUntil = status === 'snoozed' ? (snoozedUntil ?? null) : null;
+          set.resolvedAt = status === 'resolved' ? now : null;
           activity.push({ kind: 'status', status, snoozedUntil: set.snoozedUntil });
         }
         if (changes.priority && changes.priority !== current.priority) {
@@ -281,7 +292,7 @@ export function createConversationService({
         }
         return { conversation: await present(tx, ctx.accountId, id), changed: activity.length > 0 };
       });
-      if (changed) events.publish(ctx.accountId, 'conversation:updated', { conversation }, roomsOf(conversation));
+      if (changed) events.publish(ctx.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
       queue.wake();
       return conversation;
     },
@@ -292,7 +303,7 @@ export function createConversationService({
         const now = new Date();
         const rows = await tx
           .update(conversations)
-          .set({ status: 'open', snoozedUntil: null, lastActivityAt: now, updatedAt: now })
+          .set({ status: 'open', snoozedUntil: null, resolvedAt: null, lastActivityAt: now, updatedAt: now })
           .where(
             and(
               eq(conversations.accountId, payload.accountId),
@@ -309,7 +320,7 @@ export function createConversationService({
         });
         return present(tx, payload.accountId, payload.conversationId);
       });
-      if (reopened) events.publish(payload.accountId, 'conversation:updated', { conversation: reopened }, roomsOf(reopened));
+      if (reopened) events.publish(payload.accountId, 'conversation:updated', { conversation: reopened }, conversationRooms(reopened));
       return { reopened: reopened !== null };
     },
 
@@ -344,7 +355,7 @@ export function createConversationService({
         const now = new Date();
         const set: Partial<typeof conversations.$inferInsert> = { lastActivityAt: now, updatedAt: now };
         const reopen = incoming && (conversation.status === 'resolved' || conversation.status === 'snoozed');
-        if (reopen) Object.assign(set, { status: 'open', snoozedUntil: null });
+        if (reopen) Object.assign(set, { status: 'open', snoozedUntil: null, resolvedAt: null });
         if (!incoming && !input.private && !conversation.firstReplyAt) set.firstReplyAt = now;
         await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
         const message = await insertMessage(tx, ctx.accountId, id, {
@@ -355,7 +366,7 @@ export function createConversationService({
         });
         if (reopen) await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange({ kind: 'reopened_by_customer' }, '') });
         if (incoming) await enqueueClassification(tx, ctx.accountId, message.id);
-        return { message, rooms: roomsOf(conversation), reopened: reopen ? await present(tx, ctx.accountId, id) : null };
+        return { message, rooms: conversationRooms(conversation), reopened: reopen ? await present(tx, ctx.accountId, id) : null };
       });
       events.publish(ctx.accountId, 'message:new', { conversationId: id, message: added.message }, added.rooms);
       if (added.reopened) events.publish(ctx.accountId, 'conversation:updated', { conversation: added.reopened }, added.rooms);
@@ -366,6 +377,11 @@ export function createConversationService({
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
+
+/** An assignee or team filter: an id, `none`, or (assignee) `me`. */
+function idOrNone(ctx: TenantContext, column: typeof conversations.assigneeId | typeof conversations.teamId, value: string) {
+  return value === 'none' ? isNull(column) : eq(column, value === 'me' ? ctx.userId : Number(value));
+}
 
 function contactMatches(pattern: string) {
   return sql`select 1 from ${contacts} where ${contacts.accountId} = ${conversations.accountId}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from '../../test-support/databases.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
+import { expectError } from '../../test-support/checks.js';
 
 describe.each(await databaseKinds())('conversations on %s', (kind) => {
   let t: TestApp;
@@ -129,6 +130,90 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
     await call(t.app, admin, { method: 'PATCH', url: `/api/conversations/${id}`, payload: { status: 'resolved' } });
     await call(t.app, admin, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Still broken', messageType: 'incoming' } });
     expect((await call(t.app, admin, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation.status).toBe('open');
+  });
+
+  it('records when a conversation is resolved, and forgets it when the conversation leaves resolved', async () => {
+    const { body } = await open('Resolve me');
+    const id = body.conversation.id;
+    expect(body.conversation.resolvedAt).toBeNull();
+    const get = async () => (await call(t.app, admin, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation;
+    const patch = (payload: Record<string, unknown>) => call(t.app, admin, { method: 'PATCH', url: `/api/conversations/${id}`, payload });
+
+    const before = Date.now();
+    const resolved = await patch({ status: 'resolved' });
+    expect(resolved.body.conversation.status).toBe('resolved');
+    const resolvedAt = Date.parse(resolved.body.conversation.resolvedAt);
+    expect(resolvedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(resolvedAt).toBeLessThanOrEqual(Date.now());
+    // Resolving it again is no change: the time it was resolved stays.
+    await patch({ status: 'resolved', priority: 'low' });
+    expect(Date.parse((await get()).resolvedAt)).toBe(resolvedAt);
+    const listed = await call(t.app, admin, { method: 'GET', url: '/api/conversations?status=resolved&q=Resolve%20me' });
+    expect(listed.body.data.find((c: { id: number }) => c.id === id)?.resolvedAt).toBe(new Date(resolvedAt).toISOString());
+
+    // A customer message reopens it.
+    await call(t.app, admin, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Not fixed', messageType: 'incoming' } });
+    expect(await get()).toMatchObject({ status: 'open', resolvedAt: null });
+
+    // So does an agent, or a snooze.
+    for (const change of [{ status: 'open' }, { status: 'pending' }, { snoozedUntil: new Date(Date.now() + 3_600_000).toISOString() }]) {
+      expect((await patch({ status: 'resolved' })).body.conversation.resolvedAt).not.toBeNull();
+      const left = await patch(change);
+      expect(left.status, JSON.stringify(change)).toBe(200);
+      expect(left.body.conversation.resolvedAt, JSON.stringify(change)).toBeNull();
+    }
+  });
+
+  describe('GET /api/conversations/meta', () => {
+    let other: Session;
+    let agentId: number;
+    const meta = (session: Session | undefined, query: string) => call(t.app, session, { method: 'GET', url: `/api/conversations/meta${query}` });
+
+    beforeAll(async () => {
+      other = await registerAccount(t.app, 'Meta Other');
+      const agent = await call(t.app, admin, { method: 'POST', url: '/api/agents', payload: { name: 'Meta Agent', email: `meta.${Date.now()}@example.com` } });
+      expect(agent.status, JSON.stringify(agent.body)).toBe(201);
+      agentId = agent.body.agent.id;
+      // Under "q=Metacounted&status=open": two unassigned, one of the caller's, one of another agent's.
+      const assignees = [null, null, admin.userId, agentId, null];
+      for (const [i, assigneeId] of assignees.entries()) {
+        const { body } = await open(`Counting question ${i}`, { name: `Metacounted ${i}` });
+        const changes = { ...(assigneeId ? { assigneeId } : {}), ...(i === 4 ? { status: 'resolved' } : {}) };
+        if (Object.keys(changes).length > 0) await call(t.app, admin, { method: 'PATCH', url: `/api/conversations/${body.conversation.id}`, payload: changes });
+      }
+      // The other account has matching conversations of its own.
+      await call(t.app, other, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Metacounted elsewhere' }, message: { content: 'Hi' } } });
+    });
+
+    it('counts mine, unassigned and all under the filters, as the list would show them', async () => {
+      const answer = await meta(admin, '?q=Metacounted&status=open');
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      expect(answer.body).toEqual({ counts: { mine: 1, unassigned: 2, all: 4 } });
+      for (const [tab, assignee] of [['mine', '&assigneeId=me'], ['unassigned', '&assigneeId=none'], ['all', '']] as const) {
+        const list = await call(t.app, admin, { method: 'GET', url: `/api/conversations?q=Metacounted&status=open&limit=100${assignee}` });
+        expect(list.body.data, tab).toHaveLength(answer.body.counts[tab]);
+      }
+      expect((await meta(admin, '?q=Metacounted')).body.counts).toEqual({ mine: 1, unassigned: 3, all: 5 });
+      expect((await meta(admin, '?q=Metacounted&status=resolved')).body.counts).toEqual({ mine: 0, unassigned: 1, all: 1 });
+      expect((await meta(admin, '?q=nothing-matches-this')).body.counts).toEqual({ mine: 0, unassigned: 0, all: 0 });
+      const unfiltered = (await meta(admin, '')).body.counts;
+      expect(unfiltered.all).toBeGreaterThan(5);
+      expect(unfiltered.all).toBeGreaterThanOrEqual(unfiltered.mine + unfiltered.unassigned);
+    });
+
+    it("counts another account's conversations for nobody", async () => {
+      expect((await meta(other, '?q=Metacounted&status=open')).body).toEqual({ counts: { mine: 0, unassigned: 1, all: 1 } });
+      const fresh = await registerAccount(t.app, 'Meta Empty');
+      expect((await meta(fresh, '')).body).toEqual({ counts: { mine: 0, unassigned: 0, all: 0 } });
+      expect((await meta(fresh, '?q=Metacounted')).body).toEqual({ counts: { mine: 0, unassigned: 0, all: 0 } });
+    });
+
+    it('refuses a query it cannot count', async () => {
+      for (const query of ['?status=closed', '?inboxId=0', '?teamId=me', '?priority=high&priority=low', `?q=${'x'.repeat(201)}`, '?assigneeId=me', '?limit=5', '?cursor=abc']) {
+        expectError(await meta(admin, query), 400, 'validation_error', query);
+      }
+      expectError(await meta(undefined, ''), 401);
+    });
   });
 
   it('rejects ids that are not of this account in a change, writing nothing', async () => {

@@ -168,6 +168,8 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
           assigneeId,
           labels: labelsFor(ticket.content, ticket.category),
           firstReplyAt: firstReply >= 0 ? times[firstReply]! : null,
+          // Resolved after the agent's last reply, so the reports show resolution times.
+          resolvedAt: status === 'resolved' ? times.at(-1)! : null,
           lastActivityAt: times.at(-1)!,
           createdAt: startedAt,
           updatedAt: times.at(-1)!,

@@ -1,8 +1,8 @@
 /**
  * Reports over the last N days of the account: conversation volume by day and category or
- * priority, first-response times, the AI's classification accuracy as agents' corrections
- * measure it, and what agents did with the drafts. Aggregates in SQL, inside the tenant
- * transaction like every query.
+ * priority, first-response and resolution times, the AI's classification accuracy as agents'
+ * corrections measure it, and what agents did with the drafts. Aggregates in SQL, inside the
+ * tenant transaction like every query.
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type AppDb } from '../../db/client.js';
@@ -31,6 +31,31 @@ export function createReportService({ db }: { db: AppDb }) {
                 percentile_cont(0.9) within group (order by extract(epoch from first_reply_at - created_at)) as p90
               from conversations where account_id = ${ctx.accountId} and created_at >= ${since} and first_reply_at is not null`,
         );
+        // Resolution counts the conversations resolved in the period (and not reopened since:
+        // reopening clears resolved_at), timed from their opening.
+        const [resolution] = await queryRows<{ resolved: number; median: number | null; p90: number | null }>(
+          tx,
+          sql`select count(*)::int as resolved,
+                percentile_cont(0.5) within group (order by extract(epoch from resolved_at - created_at)) as median,
+                percentile_cont(0.9) within group (order by extract(epoch from resolved_at - created_at)) as p90
+              from conversations where account_id = ${ctx.accountId} and resolved_at >= ${since}`,
+        );
+        // Per day, each median over the same conversations as its figure: first responses by the
+        // day the conversation opened, resolutions by the day it was resolved.
+        const responseTimes = await queryRows<{ day: string; firstResponse: number | null; resolution: number | null }>(
+          tx,
+          sql`with first_response as (
+                select ${day('created_at')} as day,
+                  percentile_cont(0.5) within group (order by extract(epoch from first_reply_at - created_at)) as median
+                from conversations where account_id = ${ctx.accountId} and created_at >= ${since} and first_reply_at is not null group by 1
+              ), resolution as (
+                select ${day('resolved_at')} as day,
+                  percentile_cont(0.5) within group (order by extract(epoch from resolved_at - created_at)) as median
+                from conversations where account_id = ${ctx.accountId} and resolved_at >= ${since} group by 1
+              )
+              select coalesce(f.day, r.day) as day, f.median as "firstResponse", r.median as resolution
+              from first_response f full join resolution r on r.day = f.day order by 1`,
+        );
         const accuracy = await queryRows<{ day: string; classified: number; corrected: number }>(
           tx,
           sql`select ${day('created_at')} as day, count(*)::int as classified, count(corrected_at)::int as corrected
@@ -47,6 +72,12 @@ export function createReportService({ db }: { db: AppDb }) {
           volumeByCategory: byCategory,
           volumeByPriority: byPriority,
           firstResponse: { answered: firstResponse?.answered ?? 0, medianSeconds: seconds(firstResponse?.median ?? null), p90Seconds: seconds(firstResponse?.p90 ?? null) },
+          resolution: { resolved: resolution?.resolved ?? 0, medianSeconds: seconds(resolution?.median ?? null), p90Seconds: seconds(resolution?.p90 ?? null) },
+          responseTimes: responseTimes.map((row) => ({
+            day: row.day,
+            firstResponseMedianSeconds: seconds(row.firstResponse),
+            resolutionMedianSeconds: seconds(row.resolution),
+          })),
           classificationAccuracy: accuracy.map((row) => ({ ...row, accuracy: row.classified ? 1 - row.corrected / row.classified : null })),
           draftOutcomes: drafts,
         };

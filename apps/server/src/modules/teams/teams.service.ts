@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, aiCategories, conversations, inboxes, teamMembers, teams, users } from '../../db/schema.js';
-import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 
 const teamColumns = {
@@ -26,6 +26,12 @@ export function createTeamService({ db }: { db: AppDb }) {
     return team;
   }
 
+  /** A clear 409 before the unique index would give a generic one. */
+  async function assertNameFree(tx: Tx, ctx: TenantContext, name: string, exceptId?: number) {
+    const [clash] = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, ctx.accountId), sql`lower(${teams.name}) = lower(${name})`));
+    if (clash && clash.id !== exceptId) throw new ConflictError('team_exists', `A team named "${name}" already exists`);
+  }
+
   function members(tx: Tx, ctx: TenantContext, teamId: number) {
     return tx
       .select({ id: users.id, name: users.name, email: users.email })
@@ -43,6 +49,7 @@ export function createTeamService({ db }: { db: AppDb }) {
 
     create: (ctx: TenantContext, input: TeamInput & { name: string }) =>
       withTenant(db, ctx, async (tx) => {
+        await assertNameFree(tx, ctx, input.name.trim());
         const [created] = await tx
           .insert(teams)
           .values({
@@ -58,6 +65,7 @@ export function createTeamService({ db }: { db: AppDb }) {
     update: (ctx: TenantContext, id: number, input: TeamInput) =>
       withTenant(db, ctx, async (tx) => {
         await get(tx, ctx, id);
+        if (input.name !== undefined) await assertNameFree(tx, ctx, input.name.trim(), id);
         await tx
           .update(teams)
           .set({

@@ -22,3 +22,5 @@ export function age(iso: string): string {
   if (minutes < 48 * 60) return `${Math.round(minutes / 60)}h`;
   return `${Math.round(minutes / 1440)}d`;
 }
+
+export const PRIORITIES = ['urgent', 'high', 'medium', 'low', 'none'] as const;

@@ -1,0 +1,172 @@
+/**
+ * What every end-to-end file needs: the real server (its built web app and API, one process)
+ * on a fresh Postgres database, Debian's Chromium driven by playwright-core, a few API calls to
+ * set the scene, and a list of the browser's console errors to assert empty at the end.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Paths from this file's own (not the global URL: happy-dom's, in the store tests, resolves file URLs wrongly).
+const here = (path: string) => resolve(dirname(fileURLToPath(import.meta.url)), path);
+const SERVER = here('../../server/dist/main.js');
+const MIGRATE = here('../../server/dist/cli/migrate.js');
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const WEB_BUILD = here('../dist/index.html');
+export const SHOTS = `${here('../../../test-output/screenshots')}/`;
+
+/** False where Chromium or the built app is missing; in CI that is an error, not a skip. */
+export const available = existsSync(CHROMIUM) && existsSync(WEB_BUILD);
+if (!available && process.env.CI === 'true') {
+  throw new Error(`the end-to-end tests need ${existsSync(CHROMIUM) ? 'the built web app (npm run build)' : `Chromium at ${CHROMIUM}`}`);
+}
+
+export const PASSWORD = 'a long enough password';
+const JWT_SECRET = 'e2e-secret-that-is-long-enough-0123456789';
+
+export type Answer = { status: number; body: any };
+
+export interface Server {
+  base: string;
+  call(method: string, path: string, token: string | undefined, body?: unknown): Promise<Answer>;
+  stop(): Promise<void>;
+}
+
+export interface App extends Server {
+  browser: Browser;
+  /** Console errors and uncaught exceptions of every page opened through `newPage`. */
+  consoleErrors: string[];
+  newPage(options?: { token?: string; width?: number }): Promise<Page>;
+}
+
+async function adminQuery(text: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A new Postgres database, migrated by the server's own CLI (so the server does not take it for
+ * a first start and seed the demo account). Only built code is run: the store tests load this
+ * file in a browser-like environment, where the server's sources do not load.
+ */
+async function createDatabase() {
+  const name = `hummdesk_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+  execFileSync(process.execPath, [MIGRATE], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+  return { url, drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+}
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+
+/** A port for the server; a page must know it before the server starts to be of the same origin. */
+export const freePort = () => 21_000 + Math.floor(Math.random() * 20_000);
+
+/** The built server in its own process, as `npm start` runs it, on a fresh Postgres database. */
+export async function startServer(env: Record<string, string> = {}, port = freePort()): Promise<Server> {
+  const base = `http://127.0.0.1:${port}`;
+  const database = await createDatabase();
+  const server: ChildProcess = spawn(process.execPath, [SERVER], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: '',
+      JWT_SECRET,
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    // Knock first: a refused fetch is logged loudly by happy-dom's fetch in the store tests.
+    if ((await listening(port)) && (await fetch(`${base}/health`).then((r) => r.ok, () => false))) break;
+    if (i > 240 || server.exitCode !== null) {
+      server.kill('SIGKILL');
+      await database.drop();
+      throw new Error('the server did not start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    base,
+    async call(method, path, token, body) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async stop() {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => (server.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
+      await database.drop();
+    },
+  };
+}
+
+/** The server and Chromium. */
+export async function startApp(env: Record<string, string> = {}): Promise<App> {
+  mkdirSync(SHOTS, { recursive: true });
+  const server = await startServer(env);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const consoleErrors: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  return {
+    ...server,
+    browser,
+    consoleErrors,
+    async newPage({ token, width = 1280 } = {}) {
+      const context = await browser.newContext({ viewport: { width, height: 800 } });
+      contexts.push(context);
+      if (token) await context.addInitScript((value) => localStorage.setItem('hummdesk.token', value), token);
+      const page = await context.newPage();
+      // Chromium also logs each 404 and 401 answer as a console error: the API answers 404 for
+      // "no draft yet" and for the missing conversation a test opens on purpose, and 401 for the
+      // expired session a test sends back to sign-in; those are not the app's errors.
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !/status of (404|401)/.test(message.text())) consoleErrors.push(message.text());
+      });
+      page.on('pageerror', (error) => consoleErrors.push(String(error)));
+      return page;
+    },
+    async stop() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The token the signed-in page keeps. */
+export const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('hummdesk.token')) as Promise<string>;
+
+/** The same session's token, signed again to expire in `seconds`: a session running out, on cue. */
+export function expiringToken(token: string, seconds: number): string {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const head = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ ...claims, exp: Math.floor(Date.now() / 1000) + seconds })}`;
+  return `${head}.${createHmac('sha256', JWT_SECRET).update(head).digest('base64url')}`;
+}

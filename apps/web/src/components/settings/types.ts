@@ -1,0 +1,24 @@
+/** The shapes the settings screens work with, taken from the server's OpenAPI document. */
+import type { paths } from '../../api/schema';
+
+type Answer<P extends keyof paths, M extends keyof paths[P], S extends number = 200> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer T } };
+}
+  ? T
+  : never;
+
+export type Agent = Answer<'/api/agents', 'get'>['data'][number];
+export type AgentRole = Agent['role'];
+export type Team = Answer<'/api/teams', 'get'>['data'][number];
+export type TeamMember = Answer<'/api/teams/{id}/members', 'get'>['data'][number];
+export type Inbox = Answer<'/api/inboxes', 'get'>['data'][number];
+export type ChannelType = Inbox['channelType'];
+export type Label = Answer<'/api/labels', 'get'>['data'][number];
+export type Taxonomy = Answer<'/api/ai/taxonomy', 'get'>;
+export type TaxonomyCategoryInput = Body<'/api/ai/taxonomy', 'put'>['categories'][number];
+export type Health = Answer<'/health', 'get'>;
