@@ -147,7 +147,9 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
       // "no draft yet" and for the missing conversation a test opens on purpose, and 401 for the
       // expired session a test sends back to sign-in; those are not the app's errors.
       page.on('console', (message) => {
-        if (message.type() === 'error' && !/status of (404|401)/.test(message.text())) consoleErrors.push(message.text());
+        if (message.type() !== 'error' || /status of (404|401)/.test(message.text())) return;
+        const { url, lineNumber } = message.location();
+        consoleErrors.push(`${message.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
       });
       page.on('pageerror', (error) => consoleErrors.push(String(error)));
       return page;
