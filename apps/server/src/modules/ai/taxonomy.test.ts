@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
+import { eq } from 'drizzle-orm';
+import { aiModels } from '../../db/schema.js';
+import { createEmbedder, type Embedder } from '../../platform/ai/embeddings.js';
+import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { connected, connectSocket, nextEvent } from '../../test-support/sockets.js';
+import { trainAccountModel } from './training.js';
 
 describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind) => {
   let t: TestApp;
@@ -134,6 +139,43 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     expect((await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting: {} } })).status).toBe(400);
     socket.disconnect();
   }, 90_000);
+
+  it('stores nothing from a training that a newer request overtook', async () => {
+    const c = await registerAccount(t.app, 'Taxonomy C'); // its taxonomy is replaced here
+    await waitUntilReady(c);
+    const model = () => withTenant(t.database.db, { accountId: c.accountId }, async (tx) => (await tx.select().from(aiModels).where(eq(aiModels.accountId, c.accountId)))[0]!);
+    // A training that starts now, then waits (as a slow embedding would) until the test lets it go on.
+    const real = createEmbedder();
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started = new Promise<void>((resolve) => (reached = resolve));
+    const slow: Embedder = {
+      embed: async (texts) => {
+        reached();
+        await gate;
+        return real.embed(texts);
+      },
+      close: () => real.close(),
+    };
+    const stale = trainAccountModel({ db: t.database.db, embedder: slow }, c.accountId, () => undefined);
+    await started; // it has read the examples and the request it answers
+    // Meanwhile the administrator saves a new taxonomy: its own training runs and finishes first.
+    const categories = [
+      { name: 'orders', examples: ['Where is my order?', 'My parcel has not arrived', 'Tracking shows no movement'] },
+      { name: 'returns', examples: ['I want to send this back', 'How do I return an item?', 'Return label please'] },
+    ];
+    expect((await put(c, categories)).status).toBe(200);
+    await waitUntilReady(c);
+    const newest = await model();
+    release();
+    expect(await stale).toEqual({ superseded: true });
+    await real.close();
+    const after = await model();
+    expect(after).toMatchObject({ status: 'ready', progress: 100, version: newest.version, weights: newest.weights });
+    const preview = await call(t.app, c, { method: 'POST', url: '/api/ai/classify', payload: { text: 'Where is my parcel? The tracking has not moved' } });
+    expect(preview.body.classification.category).toBe('orders');
+  }, 120_000);
 
   it("learns from an agent's correction without a restart", async () => {
     await waitUntilReady(b);

@@ -2,8 +2,13 @@
  * Training an account's category model: embed every example (taxonomy and corrections),
  * fit the calibrated softmax model, store it. Classification keeps using the last ready model
  * until the new one is stored, and a failed training leaves it in place.
+ *
+ * Trainings of one account can overlap (the queued job, the classifier's first-model training,
+ * several workers). Each request stamps the model row's `updated_at`; a training writes progress
+ * and its model only while that stamp is still the one it started from, so a training that a newer
+ * request overtook (fewer examples, older categories) never overwrites the newer one's model.
  */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { aiExamples, aiModels } from '../../db/schema.js';
 import type { Embedder } from '../../platform/ai/embeddings.js';
@@ -33,8 +38,13 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
   const scope = { accountId };
   const [rows, current] = await withTenant(db, scope, async (tx) => [
     await tx.select({ category: aiExamples.category, text: aiExamples.text, source: aiExamples.source }).from(aiExamples).where(eq(aiExamples.accountId, accountId)),
-    (await tx.select({ weights: aiModels.weights }).from(aiModels).where(eq(aiModels.accountId, accountId)))[0],
+    (await tx.select({ weights: aiModels.weights, requestedAt: aiModels.updatedAt }).from(aiModels).where(eq(aiModels.accountId, accountId)))[0],
   ] as const);
+  const stillCurrent = and(eq(aiModels.accountId, accountId), current ? eq(aiModels.updatedAt, current.requestedAt) : undefined);
+  const superseded = () => {
+    log('A newer training was requested meanwhile: this one stores nothing');
+    return { superseded: true as const };
+  };
   try {
     const examples: TrainingExample[] = [];
     for (let i = 0; i < rows.length; i += EMBED_SLICE) {
@@ -44,10 +54,11 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
         examples.push({ dense: vectors[j]!, sparse: textFeatures(row.text), label: row.category, weight: row.source === 'correction' ? CORRECTION_WEIGHT : 1 }),
       );
       const progress = Math.round((90 * Math.min(i + EMBED_SLICE, rows.length)) / rows.length);
-      await withTenant(db, scope, (tx) => tx.update(aiModels).set({ progress }).where(eq(aiModels.accountId, accountId)));
+      const [still] = await withTenant(db, scope, (tx) => tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId }));
+      if (!still) return superseded();
     }
     const model = trainCategoryModel(examples, { warmStart: current?.weights ? decodeModel(current.weights) : undefined });
-    await withTenant(db, scope, (tx) =>
+    const [stored] = await withTenant(db, scope, (tx) =>
       tx
         .update(aiModels)
         .set({
@@ -60,13 +71,15 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
           trainedAt: new Date(),
           updatedAt: new Date(),
         })
-        .where(eq(aiModels.accountId, accountId)),
+        .where(stillCurrent)
+        .returning({ id: aiModels.accountId }),
     );
+    if (!stored) return superseded();
     log(`Model trained: ${examples.length} examples, ${model.labels.length} categories, temperature ${model.temperature.toFixed(2)}`);
     return { examples: examples.length, categories: model.labels.length };
   } catch (error) {
     await withTenant(db, scope, (tx) =>
-      tx.update(aiModels).set({ status: 'failed', error: String(error).slice(0, 500), updatedAt: new Date() }).where(eq(aiModels.accountId, accountId)),
+      tx.update(aiModels).set({ status: 'failed', error: String(error).slice(0, 500), updatedAt: new Date() }).where(stillCurrent),
     );
     throw error;
   }
