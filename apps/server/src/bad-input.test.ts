@@ -213,6 +213,22 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
     expect(ok.body.conversation.contact.name).toBe('n'.repeat(200));
   });
 
+  it('explains formats and patterns in words, next to the field, not as regular expressions', async () => {
+    const cases = [
+      { request: { method: 'POST' as const, url: '/api/agents', payload: { name: 'Ines', email: 'not-an-address' } }, field: 'body.email', message: 'must be an e-mail address' },
+      { request: { method: 'POST' as const, url: '/api/labels', payload: { title: 'two words' } }, field: 'body.title', message: 'must be letters, digits, `-` and `_` (no spaces), as in Chatwoot' },
+      { request: { method: 'PUT' as const, url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } }, field: 'body.categories.0.name', message: 'must be letters, digits, spaces, `-` and `_`, not only spaces' },
+      { request: postMessage({ content: ' \n ' }), field: 'body.content', message: 'must not be blank' },
+      { request: { method: 'PATCH' as const, url: `/api/conversations/${conversationId}`, payload: { snoozedUntil: 'tomorrow' } }, field: 'body.snoozedUntil', message: 'must be a date and time such as 2026-11-26T09:00:00Z' },
+    ];
+    for (const { request, field, message } of cases) {
+      const refused = await call(t.app, admin, request);
+      expectError(refused, 400, 'validation_error', field);
+      expect(refused.body.error.details).toContainEqual({ field, message });
+      expect(refused.body.error.message).toBe(`${field} ${message}`);
+    }
+  });
+
   it('refuses a second team of the same name (in any case) with a 409 that names it', async () => {
     expect((await call(t.app, admin, { method: 'POST', url: '/api/teams', payload: { name: 'Returns' } })).status).toBe(201);
     const other = await call(t.app, admin, { method: 'POST', url: '/api/teams', payload: { name: 'Exchanges' } });

@@ -96,6 +96,31 @@ export function postgresCode(error: unknown): string | undefined {
   return undefined;
 }
 
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+const FORMAT_MESSAGES: Record<string, string> = {
+  email: 'must be an e-mail address',
+  'date-time': 'must be a date and time such as 2026-11-26T09:00:00Z',
+  date: 'must be a date such as 2026-11-26',
+  uri: 'must be a web address',
+  uuid: 'must be a UUID',
+};
+
+/**
+ * Ajv's messages name regular expressions and format keywords; agents read these next to the
+ * field in the web app, so a pattern is explained by its schema's description and a format in words.
+ */
+function plainMessage(issue: ValidationIssue): string {
+  const params = issue.params as { format?: string; pattern?: string };
+  if (issue.keyword === 'format' && params.format && FORMAT_MESSAGES[params.format]) return FORMAT_MESSAGES[params.format]!;
+  if (issue.keyword === 'pattern') {
+    if (params.pattern === '\\S') return 'must not be blank';
+    const description = (issue as { parentSchema?: { description?: string } }).parentSchema?.description;
+    return description ? `must be ${description[0]!.toLowerCase()}${description.slice(1)}` : 'contains characters that are not allowed here';
+  }
+  return issue.message ?? 'is not valid';
+}
+
 export interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: unknown };
 }
@@ -111,13 +136,18 @@ export function toErrorReply(error: unknown, requestId: string): { status: numbe
   if (fastifyError.validation) {
     const details = fastifyError.validation.map((issue) => ({
       field: `${fastifyError.validationContext ?? ''}${issue.instancePath}`.replace(/\//g, '.'),
-      message: issue.message,
+      message: plainMessage(issue),
       ...(issue.keyword === 'additionalProperties'
         ? { unknownField: (issue.params as { additionalProperty?: string }).additionalProperty }
         : {}),
     }));
     const unknown = details.find((detail) => detail.unknownField)?.unknownField;
-    const message = unknown ? `Unknown field "${unknown}" in ${fastifyError.validationContext ?? 'request'}` : fastifyError.message;
+    const first = details[0];
+    const message = unknown
+      ? `Unknown field "${unknown}" in ${fastifyError.validationContext ?? 'request'}`
+      : first
+        ? `${first.field || (fastifyError.validationContext ?? 'request')} ${first.message}`
+        : fastifyError.message;
     return body(400, 'validation_error', message, details);
   }
   const pgCode = postgresCode(error);

@@ -8,7 +8,8 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 
 function makeAjv(options: Options) {
-  const ajv = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, ...options });
+  // verbose: each error carries its schema, whose description lets errors.ts say what is allowed.
+  const ajv = new Ajv({ allErrors: false, removeAdditional: false, useDefaults: true, verbose: true, ...options });
   addFormats.default(ajv);
   return ajv;
 }

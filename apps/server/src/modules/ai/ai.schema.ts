@@ -22,8 +22,12 @@ export const ClassifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** Letters, digits, `_`, `-` and spaces, with at least one that is not a space. */
-const CategoryName = Type.String({ minLength: 1, maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*[\\p{L}\\p{N}_-][\\p{L}\\p{N}_ -]*$' });
+const CategoryName = Type.String({
+  minLength: 1,
+  maxLength: 50,
+  pattern: '^[\\p{L}\\p{N}_ -]*[\\p{L}\\p{N}_-][\\p{L}\\p{N}_ -]*$',
+  description: 'Letters, digits, spaces, `-` and `_`, not only spaces',
+});
 
 export const TaxonomyCategory = Type.Object(
   {

@@ -18,12 +18,12 @@ describe('the taxonomy form', () => {
   });
 
   it("puts the server's validation message on the category and field it names", () => {
-    const failure = new ApiError(400, 'validation_error', 'body/categories/1/name must match pattern', 'r', [
-      { field: 'body.categories.1.name', message: 'must match pattern "^x$"' },
+    const failure = new ApiError(400, 'validation_error', 'body.categories.1.name must be letters, digits, spaces, `-` and `_`, not only spaces', 'r', [
+      { field: 'body.categories.1.name', message: 'must be letters, digits, spaces, `-` and `_`, not only spaces' },
     ]);
     const placed = placeFailure(failure, categories);
     expect(placed.general).toBeUndefined();
-    expect(placed.byCategory.get(categories[1]!.key)?.name).toBe('Use letters, numbers, spaces, - and _ only (must match pattern "^x$")');
+    expect(placed.byCategory.get(categories[1]!.key)?.name).toBe('must be letters, digits, spaces, `-` and `_`, not only spaces');
   });
 
   it('numbers the example a message is about', () => {

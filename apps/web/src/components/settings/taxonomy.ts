@@ -63,8 +63,7 @@ export function placeFailure(failure: ApiError, categories: EditableCategory[]) 
     if (match) {
       const field = match[2] as CategoryField;
       const line = match[3] === undefined ? '' : `Example ${Number(match[3]) + 1}: `;
-      const friendly = field === 'name' && /pattern/.test(message) ? `Use letters, numbers, spaces, - and _ only (${message})` : message;
-      if (put(Number(match[1]), field, line + friendly)) continue;
+      if (put(Number(match[1]), field, line + message)) continue;
     }
     general ??= detail.field === 'body.categories' ? `Categories: ${message}` : message;
   }
