@@ -9,15 +9,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_URL, adminQuery } from '../../server/src/test-support/postgres-admin.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Paths from this file's own (not the global URL: happy-dom's, in the store tests, resolves file URLs wrongly).
 const here = (path: string) => resolve(dirname(fileURLToPath(import.meta.url)), path);
 const SERVER = here('../../server/dist/main.js');
 const MIGRATE = here('../../server/dist/cli/migrate.js');
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const WEB_BUILD = here('../dist/index.html');
 export const SHOTS = `${here('../../../test-output/screenshots')}/`;
 
@@ -43,16 +42,6 @@ export interface App extends Server {
   /** Console errors and uncaught exceptions of every page opened through `newPage`. */
   consoleErrors: string[];
   newPage(options?: { token?: string; width?: number }): Promise<Page>;
-}
-
-async function adminQuery(text: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -6,10 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type Database } from '../db/client.js';
+import { ADMIN_URL, adminQuery } from './postgres-admin.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
-
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let postgresReachable: Promise<boolean> | undefined;
 
@@ -69,14 +68,4 @@ export function withDatabase(url: string, database: string, user?: string): stri
     parsed.password = '';
   }
   return parsed.toString();
-}
-
-async function adminQuery(text: string) {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
 }

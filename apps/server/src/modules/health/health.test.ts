@@ -7,7 +7,8 @@ import { loadConfig } from '../../config.js';
 import { openDatabase, type Database } from '../../db/client.js';
 import { call, createTestApp, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
 import { bearer, expectError } from '../../test-support/checks.js';
-import { ADMIN_URL, databaseKinds } from '../../test-support/databases.js';
+import { databaseKinds } from '../../test-support/databases.js';
+import { ADMIN_URL } from '../../test-support/postgres-admin.js';
 
 describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
   let t: TestApp;
