@@ -110,7 +110,7 @@ function kbApi(app: () => FastifyInstance) {
 
 describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
   let t: TestApp;
-  const { createArticle, search, list, startImport, importFinished, agentOf } = kbApi(() => t.app);
+  const { createArticle, search, list, startImport, importFinished } = kbApi(() => t.app);
 
   beforeAll(async () => {
     t = await createTestApp(kind, {}, { runWorkers: true });
