@@ -45,6 +45,7 @@ import type { RedisConnections } from './platform/redis.js';
 import { createValidatorCompiler } from './platform/validation.js';
 import { createJobQueue, type JobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
+import { createAccessChanges } from './realtime/access-changes.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
 import { createJobServices, startWorkers } from './workers.js';
@@ -80,7 +81,9 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names: from anyone else it
+    // would let a client choose its own address, and so its own rate-limit budget.
+    trustProxy: config.trustProxy,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -118,15 +121,17 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metricsPlugin);
-  await app.register(authPlugin, { db: database.db, secret: jwtSecret, expiresIn: config.jwtExpiresIn });
+  await app.register(authPlugin, { db: database.db, secret: jwtSecret, expiresInSeconds: config.sessionTtlSeconds });
 
   // Composition root: each service gets only what it uses.
   const db = database.db;
-  const auth = createAuthService({ db, jwt: app.jwt });
+  const accessChanges = createAccessChanges({ redis, redisPrefix: config.redisPrefix, onError: (err) => app.log.error({ err }, 'access change failed') });
+  const auth = createAuthService({ db, jwt: app.jwt, sessionTtlSeconds: config.sessionTtlSeconds, accessChanges });
   const events = createEventBus((err) => app.log.error({ err }, 'event listener failed'));
   const realtime = attachRealtime(app.server, {
     db,
     bus: events,
+    accessChanges,
     verifyToken: (token) => app.jwt.verify(token),
     redis,
     redisPrefix: config.redisPrefix,
@@ -153,7 +158,11 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
   await app.register(accountRoutes, { prefix: '/api/account', accounts: createAccountService({ db }) });
-  await app.register(agentRoutes, { prefix: '/api/agents', agents: createAgentService({ db, auth }) });
+  await app.register(agentRoutes, {
+    prefix: '/api/agents',
+    agents: createAgentService({ db, accessChanges }),
+    invitationRateLimit: config.invitationRateLimit,
+  });
   await app.register(teamRoutes, { prefix: '/api/teams', teams: createTeamService({ db }) });
   await app.register(inboxRoutes, { prefix: '/api/inboxes', inboxes: createInboxService({ db }) });
   await app.register(contactRoutes, { prefix: '/api/contacts', contacts: createContactService({ db }) });
@@ -172,7 +181,10 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await serveWebApp(app);
 
   // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
-  app.addHook('preClose', async () => realtime.close());
+  app.addHook('preClose', async () => {
+    await realtime.close();
+    await accessChanges.close();
+  });
   app.addHook('onClose', async () => queue.close());
   return app;
 }

@@ -2,6 +2,7 @@
  * The one place the environment is read. Validated once at start-up: a bad value stops the
  * process with a message naming the variable, rather than failing later in a request.
  */
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
@@ -25,6 +26,8 @@ const EnvSchema = Type.Object({
   CORS_ORIGIN: Type.Optional(Type.String()),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  INVITATION_RATE_LIMIT: Type.Integer({ minimum: 1, default: 100 }),
+  TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
   LOG_LEVEL: Type.String({ pattern: '^(fatal|error|warn|info|debug|trace|silent)$', default: 'info' }),
   AI_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')], {
     default: 'local',
@@ -61,11 +64,20 @@ export interface Config {
   redisPrefix: string;
   /** Unset means: generate one and keep it in the data directory. */
   jwtSecret: string | undefined;
-  jwtExpiresIn: string;
+  /** How long a session and its token last (JWT_EXPIRES_IN), in seconds. */
+  sessionTtlSeconds: number;
   /** `undefined`: no cross-origin access; `true`: any origin; otherwise the listed origins. */
   corsOrigin: true | string[] | undefined;
   bodyLimit: number;
+  /** Login attempts a minute per client and e-mail; the other auth limits derive from it (README, Security). */
   loginRateLimit: number;
+  /** Invitations an account creates or renews an hour. */
+  invitationRateLimit: number;
+  /**
+   * The proxies whose X-Forwarded-For is believed (addresses, CIDRs, or `loopback`,
+   * `linklocal`, `uniquelocal`); false: none, the client address is the connection's.
+   */
+  trustProxy: string[] | false;
   logLevel: string;
   aiProvider: 'local' | 'anthropic' | 'openai';
   /** A worker process serves /metrics and /health on this port, when set. */
@@ -123,10 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.HUMMDESK_REDIS_PREFIX,
     jwtSecret: e.JWT_SECRET,
-    jwtExpiresIn: e.JWT_EXPIRES_IN,
+    sessionTtlSeconds: durationSeconds(e.JWT_EXPIRES_IN),
     corsOrigin: parseCorsOrigin(e.CORS_ORIGIN),
     bodyLimit: e.BODY_LIMIT,
     loginRateLimit: e.LOGIN_RATE_LIMIT,
+    invitationRateLimit: e.INVITATION_RATE_LIMIT,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
     aiProvider: e.AI_PROVIDER,
     queueConcurrency: e.QUEUE_CONCURRENCY,
@@ -154,4 +168,29 @@ function parseCorsOrigin(value: string | undefined): Config['corsOrigin'] {
     .split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
+}
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const durationSeconds = (value: string) => Number(value.slice(0, -1)) * UNIT_SECONDS[value.slice(-1) as keyof typeof UNIT_SECONDS];
+
+const PROXY_KEYWORDS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `TRUST_PROXY`: a comma-separated list of addresses, CIDRs and keywords; anything else stops start-up. */
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (!value || value.trim() === '' || value.trim() === 'false') return false;
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (!PROXY_KEYWORDS.has(entry) && (version === 0 || !prefixOk || extra !== undefined)) {
+      throw new ConfigError(
+        `invalid configuration: TRUST_PROXY: "${entry}" is not an IP address, a CIDR (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+      );
+    }
+  }
+  return entries;
 }

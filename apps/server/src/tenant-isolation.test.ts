@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseKinds } from './test-support/databases.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from './test-support/app.js';
+import { decodeJwt } from './test-support/checks.js';
 
 const PASSWORD = 'agent password 123';
 const MISSING_ID = 2_000_000_000;
@@ -324,18 +325,18 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
     ] as const) {
       const response = await call(t.app, leaver, { method, url });
       expect(response.status, `${method} ${url}`).toBe(401);
-      expect(response.body.error).toMatchObject({ code: 'unauthorized', requestId: expect.any(String) });
+      expect(response.body.error).toMatchObject({ code: 'session_ended', requestId: expect.any(String) });
     }
   });
 
   it("refuses a validly signed token naming an account the user is not a member of", async () => {
     // B's administrator with A's account in the claims: the signature is right, the membership is not.
-    const forged = t.app.jwt.sign({ sub: String(b.userId), acc: a.accountId });
+    const forged = t.app.jwt.sign({ sub: String(b.userId), acc: a.accountId, sid: decodeJwt(b.token).sid });
     const session: Session = { token: forged, accountId: a.accountId, userId: b.userId, auth: { authorization: `Bearer ${forged}` } };
     for (const url of ['/api/conversations', `/api/conversations/${A.conversation}`, '/api/agents']) {
       const response = await call(t.app, session, { method: 'GET', url });
       expect(response.status, url).toBe(401);
-      expect(response.body.error.code, url).toBe('unauthorized');
+      expect(response.body.error.code, url).toBe('session_ended');
     }
   });
 

@@ -88,6 +88,55 @@ export const accountUsers = pgTable(
   (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('account_users_user_idx').on(t.userId)],
 );
 
+/**
+ * An invitation to join an account. Nobody becomes a member without accepting one: an
+ * administrator names an e-mail, the person accepts with the link's token (choosing a password
+ * if the e-mail has no login yet, or with their own login if it has). Only the token's SHA-256
+ * is stored; the token is shown once, to the administrator who sends it.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: accountRole('role').notNull().default('agent'),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true, precision: 3 }),
+    acceptedBy: integer('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // One pending invitation per person and account: inviting again replaces it.
+    uniqueIndex('invitations_pending_email_key')
+      .on(t.accountId, sql`lower(${t.email})`)
+      .where(sql`${t.acceptedAt} is null and ${t.revokedAt} is null`),
+  ],
+);
+
+/**
+ * A signed-in session: every token names one (its `sid`), and a request is served only while
+ * its session is neither revoked nor expired, so logging out, a password change or an
+ * administrator's decision ends a token at once instead of when it expires.
+ */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
+    userAgent: text('user_agent').notNull().default(''),
+    ip: text('ip').notNull().default(''),
+  },
+  (t) => [index('user_sessions_user_idx').on(t.userId)],
+);
+
 export const teams = pgTable(
   'teams',
   {

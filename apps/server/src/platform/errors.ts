@@ -9,6 +9,8 @@ export class AppError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** The body field the error is about (`body.password`), so a form shows it next to that field. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -21,8 +23,8 @@ export class NotFoundError extends AppError {
 }
 
 export class UnprocessableError extends AppError {
-  constructor(code: string, message: string) {
-    super(422, code, message);
+  constructor(code: string, message: string, field?: string) {
+    super(422, code, message, field);
   }
 }
 
@@ -82,7 +84,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string; cause?: unknown } | undefined;
   if (!err) return false;
   if (err.code && UNAVAILABLE_CODES.has(err.code)) return true;
-  if (/Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|PGlite is closed/i.test(err.message ?? ''))
+  // pg's messages when a pooled client's connection died under it (a terminated backend, a
+  // restart): the pool drops that client, so the caller's retry gets a working one.
+  if (
+    /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end/i.test(
+      err.message ?? '',
+    )
+  )
     return true;
   return err.cause !== undefined && err.cause !== error && isDatabaseUnavailable(err.cause);
 }
@@ -130,7 +138,9 @@ export function toErrorReply(error: unknown, requestId: string): { status: numbe
     status,
     body: { error: { code, message, requestId, ...(details === undefined ? {} : { details }) } },
   });
-  if (error instanceof AppError) return body(error.statusCode, error.code, error.message);
+  if (error instanceof AppError) {
+    return body(error.statusCode, error.code, error.message, error.field ? [{ field: error.field, message: error.message }] : undefined);
+  }
 
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {

@@ -34,3 +34,6 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const Name = (maxLength = 200) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
+
+/** The one form of an e-mail that lookups, rate limits and new rows use: trimmed, lower case. */
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();

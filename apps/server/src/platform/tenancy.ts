@@ -25,6 +25,8 @@ export interface AppScope {
   lookupEmail?: string;
   /** Makes the one account with this slug visible (the public demo endpoint). */
   lookupAccountSlug?: string;
+  /** Makes the one invitation with this token hash visible (accepting it). */
+  lookupInvitation?: string;
 }
 
 export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -34,7 +36,8 @@ export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promis
       set_config('app.current_account_id', ${scope.accountId?.toString() ?? ''}, true),
       set_config('app.current_user_id', ${scope.userId?.toString() ?? ''}, true),
       set_config('app.lookup_email', ${scope.lookupEmail ?? ''}, true),
-      set_config('app.lookup_account_slug', ${scope.lookupAccountSlug ?? ''}, true)`);
+      set_config('app.lookup_account_slug', ${scope.lookupAccountSlug ?? ''}, true),
+      set_config('app.lookup_invitation', ${scope.lookupInvitation ?? ''}, true)`);
     return work(tx);
   });
 }

@@ -11,6 +11,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { concerns, type AccessChange, type ConnectionIdentity } from './access-changes.js';
 import type { EventBus } from './event-bus.js';
 import type { EventEnvelope } from './events.js';
 
@@ -19,7 +20,7 @@ export const FEED_PATHS = new Set(['/', '/ws']);
 export interface FeedOptions {
   bus: EventBus;
   /** Resolves the account a request's token may read, or throws. */
-  authenticate: (token: string | undefined) => Promise<{ accountId: number; expiresAt: number }>;
+  authenticate: (token: string | undefined) => Promise<ConnectionIdentity & { expiresAt: number }>;
   redis?: { shared: Redis } | undefined;
   redisPrefix: string;
   onConnectionsChange: (delta: 1 | -1) => void;
@@ -29,6 +30,8 @@ export interface FeedOptions {
 export function attachEventFeed(httpServer: HttpServer | undefined, options: FeedOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   const clients = new Map<number, Set<WebSocket>>();
+  /** Who each client is, so ended access closes exactly its connections. */
+  const identities = new WeakMap<WebSocket, ConnectionIdentity>();
   const channel = (accountId: number, event: string) => `${options.redisPrefix}:account:${accountId}:${event}`;
 
   function deliver(accountId: number, message: string) {
@@ -65,7 +68,7 @@ export function attachEventFeed(httpServer: HttpServer | undefined, options: Fee
     if (!FEED_PATHS.has(url.pathname)) return void socket.destroy();
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? undefined);
-    let account: { accountId: number; expiresAt: number };
+    let account: ConnectionIdentity & { expiresAt: number };
     try {
       account = await options.authenticate(token);
     } catch (error) {
@@ -75,6 +78,7 @@ export function attachEventFeed(httpServer: HttpServer | undefined, options: Fee
     wss.handleUpgrade(request, socket, head, (client) => {
       const set = clients.get(account.accountId) ?? new Set<WebSocket>();
       clients.set(account.accountId, set.add(client));
+      identities.set(client, { accountId: account.accountId, userId: account.userId, sessionId: account.sessionId });
       options.onConnectionsChange(1);
       const remaining = account.expiresAt - Date.now();
       const expiry = remaining < 2 ** 31 ? setTimeout(() => client.close(4001, 'token expired'), Math.max(remaining, 0)) : undefined;
@@ -91,6 +95,13 @@ export function attachEventFeed(httpServer: HttpServer | undefined, options: Fee
   httpServer?.on('upgrade', (request, socket, head) => void onUpgrade(request, socket, head));
 
   return {
+    /** Closes this process's feed connections that the ended or changed access opened. */
+    revoke(change: AccessChange) {
+      for (const client of clients.get(change.accountId ?? -1) ?? (change.accountId === undefined ? wss.clients : [])) {
+        const identity = identities.get(client);
+        if (identity && concerns(change, identity)) client.close(4003, `access ${change.reason.replace('_', ' ')}`);
+      }
+    },
     async close() {
       await stopSource();
       for (const client of wss.clients) client.terminate();

@@ -14,36 +14,45 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import type { AppDb } from '../db/client.js';
-import { accountUsers, conversations, teams } from '../db/schema.js';
-import type { TokenClaims } from '../platform/auth.js';
+import { conversations, teams } from '../db/schema.js';
+import { resolveSession, SessionEndedError, type SessionContext, type TokenClaims } from '../platform/auth.js';
 import type { RedisConnections } from '../platform/redis.js';
-import { withTenant, type TenantContext } from '../platform/tenancy.js';
+import { withTenant } from '../platform/tenancy.js';
+import { concerns, type AccessChange, type AccessChanges } from './access-changes.js';
 import type { EventBus } from './event-bus.js';
 import { attachEventFeed } from './event-feed.js';
 import { accountRoom, userRoom, type EventEnvelope, type RealtimeEventMap } from './events.js';
 
 export const UNAUTHORIZED_ROOM = 'Unauthorized room access';
 const ROOM = /^(account|conversation|team|user):([1-9][0-9]{0,9})$/;
+/** Ids are Postgres integers: a larger one names no room, and is refused without asking the database. */
+const MAX_ID = 2_147_483_647;
 /** Beyond these a socket's joins are refused: a flood costs the database nothing. */
 const MAX_ROOMS = 200;
 const JOINS_PER_SECOND = 20;
 const RECOVERY_WINDOW_MS = 2 * 60_000;
+/** How long a socket whose access ended stays connected (in no room) for its notice to arrive. */
+const NOTICE_GRACE_MS = 1_000;
 
-type ServerEvents = { [E in keyof RealtimeEventMap]: (envelope: EventEnvelope<E>) => void } & { 'auth:expired': () => void };
+type ServerEvents = { [E in keyof RealtimeEventMap]: (envelope: EventEnvelope<E>) => void } & {
+  'auth:expired': () => void;
+  /** Sent just before the server disconnects the socket because its access ended or changed. */
+  'auth:revoked': (reason: AccessChange['reason']) => void;
+};
 type JoinAck = (answer: { success: true } | { error: string }) => void;
 interface ClientEvents {
   join: (room: unknown, ack?: JoinAck) => void;
   leave: (room: unknown, ack?: JoinAck) => void;
 }
-interface SocketData extends TenantContext {
-  expiresAt: number;
-}
+type SocketData = SessionContext;
 type AppSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 
 export interface RealtimeOptions {
   db: AppDb;
   bus: EventBus;
   verifyToken: (token: string) => TokenClaims;
+  /** Ended or changed access, to disconnect (API processes; a worker has no sockets). */
+  accessChanges?: Pick<AccessChanges, 'subscribe'>;
   redis?: RedisConnections | undefined;
   redisPrefix: string;
   corsOrigin: true | string[] | undefined;
@@ -107,25 +116,28 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
     }
   });
 
-  /** The token's user must still be a member of the token's account: checked in the database. */
+  /** The token's session must be active and its user still a member of the account: checked in the database. */
   async function authenticate(token: unknown): Promise<SocketData> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('Authentication required');
-    let claims: TokenClaims & { exp?: number };
+    let claims: TokenClaims;
     try {
       claims = options.verifyToken(token);
     } catch {
       throw new Error('Invalid or expired token');
     }
-    const userId = Number(claims.sub);
-    if (claims.purpose || !Number.isSafeInteger(userId) || !Number.isSafeInteger(claims.acc)) throw new Error('Invalid token');
-    const [member] = await withTenant(db, { accountId: claims.acc, userId }, (tx) =>
-      tx
-        .select({ role: accountUsers.role })
-        .from(accountUsers)
-        .where(and(eq(accountUsers.accountId, claims.acc), eq(accountUsers.userId, userId))),
-    );
-    if (!member) throw new Error('Not a member of this account');
-    return { accountId: claims.acc, userId, role: member.role, expiresAt: (claims.exp ?? Infinity) * 1000 };
+    return resolveSession(db, claims);
+  }
+
+  /** Whether the socket's session is still active and its user a member (a revocation may have been missed). */
+  async function stillAllowed(socket: AppSocket): Promise<boolean> {
+    const { userId, accountId, sessionId, expiresAt } = socket.data;
+    try {
+      await resolveSession(db, { sub: String(userId), acc: accountId, sid: sessionId, exp: expiresAt / 1000 });
+      return true;
+    } catch (error) {
+      if (error instanceof SessionEndedError) return false;
+      throw error;
+    }
   }
 
   /** Whether the socket's account owns the room; only the database knows for conversations and teams. */
@@ -162,7 +174,12 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
       if (++joinsInWindow > JOINS_PER_SECOND || socket.rooms.size >= MAX_ROOMS) return answer({ error: 'Too many joins' });
       const match = typeof room === 'string' ? ROOM.exec(room) : null;
       if (!match) return answer({ error: 'Invalid room name' });
+      if (Number(match[2]) > MAX_ID) return answer({ error: UNAUTHORIZED_ROOM });
       try {
+        if (!(await stillAllowed(socket))) {
+          answer({ error: UNAUTHORIZED_ROOM });
+          return end(socket, 'session_revoked');
+        }
         if (!(await mayJoin(socket, match[1]!, Number(match[2])))) return answer({ error: UNAUTHORIZED_ROOM });
         await socket.join(room as string);
         answer({ success: true });
@@ -183,6 +200,25 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
       connections.dec();
       clearTimeout(expiry);
     });
+  });
+
+  /**
+   * Ends a socket whose access ended: it leaves every room at once (no further event reaches
+   * it), is told why, and is disconnected once the notice is out. With connection state
+   * recovery a socket's own emits travel through the adapter (the Redis stream when scaled
+   * out), so disconnecting at once would drop the notice.
+   */
+  function end(socket: AppSocket, reason: AccessChange['reason']) {
+    for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
+    socket.emit('auth:revoked', reason);
+    setTimeout(() => socket.disconnect(true), NOTICE_GRACE_MS).unref();
+  }
+
+  // Access that ended or changed closes this process's matching sockets at once (every replica
+  // hears the change); the client signs in again, or reconnects under its new role.
+  const stopAccessChanges = options.accessChanges?.subscribe((change) => {
+    for (const socket of io.of('/').sockets.values()) if (concerns(change, socket.data)) end(socket, change.reason);
+    feed.revoke(change);
   });
 
   const feed = attachEventFeed(httpServer, {
@@ -215,6 +251,7 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
     /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
     async close() {
       unsubscribe();
+      stopAccessChanges?.();
       await feed.close();
       io.local.disconnectSockets(true);
       // Without an HTTP server (a worker) there is no engine to close, only the adapter.

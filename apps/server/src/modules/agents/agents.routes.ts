@@ -1,22 +1,39 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { rateLimit } from '../../platform/rate-limits.js';
 import { Email, IdParams, Name, Timestamp, errorResponses } from '../../platform/schemas.js';
 import { AccountRoleSchema, Password } from '../auth/auth.schema.js';
 import type { AgentService } from './agents.service.js';
 
-const Agent = Type.Object(
-  {
-    id: Type.Integer({ description: 'The user id' }),
-    name: Type.String(),
-    email: Type.String(),
-    role: AccountRoleSchema,
-    confirmed: Type.Boolean({ description: 'False until an invited agent has chosen a password' }),
-    createdAt: Timestamp,
-  },
-);
+const Agent = Type.Object({
+  id: Type.Integer({ description: 'The user id' }),
+  name: Type.String(),
+  email: Type.String(),
+  role: AccountRoleSchema,
+  createdAt: Timestamp,
+});
+const Invitation = Type.Object({
+  id: Type.Integer(),
+  email: Type.String(),
+  name: Type.String(),
+  role: AccountRoleSchema,
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+});
+const InvitationWithToken = Type.Object({
+  invitation: Invitation,
+  invitationToken: Type.String({ description: 'Shown once: send it to the person, who accepts with POST /api/auth/accept-invitation' }),
+});
 const schemaBase = { tags: ['agents'], security: [{ bearerAuth: [] }] };
 
-export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService }> = async (app, { agents }) => {
+export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invitationRateLimit: number }> = async (app, opts) => {
+  const { agents } = opts;
+  const invitationBudget = rateLimit(app, 'invitations-account', {
+    max: opts.invitationRateLimit,
+    timeWindow: '1 hour',
+    key: (request) => String(request.auth.accountId),
+  });
+
   app.get(
     '/',
     {
@@ -29,21 +46,68 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService }> = 
   app.post(
     '/',
     {
-      preHandler: app.requireAdmin,
+      preHandler: [app.requireAdmin, invitationBudget],
       schema: {
         ...schemaBase,
-        summary: 'Add or invite an agent (administrators)',
+        summary: 'Invite an agent, or create a new login (administrators)',
         description:
-          'Without `password` the answer carries an `invitationToken` for `POST /api/auth/accept-invitation`. ' +
-          'A person who already has a HummDesk login (same e-mail) is added to this account as they are.',
+          'Without `password`: an invitation, whose `invitationToken` the person accepts with `POST /api/auth/accept-invitation` ' +
+          '(nobody joins an account without accepting; the answer is the same whether or not the e-mail has a login). ' +
+          'With `password`: a new login and member at once; an e-mail that already has a login is refused (409 `email_registered`).',
         body: Type.Object(
           { name: Name(), email: Email, role: Type.Optional(AccountRoleSchema), password: Type.Optional(Password) },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ agent: Agent, invitationToken: Type.Optional(Type.String()) }), ...errorResponses },
+        response: {
+          201: Type.Union([Type.Object({ agent: Agent }), InvitationWithToken]),
+          ...errorResponses,
+        },
       },
     },
-    async (request, reply) => reply.status(201).send(await agents.create(request.auth, request.body)),
+    async (request, reply) => {
+      const { password, ...person } = request.body;
+      if (password !== undefined) return reply.status(201).send({ agent: await agents.createWithPassword(request.auth, { ...person, password }) });
+      const { invitation, token } = await agents.invite(request.auth, person);
+      return reply.status(201).send({ invitation, invitationToken: token });
+    },
+  );
+
+  app.get(
+    '/invitations',
+    {
+      preHandler: app.requireAdmin,
+      schema: { ...schemaBase, summary: 'Pending invitations (administrators)', response: { 200: Type.Object({ data: Type.Array(Invitation) }), ...errorResponses } },
+    },
+    async (request) => ({ data: await agents.invitations(request.auth) }),
+  );
+
+  app.post(
+    '/invitations/:id/renew',
+    {
+      preHandler: [app.requireAdmin, invitationBudget],
+      schema: {
+        ...schemaBase,
+        summary: 'A new token and expiry for a pending invitation; the old token stops working (administrators)',
+        params: IdParams,
+        response: { 200: InvitationWithToken, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { invitation, token } = await agents.renewInvitation(request.auth, request.params.id);
+      return { invitation, invitationToken: token };
+    },
+  );
+
+  app.delete(
+    '/invitations/:id',
+    {
+      preHandler: app.requireAdmin,
+      schema: { ...schemaBase, summary: 'Revoke a pending invitation (administrators)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await agents.revokeInvitation(request.auth, request.params.id);
+      return reply.status(204).send(null);
+    },
   );
 
   app.get(
@@ -77,7 +141,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService }> = 
       preHandler: app.requireAdmin,
       schema: {
         ...schemaBase,
-        summary: 'Remove an agent from the account (administrators); their conversations become unassigned',
+        summary: 'Remove an agent from the account (administrators): their open sockets close at once, their conversations become unassigned',
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },

@@ -2,18 +2,19 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, conversations, users } from '../../db/schema.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
+import { assertStrongPassword } from '../../platform/password-policy.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { runAsApp, withTenant, type AccountRole, type TenantContext } from '../../platform/tenancy.js';
-import type { AuthService } from '../auth/auth.service.js';
-import { insertUser } from '../auth/users.repo.js';
+import type { AccessChanges } from '../../realtime/access-changes.js';
+import { normaliseEmail } from '../../platform/schemas.js';
+import { findUserByEmail, insertUser } from '../auth/users.repo.js';
+import { createInvitation, listPendingInvitations, renewInvitation, revokeInvitation } from './invitations.repo.js';
 
 const agentColumns = {
   id: users.id,
   name: users.name,
   email: users.email,
   role: accountUsers.role,
-  /** False while an invited agent has not chosen a password yet. */
-  confirmed: sql<boolean>`${users.passwordHash} is not null`,
   createdAt: accountUsers.createdAt,
 };
 
@@ -25,11 +26,11 @@ export interface NewAgent {
   name: string;
   email: string;
   role?: AccountRole | undefined;
-  /** Given: the agent can log in at once. Omitted: an invitation token is returned instead. */
+  /** Given: a new login is created with it. Omitted: an invitation is created instead. */
   password?: string | undefined;
 }
 
-export function createAgentService(deps: { db: AppDb; auth: Pick<AuthService, 'invitationToken'> }) {
+export function createAgentService(deps: { db: AppDb; accessChanges: Pick<AccessChanges, 'publish'> }) {
   const { db } = deps;
 
   async function get(tx: Tx, ctx: TenantContext, userId: number) {
@@ -47,6 +48,11 @@ export function createAgentService(deps: { db: AppDb; auth: Pick<AuthService, 'i
     if (!row || row.count === 0) throw new UnprocessableError('last_administrator', 'The account needs at least one other administrator first');
   }
 
+  async function assertNotMember(tx: Tx, ctx: TenantContext, email: string) {
+    const [member] = await selectAgents(tx).where(and(eq(accountUsers.accountId, ctx.accountId), sql`lower(${users.email}) = ${email}`));
+    if (member) throw new ConflictError('already_member', 'This person is already an agent of the account');
+  }
+
   return {
     list: (ctx: TenantContext) =>
       withTenant(db, ctx, (tx) => selectAgents(tx).where(eq(accountUsers.accountId, ctx.accountId)).orderBy(asc(users.name), asc(users.id))),
@@ -54,45 +60,71 @@ export function createAgentService(deps: { db: AppDb; auth: Pick<AuthService, 'i
     get: (ctx: TenantContext, userId: number) => withTenant(db, ctx, (tx) => get(tx, ctx, userId)),
 
     /**
-     * Adds a person to the account: an existing user (same e-mail, any account) becomes a
-     * member; a new one is created with the given password or invited.
+     * Invites a person: nobody joins an account without accepting. The answer is the same
+     * whether or not the e-mail has a HummDesk login, so it tells the inviter nothing about
+     * other accounts' people.
      */
-    async create(ctx: TenantContext, input: NewAgent) {
-      const email = input.email.trim();
-      const passwordHash = input.password ? await hashPassword(input.password) : null;
-      const agent = await runAsApp(db, { accountId: ctx.accountId, userId: ctx.userId, lookupEmail: email }, async (tx) => {
-        const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = lower(${email})`);
-        const userId =
-          existing?.id ??
-          (await insertUser(tx, { email, name: input.name.trim(), passwordHash })).id;
-        const inserted = await tx
-          .insert(accountUsers)
-          .values({ accountId: ctx.accountId, userId, role: input.role ?? 'agent', invitedBy: ctx.userId })
-          .onConflictDoNothing()
-          .returning({ userId: accountUsers.userId });
-        if (inserted.length === 0) throw new ConflictError('already_member', 'This person is already an agent of the account');
-        return get(tx, ctx, userId);
+    invite(ctx: TenantContext, input: Omit<NewAgent, 'password'>) {
+      const email = normaliseEmail(input.email);
+      return withTenant(db, ctx, async (tx) => {
+        await assertNotMember(tx, ctx, email);
+        return createInvitation(tx, { accountId: ctx.accountId, email, name: input.name.trim(), role: input.role ?? 'agent', invitedBy: ctx.userId });
       });
-      return { agent, invitationToken: agent.confirmed ? undefined : deps.auth.invitationToken(ctx.accountId, agent.id) };
     },
 
-    update(ctx: TenantContext, userId: number, changes: { role: AccountRole }) {
-      return withTenant(db, ctx, async (tx) => {
-        const agent = await get(tx, ctx, userId);
-        if (changes.role !== agent.role) {
-          if (agent.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
-          await tx
-            .update(accountUsers)
-            .set({ role: changes.role })
-            .where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
+    /**
+     * Creates a new login with the password the administrator chose (for installs that hand out
+     * logins themselves). An e-mail that already has a login is refused, never joined silently
+     * with the administrator's password dropped: that person is invited instead.
+     */
+    async createWithPassword(ctx: TenantContext, input: NewAgent & { password: string }) {
+      const email = normaliseEmail(input.email);
+      assertStrongPassword(input.password, { email, name: input.name });
+      const passwordHash = await hashPassword(input.password);
+      return runAsApp(db, { accountId: ctx.accountId, userId: ctx.userId, lookupEmail: email }, async (tx) => {
+        if (await findUserByEmail(tx, email)) {
+          throw new ConflictError(
+            'email_registered',
+            'This e-mail already has a HummDesk login, whose password only its owner chooses: invite it without a password instead',
+          );
         }
-        return get(tx, ctx, userId);
+        const user = await insertUser(tx, { email, name: input.name.trim(), passwordHash });
+        await tx.insert(accountUsers).values({ accountId: ctx.accountId, userId: user.id, role: input.role ?? 'agent', invitedBy: ctx.userId });
+        return get(tx, ctx, user.id);
       });
     },
 
-    /** Removes the agent from this account; their open conversations become unassigned. */
-    remove(ctx: TenantContext, userId: number) {
-      return withTenant(db, ctx, async (tx) => {
+    invitations: (ctx: TenantContext) => withTenant(db, ctx, (tx) => listPendingInvitations(tx, ctx.accountId)),
+
+    async renewInvitation(ctx: TenantContext, id: number) {
+      const renewed = await withTenant(db, ctx, (tx) => renewInvitation(tx, ctx.accountId, id));
+      if (!renewed) throw new NotFoundError('Invitation');
+      return renewed;
+    },
+
+    async revokeInvitation(ctx: TenantContext, id: number) {
+      if (!(await withTenant(db, ctx, (tx) => revokeInvitation(tx, ctx.accountId, id)))) throw new NotFoundError('Invitation');
+    },
+
+    /** A new role; the agent's open connections are re-established under it at once. */
+    async update(ctx: TenantContext, userId: number, changes: { role: AccountRole }) {
+      const { agent, changed } = await withTenant(db, ctx, async (tx) => {
+        const current = await get(tx, ctx, userId);
+        if (changes.role === current.role) return { agent: current, changed: false };
+        if (current.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
+        await tx
+          .update(accountUsers)
+          .set({ role: changes.role })
+          .where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
+        return { agent: await get(tx, ctx, userId), changed: true };
+      });
+      if (changed) deps.accessChanges.publish({ userId, accountId: ctx.accountId, reason: 'role_changed' });
+      return agent;
+    },
+
+    /** Removes the agent from this account at once (open sockets and feeds too); their open conversations become unassigned. */
+    async remove(ctx: TenantContext, userId: number) {
+      await withTenant(db, ctx, async (tx) => {
         const agent = await get(tx, ctx, userId);
         if (agent.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
         await tx
@@ -101,6 +133,7 @@ export function createAgentService(deps: { db: AppDb; auth: Pick<AuthService, 'i
           .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.assigneeId, userId)));
         await tx.delete(accountUsers).where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
       });
+      deps.accessChanges.publish({ userId, accountId: ctx.accountId, reason: 'removed' });
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { bodyEmail, rateLimit } from '../../platform/rate-limits.js';
 import { errorResponses } from '../../platform/schemas.js';
 import {
   AcceptInvitationBody,
@@ -7,14 +9,31 @@ import {
   LoginBody,
   RegisterBody,
   Session,
+  SessionInfo,
   SwitchAccountBody,
   UpdateMeBody,
   User,
 } from './auth.schema.js';
 import type { AuthService } from './auth.service.js';
 
+const client = (request: FastifyRequest) => ({ ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
+const security = [{ bearerAuth: [] }];
+const Me = Type.Object({ user: User, account: AccountSummary, accounts: Type.Array(AccountSummary) });
+
 export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRateLimit: number }> = async (app, opts) => {
   const { auth } = opts;
+  const perMinute = opts.loginRateLimit;
+  /**
+   * Password guesses: per client and e-mail, per client across e-mails (spraying), per e-mail
+   * across clients (one login attacked from many addresses; NIST's 100). Registering, which also
+   * checks the password of an e-mail that has a login, counts per client an hour and per e-mail.
+   */
+  const perEmail = rateLimit(app, 'login-email', { max: 10 * perMinute, timeWindow: '1 hour', key: bodyEmail });
+  const passwordGuesses = [
+    rateLimit(app, 'login-client-email', { max: perMinute, timeWindow: '1 minute', key: (request) => `${request.ip}|${bodyEmail(request)}` }),
+    rateLimit(app, 'login-client', { max: 3 * perMinute, timeWindow: '1 minute', key: (request) => request.ip }),
+    perEmail,
+  ];
 
   app.post(
     '/register',
@@ -22,12 +41,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       schema: {
         tags: ['auth'],
         summary: 'Create an account and its first administrator',
+        description:
+          'An e-mail that already has a login creates the new account for that login when the password is its own; ' +
+          'otherwise the answer is the same as a failed login.',
         body: RegisterBody,
         response: { 201: Session, ...errorResponses },
       },
-      config: { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
+      preHandler: [rateLimit(app, 'register-client', { max: 3 * perMinute, timeWindow: '1 hour', key: (request) => request.ip }), perEmail],
     },
-    async (request, reply) => reply.status(201).send(await auth.register(request.body)),
+    async (request, reply) => reply.status(201).send(await auth.register(request.body, client(request))),
   );
 
   app.post(
@@ -39,20 +61,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
         body: LoginBody,
         response: { 200: Session, ...errorResponses },
       },
-      // Per client address and e-mail: guessing one user's password is slowed down without
-      // letting one address lock everybody else out. Counted in preHandler, where the body
-      // (and so the e-mail) has been parsed; in onRequest every e-mail would share one key.
-      config: {
-        rateLimit: {
-          hook: 'preHandler',
-          max: opts.loginRateLimit,
-          timeWindow: '1 minute',
-          keyGenerator: (request) =>
-            `${request.ip}|${String((request.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
-        },
-      },
+      preHandler: passwordGuesses,
     },
-    async (request) => auth.login(request.body),
+    async (request) => auth.login(request.body, client(request)),
   );
 
   app.post(
@@ -60,25 +71,27 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
     {
       schema: {
         tags: ['auth'],
-        summary: 'Accept an invitation by choosing a password',
+        summary: 'Join an account with an invitation token',
+        description:
+          'Signed in (`Authorization: Bearer`): the signed-in person joins, if the invitation is for their e-mail. ' +
+          'Not signed in: with `password`, the password of the e-mail’s existing login, or a new password when the e-mail has no login yet.',
+        security: [{}, ...security],
         body: AcceptInvitationBody,
         response: { 200: Session, ...errorResponses },
       },
-      config: { rateLimit: { max: opts.loginRateLimit, timeWindow: '1 minute' } },
+      preHandler: rateLimit(app, 'accept-invitation-client', { max: perMinute, timeWindow: '1 minute', key: (request) => request.ip }),
     },
-    async (request) => auth.acceptInvitation(request.body),
+    async (request) => {
+      if (request.headers.authorization) await app.authenticate(request);
+      return auth.acceptInvitation(request.body, request.headers.authorization ? request.auth : undefined, client(request));
+    },
   );
 
   app.get(
     '/me',
     {
       preHandler: app.authenticate,
-      schema: {
-        tags: ['auth'],
-        summary: 'The current user, account and role',
-        security: [{ bearerAuth: [] }],
-        response: { 200: Type.Object({ user: User, account: AccountSummary, accounts: Type.Array(AccountSummary) }), ...errorResponses },
-      },
+      schema: { tags: ['auth'], summary: 'The current user, account and role', security, response: { 200: Me, ...errorResponses } },
     },
     async (request) => auth.me(request.auth),
   );
@@ -86,16 +99,56 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
   app.patch(
     '/me',
     {
-      preHandler: app.authenticate,
+      preHandler: [app.authenticate, rateLimit(app, 'update-me-user', { max: perMinute, timeWindow: '1 minute', key: (request) => String(request.auth.userId) })],
       schema: {
         tags: ['auth'],
         summary: 'Change your own name or password',
-        security: [{ bearerAuth: [] }],
+        description: 'A new `password` needs `currentPassword`, and ends every other session of yours at once.',
+        security,
         body: UpdateMeBody,
-        response: { 200: Type.Object({ user: User, account: AccountSummary, accounts: Type.Array(AccountSummary) }), ...errorResponses },
+        response: { 200: Me, ...errorResponses },
       },
     },
     async (request) => auth.updateMe(request.auth, request.body),
+  );
+
+  app.post(
+    '/logout',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['auth'], summary: 'End this session: its token stops working at once', security, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (request, reply) => {
+      await auth.logout(request.auth);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/sessions',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['auth'], summary: 'Your active sessions', security, response: { 200: Type.Object({ data: Type.Array(SessionInfo) }), ...errorResponses } },
+    },
+    async (request) => ({ data: await auth.sessions(request.auth) }),
+  );
+
+  app.delete(
+    '/sessions/:id',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'End one of your sessions (a device you no longer use)',
+        security,
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await auth.revokeSession(request.auth, request.params.id);
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(
@@ -105,11 +158,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       schema: {
         tags: ['auth'],
         summary: 'Get a token for another account of the same user',
-        security: [{ bearerAuth: [] }],
+        security,
         body: SwitchAccountBody,
         response: { 200: Session, ...errorResponses },
       },
     },
-    async (request) => auth.switchAccount(request.auth, request.body.accountId),
+    async (request) => auth.switchAccount(request.auth, request.body.accountId, client(request)),
   );
 };

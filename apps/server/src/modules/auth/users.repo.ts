@@ -14,3 +14,9 @@ export async function insertUser(tx: Tx, user: { email: string; name: string; pa
     .returning({ id: users.id, name: users.name, email: users.email, createdAt: users.createdAt });
   return created!;
 }
+
+/** The user with this e-mail (any case), when the transaction's lookup names it. */
+export async function findUserByEmail(tx: Tx, email: string) {
+  const [found] = await tx.select().from(users).where(sql`lower(${users.email}) = lower(${email})`);
+  return found;
+}

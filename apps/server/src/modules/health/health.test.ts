@@ -138,7 +138,7 @@ describe('a database that is down', () => {
   });
 
   it('answers API calls with 503 service_unavailable and keeps serving', async () => {
-    const token = app.jwt.sign({ sub: '1', acc: 1 });
+    const token = app.jwt.sign({ sub: '1', acc: 1, sid: '00000000-0000-4000-8000-000000000000' });
     for (let i = 0; i < 3; i++) {
       const list = await call(app, undefined, { method: 'GET', url: '/api/conversations', headers: bearer(token) });
       expectError(list, 503, 'service_unavailable');
