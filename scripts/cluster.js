@@ -24,6 +24,8 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/hummdesk',
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   HUMMDESK_DATA_DIR: dataDir,
+  // nginx on this machine forwards the clients' addresses; nobody else's X-Forwarded-For counts.
+  TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback',
 };
 const children = [];
 const log = (line) => console.log(`[cluster] ${line}`);

@@ -63,6 +63,21 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
     expect(instances.every((name, i) => i === 0 || name !== instances[i - 1])).toBe(true);
   });
 
+  it('limits logins per real client through nginx, whatever X-Forwarded-For the client sends', async () => {
+    const email = `forged.${prefix}@example.com`;
+    const statuses: number[] = [];
+    // LOGIN_RATE_LIMIT is 10 by default, counted in Redis across both replicas.
+    for (let i = 0; i < 12; i++) {
+      const response = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
+        body: JSON.stringify({ email, password: 'wrong password' }),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+  });
+
   it('delivers messages posted through nginx to sockets connected through nginx (websocket and polling)', async () => {
     const login = await fetch(`${base}/api/auth/login`, {
       method: 'POST',

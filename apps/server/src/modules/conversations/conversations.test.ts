@@ -171,7 +171,7 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
 
     beforeAll(async () => {
       other = await registerAccount(t.app, 'Meta Other');
-      const agent = await call(t.app, admin, { method: 'POST', url: '/api/agents', payload: { name: 'Meta Agent', email: `meta.${Date.now()}@example.com` } });
+      const agent = await call(t.app, admin, { method: 'POST', url: '/api/agents', payload: { name: 'Meta Agent', email: `meta.${Date.now()}@example.com`, password: 'agent password 1' } });
       expect(agent.status, JSON.stringify(agent.body)).toBe(201);
       agentId = agent.body.agent.id;
       // Under "q=Metacounted&status=open": two unassigned, one of the caller's, one of another agent's.
