@@ -27,6 +27,7 @@ const POPULATED = [
   'conversations',
   'messages',
   'knowledge_base_articles',
+  'invitations',
 ];
 
 interface Result<T> {
@@ -125,6 +126,7 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
       return response.body;
     };
     const agent = await post('/api/agents', { name: `Agent ${tag}`, email: `rls-${tag}.${unique}@example.com`, password: 'agent password 1' });
+    await post('/api/agents', { name: `Invitee ${tag}`, email: `rls-invitee-${tag}.${unique}@example.com` });
     const team = await post('/api/teams', { name: `Team ${tag}` });
     await post(`/api/teams/${team.team.id}/members`, { userIds: [session.userId, agent.agent.id] }, 'PUT');
     const inbox = await post('/api/inboxes', { name: `Inbox ${tag}`, defaultTeamId: team.team.id });
