@@ -31,7 +31,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
   const perEmail = rateLimit(app, 'login-email', { max: 10 * perMinute, timeWindow: '1 hour', key: bodyEmail });
   const passwordGuesses = [
     rateLimit(app, 'login-client-email', { max: perMinute, timeWindow: '1 minute', key: (request) => `${request.ip}|${bodyEmail(request)}` }),
-    rateLimit(app, 'login-client', { max: 3 * perMinute, timeWindow: '1 minute', key: (request) => request.ip }),
+    rateLimit(app, 'login-client', { max: 2 * perMinute, timeWindow: '1 minute', key: (request) => request.ip }),
     perEmail,
   ];
 

@@ -3,7 +3,7 @@
  * own (row-level security on user_id), so every query here runs with the user's id set.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
 import { userSessions } from '../../db/schema.js';
 import { runAsApp } from '../../platform/tenancy.js';
@@ -17,15 +17,17 @@ const active = (userId: number) => and(eq(userSessions.userId, userId), isNull(u
 
 export async function createSession(db: AppDb, userId: number, ttlSeconds: number, client: SessionClient): Promise<string> {
   const id = randomUUID();
-  await runAsApp(db, { userId }, (tx) =>
-    tx.insert(userSessions).values({
+  await runAsApp(db, { userId }, async (tx) => {
+    // The user's sessions that ended a day ago or more go, so the table holds only recent ones.
+    await tx.delete(userSessions).where(and(eq(userSessions.userId, userId), lt(userSessions.expiresAt, sql`now() - interval '1 day'`)));
+    await tx.insert(userSessions).values({
       id,
       userId,
       expiresAt: new Date(Date.now() + ttlSeconds * 1000),
       ip: client.ip.slice(0, 64),
       userAgent: client.userAgent.slice(0, 300),
-    }),
-  );
+    });
+  });
   return id;
 }
 
