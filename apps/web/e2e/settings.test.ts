@@ -1,31 +1,39 @@
 /**
  * The settings screen end to end, in Debian's Chromium against the real server on Postgres: an
- * administrator invites an agent, makes a team and staffs it, creates and renames an inbox,
- * creates and deletes a label, and teaches the AI a new category routed to the team; the API
- * agrees after each step. Bad input shows the server's own message next to its field. The
- * invited agent, once they accept, sees the same page read-only. Screenshots of the page (wide,
- * narrow and as an agent) are saved under test-output/screenshots/ to be looked at.
+ * administrator invites an agent, who opens the link in another browser and chooses a password;
+ * an invitation is renewed and revoked; the administrator makes a team and staffs it, creates
+ * and renames an inbox, creates and deletes a label, and teaches the AI a new category routed to
+ * the team; the API agrees after each step. Bad input shows the server's own message next to its
+ * field. The agent sees the same page read-only, except their own account, where a new password
+ * signs their other browser out; a change of role reaches their open page at once, and signed in
+ * they join another account's invitation as themselves. Screenshots of the page (wide, narrow and as an agent), of a
+ * pending invitation and of the invitation page are saved under test-output/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { available, PASSWORD, SHOTS, startApp, type App } from './harness.js';
+import { available, PASSWORD, SHOTS, startApp, tokenOf, type App } from './harness.js';
 
 const unique = Date.now().toString(36);
 const owner = { accountName: `Settings Co ${unique}`, name: 'Ada Admin', email: `ada.${unique}@example.com`, password: PASSWORD };
 const invitee = { name: 'Ines Invited', email: `ines.${unique}@example.com` };
 
+/** The session a token belongs to (its `sid` claim), as the list of sessions names it. */
+const sessionOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).sid as string;
+
 describe.skipIf(!available)('the settings screen in Chromium', () => {
   let app: App;
   let page: Page;
   let token: string;
-  let invitationToken: string;
+  /** The invited agent's session, from accepting the invitation in their own browser. */
+  let inviteeToken: string;
+  let invitationLink: string;
   let teamId: number;
   const api = (method: string, path: string, body?: unknown) => app.call(method, path, token, body);
   const section = (id: string) => page.locator(`section#${id}`);
   /** Clicks `button` and gives back the API's refusal of the request it sends. */
   async function refusal(button: Locator, method: string, path: string) {
     const [response] = await Promise.all([
-      page.waitForResponse((answer) => answer.request().method() === method && new URL(answer.url()).pathname === path),
+      button.page().waitForResponse((answer) => answer.request().method() === method && new URL(answer.url()).pathname === path),
       button.click(),
     ]);
     return { status: response.status(), error: ((await response.json()) as { error: { message: string; details?: { field: string; message: string }[] } }).error };
@@ -51,7 +59,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
 
   it('shows every section to the administrator, with the AI provider and services', async () => {
     await page.goto(`${app.base}/settings`);
-    for (const name of ['AI', 'Agents', 'Teams', 'Inboxes', 'Labels', 'AI categories']) {
+    for (const name of ['AI', 'Agents', 'Teams', 'Inboxes', 'Labels', 'AI categories', 'Your account']) {
       await page.getByRole('heading', { name, exact: true }).waitFor();
     }
     await page.getByText('Provider').waitFor();
@@ -71,7 +79,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
   it("shows the server's message next to an invalid e-mail, then invites the agent", async () => {
     await page.getByLabel("Agent's name").fill(invitee.name);
     await page.getByLabel("Agent's e-mail").fill('not-an-e-mail');
-    const refused = await refusal(page.getByRole('button', { name: 'Invite' }), 'POST', '/api/agents');
+    const refused = await refusal(page.getByRole('button', { name: 'Invite', exact: true }), 'POST', '/api/agents');
     expect(refused.status).toBe(400);
     const serverMessage = refused.error.details?.find((detail) => detail.field === 'body.email')?.message;
     expect(serverMessage).toBe('must be an e-mail address');
@@ -79,15 +87,84 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     expect(await page.getByLabel("Agent's e-mail").getAttribute('aria-describedby')).toBe('invite-email-error');
 
     await page.getByLabel("Agent's e-mail").fill(invitee.email);
-    await page.getByRole('button', { name: 'Invite' }).click();
-    await page.getByText('Invitation created').waitFor();
-    invitationToken = (await section('agents').locator('code').textContent())!;
-    expect(invitationToken.length).toBeGreaterThan(20);
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText(`Invitation created for ${invitee.name}`).waitFor();
     expect(await page.locator('#invite-email-error').count()).toBe(0);
-    const row = section('agents').locator('li', { hasText: invitee.email });
-    await row.getByText('invited', { exact: true }).waitFor();
-    const agents = (await api('GET', '/api/agents')).body.data;
-    expect(agents).toContainEqual(expect.objectContaining({ email: invitee.email, role: 'agent', confirmed: false }));
+    // Nobody joins before accepting: the person waits under "Pending invitations", with the link to send.
+    const pending = section('agents').locator('[data-invitation-id]', { hasText: invitee.email });
+    await pending.getByText(/^Expires /).waitFor();
+    invitationLink = await pending.getByLabel(`Invitation link for ${invitee.name}`).inputValue();
+    expect(invitationLink).toMatch(new RegExp(`^${app.base}/accept-invitation\\?token=[\\w-]{40,}$`));
+    expect((await api('GET', '/api/agents')).body.data.map((agent: { email: string }) => agent.email)).not.toContain(invitee.email);
+    expect((await api('GET', '/api/agents/invitations')).body.data).toEqual([expect.objectContaining({ email: invitee.email, name: invitee.name, role: 'agent' })]);
+    await section('agents').screenshot({ path: `${SHOTS}settings-invitation.png` });
+
+    // Inviting a member again is refused next to the e-mail.
+    await page.getByLabel("Agent's name").fill(owner.name);
+    await page.getByLabel("Agent's e-mail").fill(owner.email);
+    const again = await refusal(page.getByRole('button', { name: 'Invite', exact: true }), 'POST', '/api/agents');
+    expect(again.status).toBe(409);
+    await expect.poll(() => page.locator('#invite-email-error').textContent()).toBe(again.error.message);
+    await page.getByLabel("Agent's name").fill('');
+    await page.getByLabel("Agent's e-mail").fill('');
+  });
+
+  it('lets the invitee open the link in their own browser, choose a password and land in the inbox', async () => {
+    const invited = await app.newPage();
+    await invited.goto(invitationLink);
+    await invited.getByText('Choose a password, or enter the password of your existing HummDesk login.').waitFor();
+    expect(await invited.getByLabel('Your name').inputValue()).toBe('');
+    await invited.locator('#password').fill('password1234');
+    const weak = await refusal(invited.getByRole('button', { name: 'Accept invitation' }), 'POST', '/api/auth/accept-invitation');
+    expect(weak).toMatchObject({ status: 422, error: { code: 'weak_password' } });
+    await expect.poll(() => invited.locator('#password-error').textContent()).toBe(weak.error.details?.[0]?.message);
+    await invited.screenshot({ path: `${SHOTS}accept-invitation.png` });
+
+    await invited.locator('#password').fill(PASSWORD);
+    await invited.getByRole('button', { name: 'Accept invitation' }).click();
+    await invited.waitForURL(`${app.base}/conversations`);
+    await invited.getByRole('link', { name: 'Inbox' }).waitFor();
+    inviteeToken = await tokenOf(invited);
+    await invited.context().close();
+
+    // The administrator sees the invitation gone and the agent listed.
+    await page.reload();
+    await section('agents').locator('[data-agent-id]', { hasText: invitee.email }).waitFor();
+    expect(await section('agents').locator('[data-invitation-id]').count()).toBe(0);
+    expect((await api('GET', '/api/agents')).body.data).toContainEqual(expect.objectContaining({ email: invitee.email, name: invitee.name, role: 'agent' }));
+    expect((await api('GET', '/api/agents/invitations')).body.data).toEqual([]);
+  });
+
+  it('renews an invitation, whose old link stops working, and revokes it', async () => {
+    const rita = { name: 'Rita Revoked', email: `rita.${unique}@example.com` };
+    await page.getByLabel("Agent's name").fill(rita.name);
+    await page.getByLabel("Agent's e-mail").fill(rita.email);
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    const row = section('agents').locator('[data-invitation-id]', { hasText: rita.email });
+    const link = row.getByLabel(`Invitation link for ${rita.name}`);
+    const first = await link.inputValue();
+
+    await row.getByRole('button', { name: `Renew the invitation of ${rita.name}` }).click();
+    await expect.poll(() => link.inputValue()).not.toBe(first);
+    const renewed = await link.inputValue();
+    const oldToken = new URL(first).searchParams.get('token');
+    expect((await app.call('POST', '/api/auth/accept-invitation', undefined, { token: oldToken, password: PASSWORD })).body.error.code).toBe('invalid_invitation');
+
+    await row.getByRole('button', { name: `Revoke the invitation of ${rita.name}` }).click();
+    const confirm = page.getByRole('dialog', { name: `Revoke the invitation of ${rita.name}?` });
+    await confirm.getByRole('button', { name: 'Revoke invitation' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached' });
+    expect((await api('GET', '/api/agents/invitations')).body.data).toEqual([]);
+
+    // The revoked link: the page says so plainly.
+    const late = await app.newPage();
+    await late.goto(renewed);
+    await late.locator('#password').fill(PASSWORD);
+    await late.getByRole('button', { name: 'Accept invitation' }).click();
+    await late.getByText('This invitation link is invalid, expired, revoked or already used.').waitFor();
+    expect(await late.getByRole('button', { name: 'Accept invitation' }).count()).toBe(0);
+    await late.context().close();
   });
 
   it("changes an agent's role, and removes an agent after asking", async () => {
@@ -281,7 +358,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
   });
 
   it('lays out tidily at 1280 px and at 390 px', async () => {
+    expect((await api('POST', '/api/agents', { name: 'Pia Pending', email: `pia.${unique}@example.com` })).status).toBe(201);
     await page.reload();
+    await section('agents').locator('[data-invitation-id]', { hasText: 'Pia Pending' }).waitFor();
     await section('categories').locator('[data-category]').first().waitFor();
     await section('teams').getByText('1 member').waitFor();
     await shootWholePage(page, `${SHOTS}settings.png`, 1280);
@@ -296,23 +375,25 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
   }, 60_000);
 
   it('shows an agent who is not an administrator the settings read-only', async () => {
-    const accepted = await app.call('POST', '/api/auth/accept-invitation', undefined, { token: invitationToken, password: PASSWORD });
-    expect(accepted.status).toBe(200);
-    const agentPage = await app.newPage({ token: accepted.body.token });
+    const agentPage = await app.newPage({ token: inviteeToken });
     await agentPage.goto(`${app.base}/settings`);
     await agentPage.getByText('Only administrators change these settings.').waitFor();
     const agentSection = (id: string) => agentPage.locator(`section#${id}`);
     await agentSection('teams').getByText('1 member').waitFor();
     await agentSection('inboxes').getByText('Web chat').waitFor();
     await agentSection('labels').getByText('vip').waitFor();
-    await agentSection('agents').locator('li', { hasText: invitee.email }).getByText('confirmed').waitFor();
+    await agentSection('agents').locator('[data-agent-id]', { hasText: invitee.email }).getByText('Agent', { exact: true }).waitFor();
+    await agentSection('account').getByText('this session').waitFor();
     await agentSection('categories').locator('[data-category="warranty"]').waitFor();
 
     // No way to change anything: no forms, no save, delete or edit buttons; the switches are off limits.
     for (const name of ['Save AI settings', 'Invite', 'Add team', 'Add inbox', 'Add label', 'Add category', 'Save categories']) {
       expect(await agentPage.getByRole('button', { name, exact: true }).count()).toBe(0);
     }
-    expect(await agentPage.getByRole('button', { name: /^(Delete|Edit|Remove) / }).count()).toBe(0);
+    expect(await agentPage.getByRole('button', { name: /^(Delete|Edit|Remove|Renew|Revoke) / }).count()).toBe(0);
+    expect(await agentPage.getByText('Pending invitations').count()).toBe(0);
+    // Their own account is theirs to change.
+    expect(await agentSection('account').getByRole('button', { name: 'Change password' }).isEnabled()).toBe(true);
     expect(await agentPage.getByLabel('Confidence needed to route').isDisabled()).toBe(true);
     expect(await agentSection('teams').getByRole('switch').isDisabled()).toBe(true);
 
@@ -329,11 +410,94 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await agentPage.context().close();
   }, 60_000);
 
+  it('follows a change of role at once: the page learns it and its live connection comes back', async () => {
+    const agentPage = await app.newPage({ token: inviteeToken });
+    await agentPage.goto(`${app.base}/settings`);
+    await agentPage.getByText('Only administrators change these settings.').waitFor();
+    const { id } = (await api('GET', '/api/agents')).body.data.find((agent: { email: string }) => agent.email === invitee.email);
+    expect((await api('PATCH', `/api/agents/${id}`, { role: 'administrator' })).status).toBe(200);
+    await agentPage.getByRole('button', { name: 'Invite', exact: true }).waitFor();
+    expect((await api('PATCH', `/api/agents/${id}`, { role: 'agent' })).status).toBe(200);
+    await agentPage.getByText('Only administrators change these settings.').waitFor();
+    expect(new URL(agentPage.url()).pathname).toBe('/settings');
+
+    // Still live: a new conversation reaches the inbox (as an event, or by the reload after reconnecting).
+    await agentPage.locator('.sidebar').getByRole('link', { name: 'Inbox' }).click();
+    await agentPage.getByText('No conversations here.').waitFor();
+    const ticket = await api('POST', '/api/conversations', {
+      contact: { name: 'Rolf Roles', email: `rolf.${unique}@example.com` },
+      message: { content: 'Hello, is anyone there after the change of roles?' },
+    });
+    expect(ticket.status).toBe(201);
+    await agentPage.locator(`[data-conversation-id="${ticket.body.conversation.id}"]`).waitFor();
+    await agentPage.context().close();
+  }, 60_000);
+
+  it('lets a signed-in person join another account they are invited to, as themselves', async () => {
+    const other = await app.call('POST', '/api/auth/register', undefined, { accountName: `Other Co ${unique}`, name: 'Olli Other', email: `olli.${unique}@example.com`, password: PASSWORD });
+    const invitation = await app.call('POST', '/api/agents', other.body.token, { name: invitee.name, email: invitee.email });
+    expect(invitation.status).toBe(201);
+    const agentPage = await app.newPage({ token: inviteeToken });
+    await agentPage.goto(`${app.base}/accept-invitation?token=${invitation.body.invitationToken}`);
+    await agentPage.getByText(`You are signed in as ${invitee.name}`).waitFor();
+    await agentPage.getByRole('button', { name: `Join as ${invitee.email}` }).click();
+    await agentPage.waitForURL(`${app.base}/conversations`);
+    expect((await app.call('GET', '/api/auth/me', await tokenOf(agentPage))).body.account.name).toBe(`Other Co ${unique}`);
+    await agentPage.getByRole('combobox', { name: 'Account' }).waitFor();
+    await agentPage.context().close();
+  });
+
+  it("changes the agent's own password, which signs their other browser out at once", async () => {
+    const login = async () => (await app.call('POST', '/api/auth/login', undefined, { email: invitee.email, password: PASSWORD })).body.token as string;
+    const otherToken = await login();
+    const spareToken = await login();
+    const other = await app.newPage({ token: otherToken });
+    await other.goto(`${app.base}/conversations`);
+    await other.getByRole('link', { name: 'Inbox' }).waitFor();
+    // Connected: the sidebar's "Reconnecting…" is gone.
+    await other.locator('.sidebar').getByRole('status').waitFor({ state: 'detached' });
+
+    const agentPage = await app.newPage({ token: inviteeToken });
+    await agentPage.goto(`${app.base}/settings`);
+    const account = agentPage.locator('section#account');
+    const row = (token: string) => account.locator(`[data-session-id="${sessionOf(token)}"]`);
+    await row(inviteeToken).getByText('this session').waitFor();
+    await row(otherToken).waitFor();
+    await row(spareToken).getByRole('button', { name: /^Sign out / }).click();
+    await row(spareToken).waitFor({ state: 'detached' });
+    expect((await app.call('GET', '/api/auth/me', spareToken)).body.error.code).toBe('session_ended');
+
+    await agentPage.getByLabel('Current password').fill('not my password at all');
+    await agentPage.getByLabel('New password').fill('another long enough password');
+    const wrong = await refusal(agentPage.getByRole('button', { name: 'Change password' }), 'PATCH', '/api/auth/me');
+    expect(wrong).toMatchObject({ status: 422, error: { code: 'wrong_password' } });
+    await expect.poll(() => agentPage.locator('#current-password-error').textContent()).toBe(wrong.error.message);
+
+    await agentPage.getByLabel('Current password').fill(PASSWORD);
+    await agentPage.getByRole('button', { name: 'Change password' }).click();
+    await agentPage.getByText('Password changed. Your other sessions were signed out.').waitFor();
+    await expect.poll(() => account.locator('[data-session-id]').count()).toBe(1);
+    await shootWholePage(agentPage, `${SHOTS}settings-account.png`, 1280);
+
+    // The other browser is told (auth:revoked) and goes back to sign-in, saying why.
+    await other.getByText('Your session ended').waitFor();
+    expect(new URL(other.url()).pathname).toBe('/login');
+    expect((await app.call('GET', '/api/auth/me', otherToken)).status).toBe(401);
+    await other.context().close();
+
+    // Signing out ends this session on the server too.
+    await agentPage.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await agentPage.waitForURL(`${app.base}/login`);
+    expect(await agentPage.getByText('Your session ended').count()).toBe(0);
+    expect((await app.call('GET', '/api/auth/me', inviteeToken)).body.error.code).toBe('session_ended');
+    await agentPage.context().close();
+  }, 60_000);
+
   it('logged no errors in the browser console', () => {
-    // Chromium logs every 4xx and 5xx answer: these are the four refusals and the one failed load
+    // Chromium logs every 4xx and 5xx answer: these are the eight refusals and the one failed load
     // the tests above asked for.
-    const provoked = /status of (400|409|503) /;
+    const provoked = /status of (400|409|422|503) /;
     expect(app.consoleErrors.filter((error) => !provoked.test(error))).toEqual([]);
-    expect(app.consoleErrors.filter((error) => provoked.test(error))).toHaveLength(5);
+    expect(app.consoleErrors.filter((error) => provoked.test(error))).toHaveLength(9);
   });
 });

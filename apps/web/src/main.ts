@@ -3,7 +3,7 @@ import { createPinia } from 'pinia';
 import PrimeVue from 'primevue/config';
 import ToastService from 'primevue/toastservice';
 import 'primeicons/primeicons.css';
-import { createApp } from 'vue';
+import { createApp, watch } from 'vue';
 import App from './App.vue';
 import { whenUnauthorized } from './api/client';
 import { router } from './router';
@@ -16,12 +16,16 @@ app.use(PrimeVue, { theme: { preset: Aura, options: { darkModeSelector: false } 
 app.use(ToastService);
 app.use(router);
 
-// An expired session goes back to sign-in, and returns to the same page afterwards.
+// A session that expired or was ended elsewhere (a 401, or the realtime notice) goes back to
+// sign-in, and returns to the same page afterwards; public pages (an invitation) stay.
 const session = useSession();
-whenUnauthorized(() => {
-  session.expire();
-  const here = router.currentRoute.value;
-  if (here.name !== 'login') void router.push({ name: 'login', query: { next: here.fullPath } });
-});
+whenUnauthorized((code) => session.expire(code === 'session_ended' ? 'ended' : 'expired'));
+watch(
+  () => session.ended,
+  (reason) => {
+    const here = router.currentRoute.value;
+    if (reason && !here.meta.public) void router.push({ name: 'login', query: { next: here.fullPath } });
+  },
+);
 
 app.mount('#app');

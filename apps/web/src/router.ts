@@ -5,6 +5,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+    { path: '/accept-invitation', name: 'accept-invitation', component: () => import('./views/AcceptInvitationView.vue'), meta: { public: true } },
     {
       path: '/',
       component: () => import('./views/AppShell.vue'),

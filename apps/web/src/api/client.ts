@@ -26,14 +26,18 @@ export class ApiError extends Error {
 }
 
 let token: string | null = null;
-let onUnauthorized: () => void = () => undefined;
+let onUnauthorized: (code: string | undefined) => void = () => undefined;
 
 export function useToken(value: string | null) {
   token = value;
 }
 
-/** Called when a request with a token answers 401: the session has expired. */
-export function whenUnauthorized(handler: () => void) {
+/**
+ * Called when a request with a token answers 401, with the server's code: `session_ended` when
+ * the session was ended (signed out elsewhere, password changed, removed from the account),
+ * otherwise it has expired.
+ */
+export function whenUnauthorized(handler: (code: string | undefined) => void) {
   onUnauthorized = handler;
 }
 
@@ -42,8 +46,11 @@ const auth: Middleware = {
     if (token) request.headers.set('authorization', `Bearer ${token}`);
     return request;
   },
-  onResponse({ response, request }) {
-    if (response.status === 401 && request.headers.has('authorization')) onUnauthorized();
+  async onResponse({ response, request }) {
+    if (response.status === 401 && request.headers.has('authorization')) {
+      const body = (await response.clone().json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+      onUnauthorized(body?.error?.code);
+    }
     return response;
   },
 };

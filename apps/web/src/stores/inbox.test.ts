@@ -126,7 +126,7 @@ describe.skipIf(!available)('the inbox store on the real server', () => {
     useToken('not-a-token');
     await expect(session.load()).rejects.toMatchObject({ status: 401 });
     expect(told).toBe(1);
-    expect(session.expired).toBe(true);
+    expect(session.ended).toBe('expired');
     expect(session.signedIn).toBe(false);
     expect(localStorage.getItem('hummdesk.token')).toBeNull();
   });

@@ -1,12 +1,15 @@
 /**
  * The live connection: one Socket.IO client per session, typed with the server's own event map
  * (realtime/events.ts), so a payload change there is a type error here. Events of another
- * account (there should be none) and repeats after a reconnect are dropped.
+ * account (there should be none) and repeats after a reconnect are dropped. When the person's
+ * access ends or changes, the server says why (`auth:revoked`) and closes the socket a moment later.
  */
 import { defineStore } from 'pinia';
 import { io, type Socket } from 'socket.io-client';
 import { ref } from 'vue';
+import type { AccessChangeReason } from '../../../server/src/realtime/access-changes';
 import type { EventEnvelope, RealtimeEventMap, RealtimeEventName } from '../../../server/src/realtime/events';
+import { useSession } from './session';
 
 /** What arrives over the wire: the server's payload types with their dates as ISO strings. */
 type Wire<T> = T extends Date ? string : T extends (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
@@ -17,6 +20,7 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 const EVENTS: RealtimeEventName[] = ['message:new', 'conversation:created', 'conversation:updated', 'ai:classification', 'ai:draft'];
 
 export const useRealtime = defineStore('realtime', () => {
+  const session = useSession();
   const state = ref<ConnectionState>('offline');
   let socket: Socket | undefined;
   let accountId: number | undefined;
@@ -32,21 +36,33 @@ export const useRealtime = defineStore('realtime', () => {
     for (const listener of listeners.get(envelope.event) ?? []) listener(envelope);
   }
 
+  /**
+   * A new role keeps the token: once the server has closed the socket, a new one joins the rooms
+   * the role allows, and the session learns its role. Any other reason ends the session here.
+   */
+  function revoked(current: Socket, reason: AccessChangeReason) {
+    if (reason !== 'role_changed') return session.expire(reason);
+    current.once('disconnect', () => socket === current && current.connect());
+    session.load().catch(() => undefined);
+  }
+
   return {
     state,
     connect(token: string, account: number) {
       socket?.disconnect();
       accountId = account;
       state.value = 'connecting';
-      socket = io({ auth: { token }, transports: ['websocket'] });
-      socket.on('connect', () => {
+      const current = io({ auth: { token }, transports: ['websocket'] });
+      socket = current;
+      current.on('connect', () => {
         const wasReconnect = state.value === 'reconnecting';
         state.value = 'online';
-        if (wasReconnect && !socket?.recovered) for (const resync of resyncs) resync();
+        if (wasReconnect && !current.recovered) for (const resync of resyncs) resync();
       });
-      socket.on('disconnect', () => (state.value = 'reconnecting'));
-      socket.on('connect_error', () => (state.value = socket?.active ? 'reconnecting' : 'offline'));
-      for (const event of EVENTS) socket.on(event, deliver);
+      current.on('disconnect', () => (state.value = 'reconnecting'));
+      current.on('connect_error', () => (state.value = current.active ? 'reconnecting' : 'offline'));
+      current.on('auth:revoked', (reason: AccessChangeReason) => revoked(current, reason));
+      for (const event of EVENTS) current.on(event, deliver);
     },
     disconnect() {
       socket?.disconnect();

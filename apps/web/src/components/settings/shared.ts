@@ -6,7 +6,7 @@
  */
 import { inject, provide, ref, type InjectionKey, type Ref } from 'vue';
 import { api, ApiError, unwrap } from '../../api/client';
-import type { Agent, Team } from './types';
+import type { Agent, AgentRole, Team } from './types';
 
 export const asApiError = (error: unknown) =>
   error instanceof ApiError ? error : new ApiError(0, 'unknown', error instanceof Error ? error.message : String(error));
@@ -64,6 +64,12 @@ export function useSettingsDirectory(): SettingsDirectory {
   if (!directory) throw new Error('useSettingsDirectory() needs provideSettingsDirectory() in a parent component');
   return directory;
 }
+
+export const agentRoles: { label: string; value: AgentRole }[] = [
+  { label: 'Agent', value: 'agent' },
+  { label: 'Administrator', value: 'administrator' },
+];
+export const roleLabel = (role: AgentRole) => agentRoles.find((option) => option.value === role)?.label ?? role;
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 

@@ -14,6 +14,10 @@ type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends
 
 export type Agent = Answer<'/api/agents', 'get'>['data'][number];
 export type AgentRole = Agent['role'];
+export type Invitation = Answer<'/api/agents/invitations', 'get'>['data'][number];
+/** An invitation as created or renewed: its token is shown this once. */
+export type IssuedInvitation = Answer<'/api/agents/invitations/{id}/renew', 'post'>;
+export type SignedInSession = Answer<'/api/auth/sessions', 'get'>['data'][number];
 export type Team = Answer<'/api/teams', 'get'>['data'][number];
 export type TeamMember = Answer<'/api/teams/{id}/members', 'get'>['data'][number];
 export type Inbox = Answer<'/api/inboxes', 'get'>['data'][number];
