@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -64,11 +64,25 @@ const listening = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-/** A port for the server; a page must know it before the server starts to be of the same origin. */
-export const freePort = () => 21_000 + Math.floor(Math.random() * 20_000);
+/**
+ * A port for the server; a page must know it before the server starts to be of the same origin.
+ * The kernel picks one no socket holds (and does not hand it out again at once), so parallel
+ * test files never meet on a port, nor reach each other's servers.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** The built server in its own process, as `npm start` runs it, on a fresh Postgres database. */
-export async function startServer(env: Record<string, string> = {}, port = freePort()): Promise<Server> {
+export async function startServer(env: Record<string, string> = {}, chosenPort?: number): Promise<Server> {
+  const port = chosenPort ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const database = await createDatabase();
   const server: ChildProcess = spawn(process.execPath, [SERVER], {

@@ -237,6 +237,8 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
 
     await row.getByRole('button', { name: 'Edit team Billing' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit the team Billing' });
+    // The dialog focuses its first field once it has opened: typing before that could land there.
+    await expect.poll(() => dialog.getByLabel('Team name').evaluate((field) => field === document.activeElement)).toBe(true);
     await dialog.getByLabel('Team name').fill('Billing and refunds');
     await dialog.getByLabel('Description').fill('Charges, invoices and money back');
     await dialog.getByRole('button', { name: 'Save team' }).click();

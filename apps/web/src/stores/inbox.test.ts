@@ -33,7 +33,7 @@ describe.skipIf(!available)('the inbox store on the real server', () => {
 
   beforeAll(async () => {
     // The page and the server share an origin, as when the server serves the app.
-    const port = freePort();
+    const port = await freePort();
     (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(`http://127.0.0.1:${port}/conversations`);
     server = await startServer({}, port);
     token = await register('Fjord');
