@@ -14,6 +14,7 @@ import { accounts, aiDrafts, contacts, conversations, messageClassifications, me
 import { cosineSimilarity, type Embedder } from '../../platform/ai/embeddings.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
+import { jobKey } from '../../platform/queue/jobs.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
@@ -291,7 +292,7 @@ export function createDraftService(deps: {
 
     /** Queues a (new) draft for a customer message of the account. */
     async request(ctx: TenantContext, messageId: number) {
-      const key = `${messageId}:${randomUUID()}`;
+      const key = jobKey(messageId, randomUUID());
       await withTenant(db, ctx, async (tx) => {
         const [message] = await tx
           .select({ type: messages.messageType })

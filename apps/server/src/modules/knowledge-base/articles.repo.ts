@@ -2,14 +2,32 @@
  * Writing an article: the row, its chunks (replaced whenever title or content change) and the
  * job that embeds them, all in the caller's transaction, so an article never exists without
  * the job that makes it searchable. Shared by the API, bulk imports and the demo seed.
+ *
+ * A long article's chunks are written after its transaction, a few per transaction
+ * (`writeChunks`): on the embedded database every transaction holds the one connection that
+ * all accounts share, and thousands of passages (each indexed for full-text search as it is
+ * inserted) take seconds. The caller writes them (the API before it answers, an import before
+ * it counts the article), and the article's `kb-embed` job does too, so a crash between the
+ * two leaves nothing half-written for long.
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.js';
+import type { AppDb, Tx } from '../../db/client.js';
 import { knowledgeBaseArticles, knowledgeBaseChunks, users } from '../../db/schema.js';
 import { ConflictError } from '../../platform/errors.js';
 import { insertJob } from '../../platform/queue/job-store.js';
-import { chunkArticle } from './chunking.js';
+import { jobKey } from '../../platform/queue/jobs.js';
+import { withTenant } from '../../platform/tenancy.js';
+import { chunkArticle, chunkArticleInSlices } from './chunking.js';
+
+/** Articles up to this long (about 75 passages) are chunked inside their own transaction. */
+const INLINE_CHUNK_CHARS = 50_000;
+/** Passages per transaction when a long article's are written: 20-50 ms on PGlite. */
+const CHUNK_SLICE = 10;
+
+/** What became of an article's passages in its write: written (how many), to be written after it, or unchanged. */
+export type Chunking = number | 'pending' | null;
 
 export interface ArticleInput {
   title: string;
@@ -52,20 +70,61 @@ export async function assertTitleFree(tx: Tx, accountId: number, title: string, 
   }
 }
 
-/** Splits the article into chunks again and queues their embedding. */
-export async function rechunk(tx: Tx, accountId: number, articleId: number, content: string) {
+/**
+ * Replaces the article's chunks and queues their embedding: the number of chunks written, or
+ * `'pending'` for a long article, whose chunks `writeChunks` writes after this transaction.
+ */
+export async function rechunk(tx: Tx, accountId: number, articleId: number, content: string): Promise<number | 'pending'> {
   await tx.delete(knowledgeBaseChunks).where(and(eq(knowledgeBaseChunks.accountId, accountId), eq(knowledgeBaseChunks.articleId, articleId)));
-  const chunks = chunkArticle(content);
-  // Thousands of chunks of a several-MB article go in a few statements, not one huge one.
-  for (let start = 0; start < chunks.length; start += 500) {
-    await tx.insert(knowledgeBaseChunks).values(chunks.slice(start, start + 500).map((chunk) => ({ accountId, articleId, ...chunk })));
-  }
   await tx
     .update(knowledgeBaseArticles)
     .set({ embeddingStatus: 'pending', embeddingError: null })
     .where(and(eq(knowledgeBaseArticles.accountId, accountId), eq(knowledgeBaseArticles.id, articleId)));
-  await insertJob(tx, 'kb-embed', { accountId, articleId }, { key: `${accountId}:${articleId}:${randomUUID()}` });
+  await insertJob(tx, 'kb-embed', { accountId, articleId }, { key: jobKey(accountId, articleId, randomUUID()) });
+  if (content.length > INLINE_CHUNK_CHARS) return 'pending';
+  const chunks = chunkArticle(content);
+  if (chunks.length > 0) await tx.insert(knowledgeBaseChunks).values(chunks.map((chunk) => ({ accountId, articleId, ...chunk })));
   return chunks.length;
+}
+
+/**
+ * Writes the chunks a long article is missing, `CHUNK_SLICE` per transaction with the event
+ * loop free in between, and answers how many it has (undefined: the article is gone, or was
+ * written again meanwhile, whose own writer takes over). Any number of writers may run at
+ * once (the request that wrote the article, its kb-embed job): each transaction continues
+ * after the chunks already there, under the article's row lock.
+ */
+export async function writeChunks(db: AppDb, accountId: number, articleId: number): Promise<number | undefined> {
+  const scope = { accountId };
+  const where = and(eq(knowledgeBaseArticles.accountId, accountId), eq(knowledgeBaseArticles.id, articleId));
+  // The size in bytes is known without reading the content, and never below its length.
+  const version = { updatedAt: knowledgeBaseArticles.updatedAt, bytes: sql<number>`octet_length(${knowledgeBaseArticles.content})` };
+  const [size] = await withTenant(db, scope, (tx) => tx.select(version).from(knowledgeBaseArticles).where(where));
+  if (!size || size.bytes <= INLINE_CHUNK_CHARS) return undefined;
+  const [article] = await withTenant(db, scope, (tx) => tx.select({ ...version, content: knowledgeBaseArticles.content }).from(knowledgeBaseArticles).where(where));
+  // A short article's chunks were written with it.
+  if (!article || article.content.length <= INLINE_CHUNK_CHARS) return undefined;
+  const chunks = await chunkArticleInSlices(article.content);
+  for (;;) {
+    await setImmediate();
+    const written = await withTenant(db, scope, async (tx) => {
+      const [current] = await tx.select(version).from(knowledgeBaseArticles).where(where).for('update');
+      if (current?.updatedAt.getTime() !== article.updatedAt.getTime() || current.bytes !== article.bytes) return undefined;
+      const [{ next } = { next: 0 }] = await tx
+        .select({ next: sql<number>`coalesce(max(${knowledgeBaseChunks.position}) + 1, 0)::int` })
+        .from(knowledgeBaseChunks)
+        .where(and(eq(knowledgeBaseChunks.accountId, accountId), eq(knowledgeBaseChunks.articleId, articleId)));
+      const slice = chunks.slice(next, next + CHUNK_SLICE);
+      if (slice.length === 0) return next;
+      await tx.insert(knowledgeBaseChunks).values(slice.map((chunk) => ({ accountId, articleId, ...chunk })));
+      if (next + slice.length >= chunks.length) {
+        // Complete: whatever marked it ready meanwhile saw only part of its chunks; its job embeds the rest.
+        await tx.update(knowledgeBaseArticles).set({ embeddingStatus: 'pending' }).where(and(where, sql`${knowledgeBaseArticles.embeddingStatus} = 'ready'`));
+      }
+      return next + slice.length;
+    });
+    if (written === undefined || written >= chunks.length) return written;
+  }
 }
 
 export async function insertArticle(tx: Tx, accountId: number, input: ArticleInput & { authorId?: number | null; createdAt?: Date; updatedAt?: Date }) {
@@ -86,7 +145,7 @@ export async function insertArticle(tx: Tx, accountId: number, input: ArticleInp
   return { id: created!.id, chunkCount };
 }
 
-export async function updateArticle(tx: Tx, accountId: number, id: number, changes: Partial<ArticleInput>, current: { title: string; content: string }) {
+export async function updateArticle(tx: Tx, accountId: number, id: number, changes: Partial<ArticleInput>, current: { title: string; content: string }): Promise<Chunking> {
   await tx
     .update(knowledgeBaseArticles)
     .set({

@@ -4,13 +4,15 @@
  * background with progress, search keeps using the active vectors until the new ones are
  * complete, then one transaction switches over and drops the old ones.
  */
-import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, notExists, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { knowledgeBaseArticles, knowledgeBaseChunks, knowledgeBaseEmbeddings, knowledgeBaseIndexState } from '../../db/schema.js';
 import type { EmbeddingModel } from '../../platform/ai/embedding-models.js';
 import { postgresCode } from '../../platform/errors.js';
+import { jobKey } from '../../platform/queue/jobs.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant } from '../../platform/tenancy.js';
+import { writeChunks } from './articles.repo.js';
 import { embeddingText } from './chunking.js';
 import { ensureVectorIndex } from './vector-index.js';
 
@@ -60,7 +62,7 @@ export function createEmbeddingIndex(deps: {
       .update(knowledgeBaseIndexState)
       .set({ buildingModel: deps.model.id, progress: 0, total: 0, error: null, updatedAt: new Date() })
       .where(eq(knowledgeBaseIndexState.accountId, accountId));
-    await deps.queue.enqueue(tx, 'kb-reembed', { accountId, model: deps.model.id }, { key: `${accountId}:${deps.model.id}:${Date.now()}` });
+    await deps.queue.enqueue(tx, 'kb-reembed', { accountId, model: deps.model.id }, { key: jobKey(accountId, deps.model.id, Date.now()) });
     return { ...state!, buildingModel: deps.model.id, progress: 0, total: 0, error: null };
   }
 
@@ -68,6 +70,8 @@ export function createEmbeddingIndex(deps: {
   async function embedMissing(accountId: number, model: EmbeddingModel, articleId?: number, onBatch?: (done: number) => Promise<void>) {
     await prepare(model);
     let done = 0;
+    // Every chunk up to the last of a batch has its vector (or is gone): the next batch starts after it.
+    let after = 0;
     for (;;) {
       const batch = await withTenant(db, { accountId }, (tx) =>
         tx
@@ -78,6 +82,7 @@ export function createEmbeddingIndex(deps: {
             and(
               eq(knowledgeBaseChunks.accountId, accountId),
               articleId === undefined ? undefined : eq(knowledgeBaseChunks.articleId, articleId),
+              gt(knowledgeBaseChunks.id, after),
               notExists(
                 tx
                   .select({ one: sql`1` })
@@ -90,6 +95,7 @@ export function createEmbeddingIndex(deps: {
           .limit(BATCH),
       );
       if (batch.length === 0) return done;
+      after = batch.at(-1)!.id;
       const vectors = await model.embed(batch.map((chunk) => embeddingText(chunk.title, chunk)));
       try {
         await withTenant(db, { accountId }, (tx) =>
@@ -136,8 +142,9 @@ export function createEmbeddingIndex(deps: {
     /** The model the account's vectors are searched with, if this process can embed queries with it. */
     modelOf: (state: IndexState) => deps.models.get(state.activeModel),
 
-    /** The `kb-embed` job, and the inline attempt after an article is written. */
+    /** The `kb-embed` job (which first writes a long article's missing chunks), and the inline attempt after an article is written. */
     async embedArticles(accountId: number, articleId?: number) {
+      if (articleId !== undefined) await writeChunks(db, accountId, articleId);
       const state = await withTenant(db, { accountId }, (tx) => stateIn(tx, accountId));
       let embedded = 0;
       for (const id of [state.activeModel, state.buildingModel]) {

@@ -13,6 +13,7 @@ import {
   Import,
   IMPORT_BODY_LIMIT,
   ImportBody,
+  ZIP_BODY_LIMIT,
   IndexStatus,
   SearchQuery,
   SearchResults,
@@ -25,7 +26,7 @@ const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed'];
 export const knowledgeBaseRoutes: FastifyPluginAsyncTypebox<{ knowledgeBase: KnowledgeBaseService }> = async (app, { knowledgeBase }) => {
   app.addHook('preHandler', app.authenticate);
   // Only the zip import reads a binary body; everywhere else JSON stays the only body there is.
-  app.addContentTypeParser(ZIP_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(ZIP_TYPES, { parseAs: 'buffer', bodyLimit: ZIP_BODY_LIMIT }, (_request, body, done) => done(null, body));
 
   app.get(
     '/articles',
@@ -130,7 +131,7 @@ export const knowledgeBaseRoutes: FastifyPluginAsyncTypebox<{ knowledgeBase: Kno
     },
     async (request, reply) => {
       if (!Buffer.isBuffer(request.body)) throw new UnprocessableError('zip_expected', 'Send the archive itself with Content-Type: application/zip');
-      const files = unzipMarkdown(request.body);
+      const files = await unzipMarkdown(request.body);
       return reply.status(202).send({ import: await knowledgeBase.startImport(request.auth, { files }) });
     },
   );

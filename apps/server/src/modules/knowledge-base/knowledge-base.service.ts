@@ -2,15 +2,19 @@
  * The knowledge base: articles (Markdown), their search, the state of their vectors, and bulk
  * imports. A written article is chunked in its transaction and embedded right after it (the
  * answer says `ready`), or by its queued `kb-embed` job when that is quicker said than done.
+ * A long article's chunks are written after its transaction, a few per transaction, so that
+ * neither it nor an import of many holds the embedded database away from other accounts.
  */
+import { setImmediate } from 'node:timers/promises';
 import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { knowledgeBaseArticles, knowledgeBaseImports } from '../../db/schema.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
+import { jobKey } from '../../platform/queue/jobs.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
-import { articleIdByTitle, assertTitleFree, insertArticle, selectArticles, updateArticle, type ArticleInput } from './articles.repo.js';
+import { articleIdByTitle, assertTitleFree, insertArticle, selectArticles, updateArticle, writeChunks, type ArticleInput, type Chunking } from './articles.repo.js';
 import { markdownToText } from './chunking.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { importItems, type ImportIssue } from './import-files.js';
@@ -57,10 +61,15 @@ export function createKnowledgeBaseService(deps: {
     return present(row);
   }
 
-  /** Embeds a just-written article now when it is short; its job does it otherwise (or if this fails). */
-  async function embedSoon(ctx: TenantContext, id: number, chunkCount: number | null) {
+  /**
+   * Writes a just-written long article's chunks (its job would, should this process stop), or
+   * embeds a short one now; its job embeds it otherwise (or if this fails).
+   */
+  async function embedSoon(ctx: TenantContext, id: number, chunking: Chunking) {
     deps.queue.wake();
-    if (chunkCount !== null && chunkCount <= INLINE_EMBED_CHUNKS) {
+    // The article is written either way: should this stop, its job writes the rest of its chunks.
+    if (chunking === 'pending') await writeChunks(db, ctx.accountId, id).catch(deps.onError);
+    else if (chunking !== null && chunking <= INLINE_EMBED_CHUNKS) {
       await deps.index.embedArticles(ctx.accountId, id).catch(deps.onError);
     }
     return withTenant(db, ctx, (tx) => load(tx, ctx.accountId, id));
@@ -145,7 +154,7 @@ export function createKnowledgeBaseService(deps: {
 
     /** Queues a bulk import; files that cannot be articles are reported in its errors at once. */
     async startImport(ctx: TenantContext, input: Parameters<typeof importItems>[0]) {
-      const { items, issues } = importItems(input);
+      const { items, issues } = await importItems(input);
       const created = await withTenant(db, ctx, async (tx) => {
         const [row] = await tx
           .insert(knowledgeBaseImports)
@@ -159,7 +168,7 @@ export function createKnowledgeBaseService(deps: {
             createdBy: ctx.userId,
           })
           .returning({ id: knowledgeBaseImports.id });
-        await deps.queue.enqueue(tx, 'kb-import', { accountId: ctx.accountId, importId: row!.id }, { key: `${ctx.accountId}:${row!.id}` });
+        await deps.queue.enqueue(tx, 'kb-import', { accountId: ctx.accountId, importId: row!.id }, { key: jobKey(ctx.accountId, row!.id) });
         return row!.id;
       });
       deps.queue.wake();
@@ -183,6 +192,8 @@ export function createKnowledgeBaseService(deps: {
      * The `kb-import` job: each article in its own transaction (an article with the title of an
      * existing one replaces its content), progress written as it goes; a failing article is
      * recorded and the rest still imported. Running again after a crash resumes at `processed`.
+     * Between two transactions the event loop is free, and a long article's chunks are written
+     * a few per transaction after it (its kb-embed job finishes them should this one stop).
      */
     async runImport(payload: { accountId: number; importId: number }, log: (line: string) => void) {
       const scope = { accountId: payload.accountId };
@@ -201,21 +212,24 @@ export function createKnowledgeBaseService(deps: {
           processed: sql`${knowledgeBaseImports.processed} + 1`,
           [column]: sql`${knowledgeBaseImports[column]} + 1`,
         });
+        await setImmediate();
         try {
           // The article and the progress that counts it commit together: a rerun resumes after it.
-          await withTenant(db, scope, async (tx) => {
+          const written = await withTenant(db, scope, async (tx) => {
             const existing = await articleIdByTitle(tx, payload.accountId, item.title);
-            if (existing === undefined) {
-              await insertArticle(tx, payload.accountId, { ...item, authorId: job.createdBy });
-            } else {
-              const [current] = await tx
-                .select({ title: knowledgeBaseArticles.title, content: knowledgeBaseArticles.content })
-                .from(knowledgeBaseArticles)
-                .where(and(eq(knowledgeBaseArticles.accountId, payload.accountId), eq(knowledgeBaseArticles.id, existing)));
-              await updateArticle(tx, payload.accountId, existing, item, current!);
-            }
             await setImport(tx, payload, counted(existing === undefined ? 'created' : 'updated'));
+            if (existing === undefined) {
+              const created = await insertArticle(tx, payload.accountId, { ...item, authorId: job.createdBy });
+              return { id: created.id, chunking: created.chunkCount };
+            }
+            const [current] = await tx
+              .select({ title: knowledgeBaseArticles.title, content: knowledgeBaseArticles.content })
+              .from(knowledgeBaseArticles)
+              .where(and(eq(knowledgeBaseArticles.accountId, payload.accountId), eq(knowledgeBaseArticles.id, existing)));
+            return { id: existing, chunking: await updateArticle(tx, payload.accountId, existing, item, current!) };
           });
+          // Not the import's failure if this stops: the article's kb-embed job writes the rest.
+          if (written.chunking === 'pending') await writeChunks(db, payload.accountId, written.id).catch(deps.onError);
         } catch (error) {
           const issue: ImportIssue = { title: item.title, error: String((error as Error).message ?? error).slice(0, 300) };
           await withTenant(db, scope, (tx) =>

@@ -764,7 +764,7 @@ describe.each(await databaseKinds())('knowledge base, bad input and large articl
         // Too long to embed before the answer: its job will (no worker runs it here).
         const jobs = await call(t.app, s, { method: 'GET', url: '/api/queue/jobs?limit=200' });
         expect(jobs.status).toBe(200);
-        expect(jobs.body.data.filter((job: { queue: string; key: string }) => job.queue === 'kb-embed' && job.key.startsWith(`${s.accountId}:${big.id}:`))).toEqual([
+        expect(jobs.body.data.filter((job: { queue: string; key: string }) => job.queue === 'kb-embed' && job.key.startsWith(`${s.accountId}-${big.id}-`))).toEqual([
           expect.objectContaining({ state: 'waiting' }),
         ]);
         // Its passages are in the full-text index already, while it has no vector.

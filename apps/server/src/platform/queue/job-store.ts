@@ -111,6 +111,26 @@ export function createJobStore(db: AppDb) {
         ),
       ),
 
+    /** Jobs handed to BullMQ whose outcome the table has not recorded (yet), by id from `afterId`. */
+    relayedUnfinished: (afterId: number, limit: number) =>
+      asWorker(db, (tx) =>
+        queryRows<{ id: string; queue: QueueName; key: string }>(
+          tx,
+          sql`select id, queue, key from jobs
+              where relayed_at is not null and state in ('waiting', 'active') and id > ${afterId}
+              order by id limit ${limit}`,
+        ),
+      ),
+
+    /** Back to the outbox: BullMQ no longer has the job (Redis lost it), so the relay hands it over again. */
+    relayAgain: (id: number) =>
+      asWorker(db, (tx) =>
+        tx
+          .update(jobs)
+          .set({ relayedAt: null, state: 'waiting', lockedUntil: null, updatedAt: new Date() })
+          .where(and(eq(jobs.id, id), inArray(jobs.state, ['waiting', 'active']))),
+      ),
+
     markRelayed: (ids: number[]) =>
       asWorker(db, (tx) => tx.update(jobs).set({ relayedAt: new Date(), updatedAt: new Date() }).where(inArray(jobs.id, ids))),
 

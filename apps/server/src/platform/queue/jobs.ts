@@ -24,7 +24,7 @@ export type QueueName = keyof JobPayloads;
 export const QUEUE_NAMES: QueueName[] = ['conversation-snooze', 'ai-classification', 'ai-train', 'ai-draft', 'kb-embed', 'kb-reembed', 'kb-import'];
 
 export interface JobContext {
-  /** The job's deterministic key, e.g. `conversation-snooze:42:2026-11-26T10:00:00.000Z`. */
+  /** The job's deterministic key, e.g. `42-1795691846000` (a snooze of conversation 42). */
   key: string;
   attempt: number;
   /** A line for the queue monitor ("Classification complete: ..."). */
@@ -35,6 +35,13 @@ export interface JobContext {
 export type JobResult = Record<string, unknown> | undefined;
 
 export type JobHandler<Q extends QueueName> = (payload: JobPayloads[Q], job: JobContext) => Promise<JobResult>;
+
+/**
+ * A job key from its parts, joined with `-`: `jobKey(accountId, importId)` is `"4-17"`. Keys are
+ * shown as they are by `GET /api/queue/jobs` and the monitor; `:` is best left out (BullMQ's own
+ * separator, escaped by the relay).
+ */
+export const jobKey = (...parts: (string | number)[]): string => parts.join('-');
 
 export interface EnqueueOptions {
   /** Deterministic id: enqueueing the same key twice makes one job. */

@@ -12,9 +12,9 @@ import { enterAccount, runAsApp, withTenant } from '../tenancy.js';
 import { nextAccountId } from '../../modules/accounts/accounts.repo.js';
 import { accounts } from '../../db/schema.js';
 import type { RedisConnections } from '../redis.js';
-import { createJobStore } from './job-store.js';
-import type { JobPayloads, QueueEvent } from './jobs.js';
-import { createJobQueue, type JobQueue } from './queue.js';
+import { createJobStore, insertJob } from './job-store.js';
+import { jobKey, type JobPayloads, type QueueEvent } from './jobs.js';
+import { bullJobId, createJobQueue, jobKeyOfBullId, type JobQueue } from './queue.js';
 
 const silent = pino({ level: 'silent' });
 type Payload = JobPayloads['conversation-snooze'];
@@ -47,6 +47,28 @@ function until(events: QueueEvent[], predicate: (event: QueueEvent) => boolean, 
     check();
   });
 }
+
+describe('job keys and BullMQ ids', () => {
+  it('builds keys from their parts with `-`', () => {
+    expect(jobKey(4, 17)).toBe('4-17');
+    expect(jobKey(4, 'local-use-lite-512', 1795691846000)).toBe('4-local-use-lite-512-1795691846000');
+  });
+
+  // BullMQ refuses an id with `:` (unless it has exactly two) and an id that reads as an integer.
+  it.each(['4:17', '4:17:x', '12345', '-5', '100%', 'a%3Ab', '%', '0012'])('escapes %j into an id BullMQ takes, and back', (key) => {
+    const id = bullJobId(key);
+    expect(id).not.toContain(':');
+    expect(`${parseInt(id, 10)}`).not.toBe(id);
+    expect(jobKeyOfBullId(id)).toBe(key);
+  });
+
+  it('leaves keys without `:`, `%` or an integer value as they are', () => {
+    for (const key of ['4-17', 'msg-12', '42-1795691846000', '7-3f1c2b9e-0d4a-4b8e-9a57-2a2b0d7c1e11']) {
+      expect(bullJobId(key)).toBe(key);
+      expect(jobKeyOfBullId(key)).toBe(key);
+    }
+  });
+});
 
 describe.each(await databaseKinds())('database queue on %s', (kind) => {
   let testDb: TestDatabase;
@@ -208,6 +230,74 @@ describe.runIf(withRedis)('BullMQ queue with the jobs table as outbox', () => {
     expect(relayed).toBe(true);
     expect((await queue.counts())['conversation-snooze']).toMatchObject({ completed: 1 });
   });
+
+  it('runs jobs whose keys BullMQ refuses as ids (`:`, integers) and records their outcome on their rows', async () => {
+    const queue = open();
+    const events: QueueEvent[] = [];
+    queue.onEvent((event) => events.push(event));
+    const runs: string[] = [];
+    queue.work('conversation-snooze', async (_payload, job) => {
+      runs.push(job.key);
+      return { key: job.key };
+    });
+    const keys = [`${accountId}:17`, '98765', `${accountId}:7:b`];
+    for (const key of keys) await enqueue(testDb, queue, accountId, key);
+    queue.wake();
+    for (const key of keys) await until(events, (e) => e.type === 'completed' && e.key === key);
+    expect(runs.sort()).toEqual([...keys].sort());
+    const rows = await queryRows<{ key: string; state: string; result: unknown }>(
+      testDb.database.db,
+      sql`select key, state, result from jobs where key in (${sql.join(keys.map((key) => sql`${key}`), sql`, `)}) order by key`,
+    );
+    expect(rows).toEqual([...keys].sort().map((key) => ({ key, state: 'completed', result: { key } })));
+  });
+
+  it('brings the jobs table to BullMQ at start-up when a crash lost the outcomes written after BullMQ finished', async () => {
+    const prefix = uniquePrefix();
+    const first = open(REDIS_URL, prefix);
+    const events: QueueEvent[] = [];
+    first.onEvent((event) => events.push(event));
+    first.work('conversation-snooze', async (payload) => {
+      if (payload.until === 'crash-failed') throw new Error('it did not work');
+      return { ran: payload.until };
+    });
+    await enqueue(testDb, first, accountId, 'crash-completed');
+    await enqueue(testDb, first, accountId, 'crash-failed');
+    first.wake();
+    await until(events, (e) => e.type === 'completed' && e.key === 'crash-completed');
+    await until(events, (e) => e.type === 'failed' && e.key === 'crash-failed' && !e.willRetry, 10_000);
+    const { queue: closing, redis } = opened.pop()!;
+    await closing.close();
+    await redis.close();
+
+    // What a kill -9 between BullMQ finishing a job and the row being written leaves behind:
+    // BullMQ has the outcome, the table still says waiting. And a relayed job BullMQ has lost.
+    await testDb.database.db.execute(
+      sql`update jobs set state = 'waiting', result = null, last_error = null, finished_at = null where key in ('crash-completed', 'crash-failed')`,
+    );
+    await withTenant(testDb.database.db, { accountId }, (tx) =>
+      insertJob(tx, 'conversation-snooze', { accountId, conversationId: 1, until: 'crash-lost' }, { key: 'crash-lost' }),
+    );
+    await testDb.database.db.execute(sql`update jobs set relayed_at = now() where key = 'crash-lost'`);
+
+    const restarted = open(REDIS_URL, prefix);
+    restarted.work('conversation-snooze', async (payload) => ({ ran: payload.until }));
+    const states = () =>
+      queryRows<{ key: string; state: string; result: unknown; last_error: string | null; attempts: number }>(
+        testDb.database.db,
+        sql`select key, state, result, last_error, attempts from jobs where key like 'crash-%' order by key`,
+      );
+    let rows = await states();
+    for (let i = 0; i < 200 && rows.some((row) => row.state === 'waiting'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      rows = await states();
+    }
+    expect(rows).toEqual([
+      { key: 'crash-completed', state: 'completed', result: { ran: 'crash-completed' }, last_error: null, attempts: 1 },
+      { key: 'crash-failed', state: 'failed', result: null, last_error: 'it did not work', attempts: 2 },
+      { key: 'crash-lost', state: 'completed', result: { ran: 'crash-lost' }, last_error: null, attempts: 1 },
+    ]);
+  }, 40_000);
 
   it('keeps jobs in the outbox while Redis is down and runs them when it is back', async () => {
     const redisServer = await privateRedis();

@@ -8,7 +8,7 @@
  * runs inside the job's account (`withTenant`).
  */
 import { EventEmitter } from 'node:events';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AppDb, Tx } from '../../db/client.js';
 import type { RedisConnections } from '../redis.js';
@@ -26,6 +26,24 @@ import {
 
 const POLL_MS = 500;
 const RELAY_BATCH = 200;
+/** How often the jobs table is checked against BullMQ (besides at start-up). */
+const RECONCILE_MS = 5 * 60_000;
+
+/**
+ * The BullMQ id of a job key. BullMQ refuses an id with `:` (its Redis key separator) or one
+ * that reads as an integer; such a job used to stay in the outbox for ever. Escaped reversibly
+ * (`%3A`, `%25`, a leading digit or `-` as `%3n`/`%2D`), so every key is a valid id, keys
+ * without those characters stay as they are, and an outcome finds its row again.
+ */
+export function bullJobId(key: string): string {
+  const escaped = key.replace(/[%:]/g, (char) => (char === '%' ? '%25' : '%3A'));
+  if (`${parseInt(escaped, 10)}` !== escaped) return escaped;
+  return `%${escaped.charCodeAt(0).toString(16).toUpperCase()}${escaped.slice(1)}`;
+}
+
+export function jobKeyOfBullId(id: string): string {
+  return id.replace(/%([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
 
 export interface JobQueue {
   readonly backend: 'database' | 'bullmq';
@@ -137,18 +155,24 @@ export function createJobQueue(options: QueueOptions): JobQueue {
       for (;;) {
         const rows = await store.unrelayed(RELAY_BATCH);
         if (rows.length === 0) break;
-        for (const row of rows) {
-          await bullQueue(row.queue).add(row.queue, row.payload, {
-            jobId: row.key,
-            delay: Math.max(0, new Date(row.run_at).getTime() - Date.now()),
-            attempts: row.max_attempts,
-            backoff: { type: 'exponential', delay: 1_000 },
-            removeOnComplete: { age: 24 * 3600, count: 10_000 },
-            removeOnFail: { age: 7 * 24 * 3600 },
-          });
-          emit({ type: 'added', queue: row.queue, key: row.key });
+        const added: number[] = [];
+        try {
+          for (const row of rows) {
+            await bullQueue(row.queue).add(row.queue, row.payload, {
+              jobId: bullJobId(row.key),
+              delay: Math.max(0, new Date(row.run_at).getTime() - Date.now()),
+              attempts: row.max_attempts,
+              backoff: { type: 'exponential', delay: 1_000 },
+              removeOnComplete: { age: 24 * 3600, count: 10_000 },
+              removeOnFail: { age: 7 * 24 * 3600 },
+            });
+            added.push(Number(row.id));
+            emit({ type: 'added', queue: row.queue, key: row.key });
+          }
+        } finally {
+          // What reached Redis is recorded even when a later job of the batch did not.
+          if (added.length > 0) await store.markRelayed(added);
         }
-        await store.markRelayed(rows.map((row) => Number(row.id)));
       }
     } catch (error) {
       options.logger.warn({ err: error }, 'relaying jobs to Redis failed; retrying');
@@ -157,11 +181,53 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     }
   }
 
+  /**
+   * Brings the jobs table to BullMQ's truth for the jobs it handed over and has no outcome of:
+   * the outcome a worker records after BullMQ finished a job is lost when its process dies in
+   * between (`kill -9`), and the row would say `waiting` for ever. Run at start-up (after a
+   * first relay, which may have handed over a job again that BullMQ already had) and now and
+   * then. A job BullMQ no longer has (Redis lost it) goes back to the outbox.
+   */
+  let reconciling = false;
+  async function reconcile() {
+    if (reconciling || closed || !redis) return;
+    reconciling = true;
+    try {
+      for (let afterId = 0; !closed; ) {
+        const rows = await store.relayedUnfinished(afterId, RELAY_BATCH);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const job = await Job.fromId(bullQueue(row.queue), bullJobId(row.key));
+          if (closed) return;
+          if (!job) {
+            options.logger.warn({ queue: row.queue, key: row.key }, 'BullMQ has lost a job: relaying it again');
+            await store.relayAgain(Number(row.id));
+            continue;
+          }
+          const state = await job.getState();
+          if (state === 'completed') {
+            await store.finishByKey(row.queue, row.key, { state: 'completed', result: (job.returnvalue ?? undefined) as JobResult }, job.attemptsMade);
+          } else if (state === 'failed') {
+            await store.finishByKey(row.queue, row.key, { state: 'failed', error: job.failedReason ?? 'failed' }, job.attemptsMade);
+          }
+        }
+        afterId = Number(rows.at(-1)!.id);
+      }
+    } catch (error) {
+      options.logger.warn({ err: error }, 'checking jobs against BullMQ failed; retrying later');
+    } finally {
+      reconciling = false;
+    }
+  }
+
+  /** Outcomes being written to the jobs table: closing waits for them. */
+  const recording = new Set<Promise<unknown>>();
+
   function workFromBullMq<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, concurrency: number) {
     const worker = new Worker(
       queue,
       async (job: Job) => {
-        const context = contextFor(queue, job.id!, job.attemptsMade + 1, (line) => {
+        const context = contextFor(queue, jobKeyOfBullId(job.id!), job.attemptsMade + 1, (line) => {
           void job.updateProgress({ line }).catch(() => undefined);
         });
         return (await run(queue, handler, job.data as JobPayloads[Q], context)) ?? null;
@@ -169,18 +235,26 @@ export function createJobQueue(options: QueueOptions): JobQueue {
       { connection: redis!.shared, prefix: `${options.redisPrefix}:bull`, concurrency },
     );
     const durationOf = (job: Job) => (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
-    const record = (promise: Promise<unknown>) => promise.catch((error) => options.logger.warn({ err: error, queue }, 'recording a job outcome failed'));
+    // A lost write (the process dies first) is made good by reconcile() at the next start.
+    const record = (promise: Promise<unknown>) => {
+      const recorded = promise.catch((error) => options.logger.warn({ err: error, queue }, 'recording a job outcome failed'));
+      recording.add(recorded);
+      void recorded.finally(() => recording.delete(recorded));
+      return recorded;
+    };
     // Reported once the outcome is on the job's row, as the database backend does.
     worker.on('completed', (job, result: JobResult) => {
-      void record(store.finishByKey(queue, job.id!, { state: 'completed', result }, job.attemptsMade)).then(() =>
-        emit({ type: 'completed', queue, key: job.id!, durationMs: durationOf(job), result }),
+      const key = jobKeyOfBullId(job.id!);
+      void record(store.finishByKey(queue, key, { state: 'completed', result }, job.attemptsMade)).then(() =>
+        emit({ type: 'completed', queue, key, durationMs: durationOf(job), result }),
       );
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
+      const key = jobKeyOfBullId(job.id!);
       const willRetry = job.attemptsMade < (job.opts.attempts ?? 1);
-      const recorded = willRetry ? Promise.resolve() : record(store.finishByKey(queue, job.id!, { state: 'failed', error: error.message }, job.attemptsMade));
-      void recorded.then(() => emit({ type: 'failed', queue, key: job.id!, durationMs: durationOf(job), error: error.message, willRetry }));
+      const recorded = willRetry ? Promise.resolve() : record(store.finishByKey(queue, key, { state: 'failed', error: error.message }, job.attemptsMade));
+      void recorded.then(() => emit({ type: 'failed', queue, key, durationMs: durationOf(job), error: error.message, willRetry }));
     });
     worker.on('error', (error) => options.logger.warn({ err: error, queue }, 'queue worker error'));
     stoppers.push(() => worker.close());
@@ -188,8 +262,13 @@ export function createJobQueue(options: QueueOptions): JobQueue {
 
   if (redis) {
     const timer = setInterval(() => void relay(), POLL_MS * 2);
+    const reconcileTimer = setInterval(() => void reconcile(), RECONCILE_MS);
     wakers.add(() => void relay());
-    stoppers.push(async () => clearInterval(timer));
+    void relay().then(reconcile);
+    stoppers.push(async () => {
+      clearInterval(timer);
+      clearInterval(reconcileTimer);
+    });
   } else if (options.singleProcess) {
     void store.releaseOrphans().catch((error) => options.logger.error({ err: error }, 'releasing orphaned jobs failed'));
   }
@@ -229,6 +308,8 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     async close() {
       closed = true;
       for (const stop of stoppers) await stop();
+      // The outcomes of the jobs the workers finished while closing reach the table first.
+      await Promise.all(recording);
       await Promise.all([...bullQueues.values()].map((queue) => queue.close()));
     },
   };
