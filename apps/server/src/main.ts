@@ -1,7 +1,8 @@
 /**
  * Process entry: reads the configuration, opens the database, migrates it (and seeds the demo
- * account on a brand-new database), then serves. SIGTERM/SIGINT finish in-flight requests
- * and close the pools before exiting.
+ * account on a brand-new database), then serves. SIGTERM/SIGINT stop model trainings where they
+ * are (their jobs run again after the restart), finish in-flight requests and close the pools
+ * before exiting.
  */
 import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
@@ -9,6 +10,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrationStatus } from './db/migration-status.js';
+import { stopTrainings } from './modules/ai/training.js';
 import { DEMO_LOGIN, seedDemoAccount } from './modules/demo/seed.js';
 import { resolveJwtSecret } from './platform/jwt-secret.js';
 import { connectRedis } from './platform/redis.js';
@@ -32,6 +34,8 @@ async function main() {
     if (!redis) throw new ConfigError('HUMMDESK_ROLE=worker needs REDIS_URL: job results reach the API replicas through Redis');
     const worker = await runWorker(database, redis, config, logger);
     closeWithGrace({ delay: 10_000, logger }, async () => {
+      // A training can take minutes: the queue would wait for it.
+      stopTrainings();
       await worker.close();
       await redis.close();
       await database.close();
@@ -44,6 +48,7 @@ async function main() {
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
+    stopTrainings();
     await app.close();
     await redis?.close();
     await database.close();

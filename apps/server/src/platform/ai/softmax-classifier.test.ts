@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { predict, trainCategoryModel, type TrainingExample } from './softmax-classifier.js';
+import { encodeModel } from './model-codec.js';
+import { epochsFor, packExamples, predict, trainCategoryModel, type TrainingExample } from './softmax-classifier.js';
 import { textFeatures } from './text-features.js';
 
 /** Texts only (no embedding): the sparse n-gram half of the model must learn on its own. */
@@ -48,5 +49,45 @@ describe('per-account category model', () => {
 
   it('refuses to train with fewer than two categories', () => {
     expect(() => trainCategoryModel([example('a', 'billing'), example('b', 'billing')])).toThrow(/two categories/);
+  });
+
+  it('trains the same model from packed examples, and reports its progress up to the end', () => {
+    const shares: number[] = [];
+    const packed = trainCategoryModel(packExamples(SEED), { seed: 1, onProgress: (done) => shares.push(done) });
+    expect(encodeModel(packed)).toBe(encodeModel(trainCategoryModel(SEED, { seed: 1 })));
+    expect(shares.length).toBeGreaterThan(1);
+    expect(shares.every((share, i) => share > (shares[i - 1] ?? 0))).toBe(true);
+    expect(shares.at(-1)).toBe(1);
+  });
+
+  it('gives small sets 60 passes and large ones fewer, never under 6', () => {
+    expect(epochsFor(80)).toBe(60);
+    expect(epochsFor(400)).toBe(60);
+    expect(epochsFor(2_000)).toBe(12);
+    expect(epochsFor(10_000)).toBe(6);
+    expect(epochsFor(50_000)).toBe(6);
+  });
+
+  it('learns many categories from a larger set in fewer passes', () => {
+    // 40 categories (8 products × 5 issues) of 60 templated messages: 2,400 examples, 10 passes.
+    const products = ['tent', 'jacket', 'boots', 'backpack', 'watch', 'stove', 'kayak', 'lamp'];
+    const issues = ['arrived broken', 'never arrived', 'want a refund for', 'how do I clean', 'charged twice for'];
+    const openers = ['Hi,', 'Hello!', 'Quick question:', 'Dear support,', ''];
+    const closers = ['Thanks.', 'Please help.', 'Regards', '', 'asap'];
+    const texts = (n: number, offset: number) =>
+      products.flatMap((product, p) =>
+        issues.flatMap((issue, i) =>
+          Array.from({ length: n }, (_, j) => ({
+            text: `${openers[(j + offset) % 5]} my ${product} ${issue} order ${j + offset} ${closers[(j * 3 + offset) % 5]}`,
+            label: `${p}-${i}`,
+          })),
+        ),
+      );
+    const model = trainCategoryModel(texts(60, 0).map(({ text, label }) => example(text, label)), { seed: 1 });
+    expect(model.labels).toHaveLength(40);
+    const test = texts(5, 1_000);
+    const right = test.filter(({ text, label }) => predict(model, features(text))[0]!.label === label).length;
+    expect(right / test.length).toBeGreaterThan(0.95);
+    expect(model.temperature).not.toBe(1);
   });
 });
