@@ -102,8 +102,8 @@ describe.runIf(runs)('every queue on BullMQ', () => {
     const rows = await allFinished();
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);
     expect(new Set(rows.map((job) => job.queue))).toEqual(new Set(['ai-train', 'ai-classification', 'ai-draft', 'conversation-snooze', 'kb-embed', 'kb-import']));
-    // The draft asked for by hand has a key with `:` (message id and a UUID), which BullMQ refuses as an id.
-    expect(rows.filter((job) => job.queue === 'ai-draft' && job.key.includes(':'))).toHaveLength(1);
+    // The draft asked for by hand has a key of its own (message id and a UUID) beside the automatic `msg-<id>`.
+    expect(rows.filter((job) => job.queue === 'ai-draft' && /^\d+-[0-9a-f-]{36}$/.test(job.key))).toHaveLength(1);
     const done = await call(app, admin, { method: 'GET', url: `/api/knowledge-base/imports/${imported.body.import.id}` });
     expect(done.body.import).toMatchObject({ status: 'completed', created: 1 });
     const reopened = await call(app, admin, { method: 'GET', url: `/api/conversations/${conversation.id}` });
