@@ -10,11 +10,12 @@ import { decodeModel, encodeModel } from './model-codec.js';
 import { packExamples, trainCategoryModel, type TrainingExample } from './softmax-classifier.js';
 import { textFeatures } from './text-features.js';
 
-// Lowest priority for this thread alone, once its modules are loaded: on Linux a thread's nice
-// value is its own (and threads it starts inherit it, which is why not before the imports, whose
-// file reads may start the process's shared thread pool). Elsewhere the call would lower the
-// whole server, so the fit runs at normal priority there.
-if (process.platform === 'linux') setPriority(19);
+/**
+ * From this many examples a fit takes seconds of CPU and runs at the lowest priority; a smaller
+ * one (a new account's default categories, a few corrections) takes well under a second, and at
+ * nice 19 on a busy machine it would wait far longer than that for the CPU.
+ */
+const LOW_PRIORITY_FROM = 1_000;
 
 const post = (message: FitMessage) => parentPort!.postMessage(message);
 
@@ -32,6 +33,10 @@ function* examples(request: FitRequest): Generator<TrainingExample> {
 
 // `on`, not `once`: the thread stays until the server ends it, after it has read the answer.
 parentPort!.on('message', (request: FitRequest) => {
+  // Lowest priority for this thread alone: on Linux a thread's nice value is its own (set here,
+  // after the imports, whose file reads may start the process's shared thread pool, which would
+  // inherit it). Elsewhere the call would lower the whole server, so the fit keeps its priority.
+  if (process.platform === 'linux' && request.texts.length >= LOW_PRIORITY_FROM) setPriority(19);
   try {
     let reported = -1;
     const model = trainCategoryModel(packExamples(examples(request)), {
