@@ -11,6 +11,7 @@ import { openAiServer, type WireServer } from './test-support/ai-wire-servers.js
 import { buildTestApp, call, registerAccount, type Session } from './test-support/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from './test-support/databases.js';
 import { connectTestRedis, redisAvailable, uniquePrefix } from './test-support/redis.js';
+import { eventually } from './test-support/checks.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 
@@ -19,16 +20,6 @@ interface JobRow {
   key: string;
   state: string;
   lastError: string | null;
-}
-
-async function until<T>(what: () => string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe.runIf(runs)('every queue on BullMQ', () => {
@@ -46,13 +37,14 @@ describe.runIf(runs)('every queue on BullMQ', () => {
   /** Until every job of the account is finished; then its jobs. */
   const allFinished = async () => {
     let unfinished: JobRow[] = [];
-    return until(
+    return eventually(
       () => `every job to finish; still unfinished: ${JSON.stringify(unfinished)}`,
       async () => {
         const rows = await jobs();
         unfinished = rows.filter((job) => job.state !== 'completed' && job.state !== 'failed');
         return unfinished.length === 0 ? rows : undefined;
       },
+      { intervalMs: 200 },
     );
   };
 
@@ -115,10 +107,10 @@ describe.runIf(runs)('every queue on BullMQ', () => {
     await start({ EMBEDDING_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${server.url}/v1`, EMBEDDING_DIMENSIONS: '64' });
     const status = await call(app, admin, { method: 'GET', url: '/api/knowledge-base/embeddings' });
     expect(status.body.buildingModel).toBe('openai-text-embedding-3-small-64');
-    await until(() => 'the switch to the new model', async () => {
+    await eventually(() => 'the switch to the new model', async () => {
       const state = await call(app, admin, { method: 'GET', url: '/api/knowledge-base/embeddings' });
       return state.body.activeModel === 'openai-text-embedding-3-small-64' ? state.body : undefined;
-    });
+    }, { intervalMs: 200 });
     const rows = await allFinished();
     expect(rows.filter((job) => job.queue === 'kb-reembed')).toEqual([expect.objectContaining({ state: 'completed' })]);
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);

@@ -63,3 +63,22 @@ export function decodeJwt(token: string): Record<string, any> {
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * Polls `probe` until it answers something other than undefined, and returns that: tests wait
+ * for a state, never for a fixed time. `retryOnError` treats a failing probe (a server still
+ * starting) as "not yet".
+ */
+export async function eventually<T>(
+  what: string | (() => string),
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 120_000, intervalMs = 100, retryOnError = false }: { timeoutMs?: number; intervalMs?: number; retryOnError?: boolean } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await (retryOnError ? probe().catch(() => undefined) : probe());
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -21,6 +21,7 @@ import type { QueueEvent } from '../../platform/queue/jobs.js';
 import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
+import { eventually } from '../../test-support/checks.js';
 
 /** 1,000 examples: a fit large enough to run at the lowest priority, for seconds. */
 const LARGE = Array.from({ length: 200 }, (_, c) => ({
@@ -39,15 +40,6 @@ const SMALL = [
 ];
 
 /** Polls until `probe` answers something other than undefined. */
-async function until<T>(probe: () => Promise<T | undefined>, what: string, seconds = 120): Promise<T> {
-  for (let i = 0; i < seconds * 20; i++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${what} did not happen within ${seconds} s`);
-}
-
 type Training = { status: string; progress: number };
 
 describe.each(await databaseKinds())('model training off the event loop on %s', (kind) => {
@@ -57,7 +49,7 @@ describe.each(await databaseKinds())('model training off the event loop on %s', 
   const events: QueueEvent[] = [];
 
   const training = async (session: Session) => (await call(t.app, session, { method: 'GET', url: '/api/ai/taxonomy' })).body.training as Training;
-  const ready = (session: Session) => until(async () => ((await training(session)).status === 'ready' ? true : undefined), 'the training');
+  const ready = (session: Session) => eventually('the training', async () => ((await training(session)).status === 'ready' ? true : undefined), { intervalMs: 50, retryOnError: true });
   const put = (session: Session, categories: unknown) => call(t.app, session, { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories } });
 
   beforeAll(async () => {
@@ -75,7 +67,7 @@ describe.each(await databaseKinds())('model training off the event loop on %s', 
   it('serves every account while a model fits, and stops a fit that a newer taxonomy overtook', async () => {
     expect((await put(a, LARGE)).status).toBe(200);
     // Past the embedding (90 %) and into the fit, which reports its progress from its thread.
-    await until(async () => ((await training(a)).progress > 90 ? true : undefined), 'the fit progressing');
+    await eventually('the fit progressing', async () => ((await training(a)).progress > 90 ? true : undefined), { intervalMs: 50, retryOnError: true });
     expect(fitsRunning()).toBe(1);
 
     // Meanwhile the other account, the health check and A's classification (the last ready model) answer...
@@ -157,15 +149,15 @@ describe.each(await databaseKinds())('SIGTERM in the middle of a fit on %s', (ki
 
   it('ends promptly and leaves the training to run again after the restart', async () => {
     server = start();
-    await until(async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 'the server starting');
+    await eventually('the server starting', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), { intervalMs: 50, retryOnError: true });
     const registered = await api('/api/auth/register', undefined, {
       method: 'POST',
       body: JSON.stringify({ accountName: 'Shutdown', name: 'Admin', email: `shutdown.${Date.now()}@example.com`, password: 'correct horse battery' }),
     });
     const token = registered.token as string;
-    await until(async () => ((await training(token)).status === 'ready' ? true : undefined), 'the default model');
+    await eventually('the default model', async () => ((await training(token)).status === 'ready' ? true : undefined), { intervalMs: 50, retryOnError: true });
     await api('/api/ai/taxonomy', token, { method: 'PUT', body: JSON.stringify({ categories: LARGE }) });
-    await until(async () => ((await training(token)).progress > 90 ? true : undefined), 'the fit progressing');
+    await eventually('the fit progressing', async () => ((await training(token)).progress > 90 ? true : undefined), { intervalMs: 50, retryOnError: true });
 
     // Exit code 0: the graceful close finished (close-with-grace exits with 1 when its 10 s run out).
     expect(await stop()).toBe(0);
@@ -192,8 +184,8 @@ describe.each(await databaseKinds())('SIGTERM in the middle of a fit on %s', (ki
     }
 
     server = start();
-    await until(async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 'the restart');
-    await until(async () => ((await trainJobs(token))[0]!.attempts === 2 ? true : undefined), 'the training starting again');
+    await eventually('the restart', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), { intervalMs: 50, retryOnError: true });
+    await eventually('the training starting again', async () => ((await trainJobs(token))[0]!.attempts === 2 ? true : undefined), { intervalMs: 50, retryOnError: true });
     expect(await stop()).toBe(0);
   }, 240_000);
 });

@@ -10,23 +10,13 @@
 import { strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
-import { expectError } from '../../test-support/checks.js';
+import { expectError, eventually } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { chunkArticle } from './chunking.js';
 import { MAX_IMPORT_BYTES } from './knowledge-base.schema.js';
 import { lyingBomb, manyLargeFilesZip } from './test-zips.js';
 
 const KB = '/api/knowledge-base';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** A 4 MB manual of short numbered paragraphs under headings: about 6,000 passages. */
 function manual(name: string, chars = 4_000_000): string {
@@ -91,7 +81,7 @@ describe.each(await databaseKinds())('bounded knowledge-base imports on %s', (ki
     const articles = async () => (await call(t.app, admin, { method: 'GET', url: `${KB}/articles?limit=10` })).body.data as { id: number; title: string; chunkCount: number }[];
 
     // An article whose passages are partly written: they go in a few per transaction.
-    const partial = await until('an imported article part-written', async () =>
+    const partial = await eventually('an imported article part-written', async () =>
       (await articles()).find((article) => article.chunkCount > 0 && article.chunkCount < expected.get(article.title)!),
     );
     for (let i = 0; i < 3; i++) {
@@ -102,13 +92,13 @@ describe.each(await databaseKinds())('bounded knowledge-base imports on %s', (ki
     const during = (await call(t.app, admin, { method: 'GET', url: `${KB}/imports/${importId}` })).body.import;
     expect(during.status, `the other account was answered only after the import: ${JSON.stringify(partial)}`).toBe('running');
 
-    const done = await until(
+    const done = await eventually(
       'the import to finish',
       async () => {
         const state = (await call(t.app, admin, { method: 'GET', url: `${KB}/imports/${importId}` })).body.import;
         return state.status === 'completed' ? state : undefined;
       },
-      300_000,
+      { timeoutMs: 300_000 },
     );
     expect(done).toMatchObject({ total: 2, processed: 2, created: 2, failed: 0, errors: [] });
     const written = await articles();
