@@ -100,7 +100,7 @@ async function api(token, method, path, body) {
 }
 const register = (name) =>
   login(base, '/api/auth/register', { accountName: name, name: 'Bench', email: `training-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password' });
-const training = async (token) => (await api(token, 'GET', '/api/ai/taxonomy')).training;
+const training = async (token) => (await api(token, 'GET', '/api/ai/training')).training;
 async function untilReady(token) {
   for (;;) {
     const status = await training(token);

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import { Message } from '../conversations/conversations.schema.js';
-import { Classification, ClassifyBody, CorrectionBody, Draft, DraftRequestBody, PutTaxonomyBody, SendDraftBody, Taxonomy } from './ai.schema.js';
+import { Classification, ClassifyBody, CorrectionBody, Draft, DraftRequestBody, PutTaxonomyBody, SendDraftBody, Taxonomy, Training } from './ai.schema.js';
 import type { ClassificationService } from './classification.service.js';
 import type { DraftService } from './draft.service.js';
 import type { TaxonomyService } from './taxonomy.service.js';
@@ -55,6 +55,19 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
     '/api/ai/taxonomy',
     { schema: { ...schemaBase, summary: "The account's categories, their examples and the model's training state", response: { 200: Taxonomy, ...errorResponses } } },
     async (request) => taxonomy.get(request.auth),
+  );
+
+  app.get(
+    '/api/ai/training',
+    {
+      schema: {
+        ...schemaBase,
+        // What a page showing progress asks for every few seconds: not the taxonomy's 20,000 examples.
+        summary: "The account's model training state and progress alone",
+        response: { 200: Type.Object({ training: Training }), ...errorResponses },
+      },
+    },
+    async (request) => ({ training: await taxonomy.training(request.auth) }),
   );
 
   app.put(

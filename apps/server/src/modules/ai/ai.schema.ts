@@ -39,14 +39,16 @@ export const TaxonomyCategory = Type.Object(
   { additionalProperties: false },
 );
 
+export const Training = Type.Object({
+  status: Type.String({ description: 'idle | training | ready | failed' }),
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+});
+
 export const Taxonomy = Type.Object({
   categories: Type.Array(
     Type.Object({ name: Type.String(), description: Type.String(), teamId: Type.Union([Type.Integer(), Type.Null()]), examples: Type.Array(Type.String()) }),
   ),
-  training: Type.Object({
-    status: Type.String({ description: 'idle | training | ready | failed' }),
-    progress: Type.Integer({ minimum: 0, maximum: 100 }),
-  }),
+  training: Training,
 });
 
 export const PutTaxonomyBody = Type.Object(

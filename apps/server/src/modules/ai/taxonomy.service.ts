@@ -35,6 +35,8 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
   }
 
   return {
+    training,
+
     async get(ctx: TenantContext) {
       const categories = await withTenant(db, ctx, (tx) => loadCategories(tx, ctx.accountId));
       return { categories, training: await training(ctx) };

@@ -90,6 +90,7 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     expect(answer.body.training.status).toBe('training');
     expect(answer.body.categories[0]).toMatchObject({ name: 'orders', teamId: team, examples: expect.arrayContaining(['where is my order']) });
     await waitUntilReady(a);
+    expect((await call(t.app, a, { method: 'GET', url: '/api/ai/training' })).body).toEqual({ training: { status: 'ready', progress: 100 } });
     const preview = await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'My order has not arrived, where is the parcel?' } });
     expect(preview.body.classification).toMatchObject({ category: 'orders', suggestedTeamId: team });
     expect((await taxonomy(b)).body.categories).toHaveLength(8);
@@ -203,4 +204,16 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const again = await call(t.app, b, { method: 'POST', url: '/api/ai/classify', payload: { text: 'The Fjell tent pole snapped in the wind' } });
     expect(again.body.classification.category).toBe(corrected);
   }, 90_000);
+
+  it('stores examples exactly as written, array syntax and all', async () => {
+    // Examples travel to the database as two array parameters: what looks like array syntax stays text.
+    const d = await registerAccount(t.app, 'Taxonomy D');
+    const awkward = ['NULL', 'say "hi", {braces}, (parens) and a \\ backslash', "it's {a,b}", 'ümlaut 🙂 日本語', ' spaced '];
+    const categories = [
+      { name: 'orders', examples: ['where is my order', ...awkward] },
+      { name: 'app', examples: ['the app crashes', 'null'] },
+    ];
+    expect((await put(d, categories)).status).toBe(200);
+    expect((await taxonomy(d)).body.categories.map((c: { name: string; examples: string[] }) => ({ name: c.name, examples: c.examples }))).toEqual(categories);
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeModel } from './model-codec.js';
+import { decodeModel, encodeModel } from './model-codec.js';
 import { epochsFor, packExamples, predict, trainCategoryModel, type TrainingExample } from './softmax-classifier.js';
 import { textFeatures } from './text-features.js';
 
@@ -45,6 +45,16 @@ describe('per-account category model', () => {
     expect(predict(retrained, features(text))[0]!.label).toBe(corrected);
     // What it knew stays known.
     expect(predict(retrained, features('I was charged twice'))[0]!.label).toBe('billing');
+  });
+
+  it('is stored as its non-zero n-gram weights, and reads models stored whole', () => {
+    const model = trainCategoryModel(SEED, { seed: 1 });
+    const stored = encodeModel(model);
+    expect(decodeModel(stored)).toEqual(model);
+    const base64 = (array: Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+    const whole = JSON.stringify({ ...model, dense: model.dense.map(base64), sparse: model.sparse.map(base64), bias: base64(model.bias) });
+    expect(decodeModel(whole)).toEqual(model);
+    expect(stored.length).toBeLessThan(whole.length / 10);
   });
 
   it('refuses to train with fewer than two categories', () => {
