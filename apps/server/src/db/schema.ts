@@ -392,7 +392,6 @@ export const knowledgeBaseImports = pgTable(
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
     accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
     status: importStatus('status').notNull().default('queued'),
-    items: jsonb('items').$type<{ title: string; content: string; category: string | null; status: 'draft' | 'published' }[]>().notNull(),
     total: integer('total').notNull(),
     processed: integer('processed').notNull().default(0),
     created: integer('created').notNull().default(0),
@@ -403,7 +402,32 @@ export const knowledgeBaseImports = pgTable(
     createdAt: createdAt(),
     finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }),
   },
-  (t) => [index('knowledge_base_imports_account_idx').on(t.accountId, t.createdAt.desc().nullsFirst())],
+  (t) => [
+    index('knowledge_base_imports_account_idx').on(t.accountId, t.createdAt.desc().nullsFirst()),
+    unique('knowledge_base_imports_account_id_id_key').on(t.accountId, t.id),
+  ],
+);
+
+/**
+ * The articles an import has still to write, one row each: the import job reads and deletes one
+ * per transaction (with the article it writes), so no statement carries a whole import's content
+ * and a resumed import goes on with what is left.
+ */
+export const knowledgeBaseImportItems = pgTable(
+  'knowledge_base_import_items',
+  {
+    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    importId: integer('import_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    category: text('category'),
+    status: articleStatus('status').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.importId, t.position] }),
+    foreignKey({ columns: [t.accountId, t.importId], foreignColumns: [knowledgeBaseImports.accountId, knowledgeBaseImports.id] }).onDelete('cascade'),
+  ],
 );
 
 /**

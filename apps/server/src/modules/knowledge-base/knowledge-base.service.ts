@@ -18,6 +18,7 @@ import { articleIdByTitle, assertTitleFree, insertArticle, selectArticles, updat
 import { markdownToText } from './chunking.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { importItems, type ImportIssue } from './import-files.js';
+import { insertImportItems, takeImportItem } from './import-items.repo.js';
 import type { KnowledgeSearch } from './search.js';
 
 /** An article of up to this many chunks is embedded before the answer; a longer one by its job. */
@@ -160,7 +161,6 @@ export function createKnowledgeBaseService(deps: {
           .insert(knowledgeBaseImports)
           .values({
             accountId: ctx.accountId,
-            items: items.map((item) => ({ title: item.title.trim(), content: item.content, category: item.category ?? null, status: item.status ?? 'published' })),
             total: items.length + issues.length,
             processed: issues.length,
             failed: issues.length,
@@ -168,6 +168,7 @@ export function createKnowledgeBaseService(deps: {
             createdBy: ctx.userId,
           })
           .returning({ id: knowledgeBaseImports.id });
+        await insertImportItems(tx, ctx.accountId, row!.id, items);
         await deps.queue.enqueue(tx, 'kb-import', { accountId: ctx.accountId, importId: row!.id }, { key: jobKey(ctx.accountId, row!.id) });
         return row!.id;
       });
@@ -189,33 +190,30 @@ export function createKnowledgeBaseService(deps: {
       ),
 
     /**
-     * The `kb-import` job: each article in its own transaction (an article with the title of an
-     * existing one replaces its content), progress written as it goes; a failing article is
-     * recorded and the rest still imported. Running again after a crash resumes at `processed`.
-     * Between two transactions the event loop is free, and a long article's chunks are written
-     * a few per transaction after it (its kb-embed job finishes them should this one stop).
+     * The `kb-import` job: each article in its own transaction, which takes it off the import's
+     * list, writes it (an article with the title of an existing one replaces its content) and
+     * counts it; a failing article is recorded and the rest still imported. Running again after a
+     * crash goes on with the articles still listed. Between two transactions the event loop is
+     * free, and a long article's chunks are written a few per transaction after it (its kb-embed
+     * job finishes them should this one stop).
      */
     async runImport(payload: { accountId: number; importId: number }, log: (line: string) => void) {
       const scope = { accountId: payload.accountId };
-      const [job] = await withTenant(db, scope, (tx) =>
-        tx
-          .select({ items: knowledgeBaseImports.items, processed: knowledgeBaseImports.processed, total: knowledgeBaseImports.total, createdBy: knowledgeBaseImports.createdBy })
-          .from(knowledgeBaseImports)
-          .where(and(eq(knowledgeBaseImports.accountId, payload.accountId), eq(knowledgeBaseImports.id, payload.importId))),
-      );
+      const [job] = await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'running' }));
       if (!job) return { skipped: 'no such import' };
-      const skip = job.processed - (job.total - job.items.length);
-      await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'running' }));
-      for (const [i, item] of job.items.entries()) {
-        if (i < skip) continue;
-        const counted = (column: 'created' | 'updated' | 'failed') => ({
-          processed: sql`${knowledgeBaseImports.processed} + 1`,
-          [column]: sql`${knowledgeBaseImports[column]} + 1`,
-        });
+      const counted = (column: 'created' | 'updated' | 'failed') => ({
+        processed: sql`${knowledgeBaseImports.processed} + 1`,
+        [column]: sql`${knowledgeBaseImports[column]} + 1`,
+      });
+      for (;;) {
         await setImmediate();
+        let title = '';
         try {
-          // The article and the progress that counts it commit together: a rerun resumes after it.
+          // The article, its removal from the list and the progress that counts it commit together.
           const written = await withTenant(db, scope, async (tx) => {
+            const item = await takeImportItem(tx, payload.accountId, payload.importId);
+            if (!item) return undefined;
+            title = item.title;
             const existing = await articleIdByTitle(tx, payload.accountId, item.title);
             await setImport(tx, payload, counted(existing === undefined ? 'created' : 'updated'));
             if (existing === undefined) {
@@ -228,18 +226,19 @@ export function createKnowledgeBaseService(deps: {
               .where(and(eq(knowledgeBaseArticles.accountId, payload.accountId), eq(knowledgeBaseArticles.id, existing)));
             return { id: existing, chunking: await updateArticle(tx, payload.accountId, existing, item, current!) };
           });
+          if (!written) break;
           // Not the import's failure if this stops: the article's kb-embed job writes the rest.
           if (written.chunking === 'pending') await writeChunks(db, payload.accountId, written.id).catch(deps.onError);
         } catch (error) {
-          const issue: ImportIssue = { title: item.title, error: String((error as Error).message ?? error).slice(0, 300) };
-          await withTenant(db, scope, (tx) =>
-            setImport(tx, payload, { ...counted('failed'), errors: sql`${knowledgeBaseImports.errors} || ${JSON.stringify([issue])}::jsonb` }),
-          );
+          const issue: ImportIssue = { title, error: String((error as Error).message ?? error).slice(0, 300) };
+          await withTenant(db, scope, async (tx) => {
+            await takeImportItem(tx, payload.accountId, payload.importId);
+            await setImport(tx, payload, { ...counted('failed'), errors: sql`${knowledgeBaseImports.errors} || ${JSON.stringify([issue])}::jsonb` });
+          });
         }
       }
       deps.queue.wake();
-      // The articles are written; their text is not kept twice.
-      const [done] = await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'completed', finishedAt: new Date(), items: [] }));
+      const [done] = await withTenant(db, scope, (tx) => setImport(tx, payload, { status: 'completed', finishedAt: new Date() }));
       log(`Imported ${done!.created} new and ${done!.updated} replaced articles, ${done!.failed} failed`);
       return { created: done!.created, updated: done!.updated, failed: done!.failed };
     },
@@ -250,7 +249,12 @@ export function createKnowledgeBaseService(deps: {
       .update(knowledgeBaseImports)
       .set(set)
       .where(and(eq(knowledgeBaseImports.accountId, payload.accountId), eq(knowledgeBaseImports.id, payload.importId)))
-      .returning({ created: knowledgeBaseImports.created, updated: knowledgeBaseImports.updated, failed: knowledgeBaseImports.failed });
+      .returning({
+        created: knowledgeBaseImports.created,
+        updated: knowledgeBaseImports.updated,
+        failed: knowledgeBaseImports.failed,
+        createdBy: knowledgeBaseImports.createdBy,
+      });
   }
 }
 

@@ -20,10 +20,15 @@ import { strToU8, zipSync } from 'fflate';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDb } from '../../db/client.js';
-import { APP_ROLE } from '../../platform/tenancy.js';
+import { knowledgeBaseImports } from '../../db/schema.js';
+import { jobKey } from '../../platform/queue/jobs.js';
+import { insertJob } from '../../platform/queue/job-store.js';
+import { APP_ROLE, withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
+import { insertArticle } from './articles.repo.js';
+import { insertImportItems } from './import-items.repo.js';
 import { paraphrases, rareTermAgainstVectors, rareTermQuestions, testArticles } from './test-articles.js';
 
 const KB = '/api/knowledge-base';
@@ -514,7 +519,17 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
           await tx.execute(sql`select set_config('app.current_account_id', ${String(accountId)}, true)`);
           return rows<{ user: string; theirs: number; total: number }>(tx, query);
         });
-      const tables = ['knowledge_base_articles', 'knowledge_base_chunks', 'knowledge_base_embeddings', 'knowledge_base_index_state', 'knowledge_base_imports', 'ai_drafts'];
+      // An import's list of articles to write is empty once it finished: A gets one row to hide.
+      await withTenant(db, { accountId: a.accountId }, (tx) => insertImportItems(tx, a.accountId, importId, [{ title: SECRET_TITLE, content: 'still to import' }]));
+      const tables = [
+        'knowledge_base_articles',
+        'knowledge_base_chunks',
+        'knowledge_base_embeddings',
+        'knowledge_base_index_state',
+        'knowledge_base_imports',
+        'knowledge_base_import_items',
+        'ai_drafts',
+      ];
       for (const table of tables) {
         const count = (accountId: number) =>
           rows<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(table)} where account_id = ${accountId}`).then((r) => r[0]!.n);
@@ -590,6 +605,31 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
 
       const history = await call(t.app, s, { method: 'GET', url: `${KB}/imports` });
       expect(history.body.data.map((row: { id: number }) => row.id)).toEqual([again.id, started.id]);
+    });
+
+    it('goes on after a stop with the articles still listed, and lists none once finished', async () => {
+      // As a server stopped after the import's first article leaves it: one written and counted, two listed.
+      const scope = { accountId: s.accountId };
+      const id = await withTenant(t.database.db, scope, async (tx) => {
+        const [row] = await tx
+          .insert(knowledgeBaseImports)
+          .values({ accountId: s.accountId, status: 'running', total: 3, processed: 1, created: 1, createdBy: s.userId })
+          .returning({ id: knowledgeBaseImports.id });
+        await insertArticle(tx, s.accountId, { title: 'Resumed one', content: 'Written before the stop.' });
+        await insertImportItems(tx, s.accountId, row!.id, [
+          { title: 'Resumed two', content: 'Written after the restart.' },
+          { title: 'Resumed three', content: 'Also after it.', category: 'later', status: 'draft' },
+        ]);
+        await insertJob(tx, 'kb-import', { accountId: s.accountId, importId: row!.id }, { key: jobKey(s.accountId, row!.id) });
+        return row!.id;
+      });
+      t.app.queue.wake();
+      expect(await importFinished(s, id)).toMatchObject({ status: 'completed', total: 3, processed: 3, created: 3, failed: 0 });
+      const articles = await byTitle();
+      expect(articles.get('Resumed three')).toMatchObject({ category: 'later', status: 'draft' });
+      expect([...articles.keys()].filter((title) => title.startsWith('Resumed')).sort()).toEqual(['Resumed one', 'Resumed three', 'Resumed two']);
+      const listed = await rows<{ n: number }>(t.database.db, sql`select count(*)::int as n from knowledge_base_import_items where import_id = ${id}`);
+      expect(listed).toEqual([{ n: 0 }]);
     });
 
     it('imports the Markdown files of a zip, skipping other files and macOS metadata; they become searchable', async () => {
