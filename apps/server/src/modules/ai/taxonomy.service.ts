@@ -51,6 +51,7 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
       if (categories.filter((category) => (category.examples?.length ?? 0) > 0).length < 2) {
         throw new UnprocessableError('not_enough_examples', 'At least two categories need examples to learn from');
       }
+      const trimmed = categories.map((category) => ({ ...category, name: category.name.trim() }));
       await withTenant(db, ctx, async (tx) => {
         const teamIds = [...new Set(categories.map((category) => category.teamId).filter((id): id is number => id != null))];
         if (teamIds.length > 0) {
@@ -58,7 +59,6 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
           const missing = teamIds.filter((id) => !found.some((team) => team.id === id));
           if (missing.length > 0) throw new UnprocessableError('invalid_team', `No team ${missing.join(', ')} in this account`);
         }
-        const trimmed = categories.map((category) => ({ ...category, name: category.name.trim() }));
         await replaceCategories(tx, ctx.accountId, trimmed);
         // Corrections into categories that no longer exist teach nothing any more.
         await tx
@@ -67,7 +67,11 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
         await requestTraining(tx, ctx.accountId);
       });
       deps.queue.wake();
-      return this.get(ctx);
+      // What was stored, without reading 20,000 examples back.
+      return {
+        categories: trimmed.map((category) => ({ name: category.name, description: category.description ?? '', teamId: category.teamId ?? null, examples: category.examples ?? [] })),
+        training: await training(ctx),
+      };
     },
 
     /** An agent corrects the AI: the classification and conversation change, and a category correction becomes a training example. */

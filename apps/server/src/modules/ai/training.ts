@@ -15,7 +15,7 @@
  * another worker.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { aiExamples, aiModels } from '../../db/schema.js';
 import type { Embedder } from '../../platform/ai/embeddings.js';
@@ -26,6 +26,7 @@ import { withTenant } from '../../platform/tenancy.js';
 /** Corrections weigh more than seeded examples: they are what this account's agents decided. */
 const CORRECTION_WEIGHT = 3;
 const EMBED_SLICE = 64;
+const EXAMPLES_PAGE = 2_000;
 /** How often a fit writes its progress and looks whether a newer training overtook it. */
 const WATCH_MS = 1_000;
 
@@ -55,13 +56,35 @@ export async function requestTraining(tx: Tx, accountId: number) {
   await insertJob(tx, 'ai-train', { accountId }, { key: `${accountId}-v${version + 1}-${Date.now()}` });
 }
 
+/**
+ * The account's examples, a page per transaction: 20,000 in one read would hold PGlite's single
+ * connection (and the event loop, mapping rows) away from every other account for a while.
+ */
+async function readExamples(db: AppDb, accountId: number) {
+  const rows: { id: number; category: string; text: string; source: 'taxonomy' | 'correction' }[] = [];
+  for (;;) {
+    const after = rows.at(-1)?.id ?? 0;
+    const page = await withTenant(db, { accountId }, (tx) =>
+      tx
+        .select({ id: aiExamples.id, category: aiExamples.category, text: aiExamples.text, source: aiExamples.source })
+        .from(aiExamples)
+        .where(and(eq(aiExamples.accountId, accountId), gt(aiExamples.id, after)))
+        .orderBy(asc(aiExamples.id))
+        .limit(EXAMPLES_PAGE),
+    );
+    rows.push(...page);
+    if (page.length < EXAMPLES_PAGE) return rows;
+  }
+}
+
 export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder }, accountId: number, log: (line: string) => void) {
   const { db, embedder } = deps;
   const scope = { accountId };
-  const [rows, current] = await withTenant(db, scope, async (tx) => [
-    await tx.select({ category: aiExamples.category, text: aiExamples.text, source: aiExamples.source }).from(aiExamples).where(eq(aiExamples.accountId, accountId)),
-    (await tx.select({ weights: aiModels.weights, requestedAt: aiModels.updatedAt }).from(aiModels).where(eq(aiModels.accountId, accountId)))[0],
-  ] as const);
+  // The request's stamp first: a change to the examples after it makes this training superseded.
+  const [current] = await withTenant(db, scope, (tx) =>
+    tx.select({ weights: aiModels.weights, requestedAt: aiModels.updatedAt }).from(aiModels).where(eq(aiModels.accountId, accountId)),
+  );
+  const rows = await readExamples(db, accountId);
   const stillCurrent = and(eq(aiModels.accountId, accountId), current ? eq(aiModels.updatedAt, current.requestedAt) : undefined);
   const superseded = () => {
     log('A newer training was requested meanwhile: this one stopped and stores nothing');

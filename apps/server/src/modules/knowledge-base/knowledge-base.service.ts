@@ -6,10 +6,10 @@
  * neither it nor an import of many holds the embedded database away from other accounts.
  */
 import { setImmediate } from 'node:timers/promises';
-import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { knowledgeBaseArticles, knowledgeBaseImports } from '../../db/schema.js';
-import { NotFoundError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { jobKey } from '../../platform/queue/jobs.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
@@ -20,6 +20,11 @@ import type { EmbeddingIndex } from './embedding-index.js';
 import { importItems, type ImportIssue } from './import-files.js';
 import { insertImportItems, takeImportItem } from './import-items.repo.js';
 import type { KnowledgeSearch } from './search.js';
+
+/** Imports of one account queued or running at once. */
+export const MAX_UNFINISHED_IMPORTS = 2;
+/** Advisory lock class (with the account id) that orders one account's new imports. */
+const IMPORT_LOCK = 7_234_011;
 
 /** An article of up to this many chunks is embedded before the answer; a longer one by its job. */
 const INLINE_EMBED_CHUNKS = 40;
@@ -157,6 +162,16 @@ export function createKnowledgeBaseService(deps: {
     async startImport(ctx: TenantContext, input: Parameters<typeof importItems>[0]) {
       const { items, issues } = await importItems(input);
       const created = await withTenant(db, ctx, async (tx) => {
+        // One account's imports never fill the job queue: two at a time (the lock orders this
+        // account's concurrent requests; other accounts do not wait for it).
+        await tx.execute(sql`select pg_advisory_xact_lock(${IMPORT_LOCK}, ${ctx.accountId})`);
+        const [{ unfinished } = { unfinished: 0 }] = await tx
+          .select({ unfinished: count() })
+          .from(knowledgeBaseImports)
+          .where(and(eq(knowledgeBaseImports.accountId, ctx.accountId), inArray(knowledgeBaseImports.status, ['queued', 'running'])));
+        if (unfinished >= MAX_UNFINISHED_IMPORTS) {
+          throw new ConflictError('imports_in_progress', `${MAX_UNFINISHED_IMPORTS} imports are still running: start another once one has finished`);
+        }
         const [row] = await tx
           .insert(knowledgeBaseImports)
           .values({

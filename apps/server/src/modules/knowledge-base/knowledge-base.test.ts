@@ -15,7 +15,7 @@
  * - bulk imports (JSON articles, Markdown files, a zip) run as jobs, report what they created,
  *   replaced and refused, and their articles become searchable.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { strToU8, zipSync } from 'fflate';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -630,6 +630,29 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       expect([...articles.keys()].filter((title) => title.startsWith('Resumed')).sort()).toEqual(['Resumed one', 'Resumed three', 'Resumed two']);
       const listed = await rows<{ n: number }>(t.database.db, sql`select count(*)::int as n from knowledge_base_import_items where import_id = ${id}`);
       expect(listed).toEqual([{ n: 0 }]);
+    });
+
+    it('runs two imports of an account at a time, and refuses a third until one has finished', async () => {
+      const busy = await registerAccount(t.app, 'KB busy importer');
+      // Two imports no worker has taken yet (no jobs): what a burst of large imports leaves queued.
+      const unfinished = await withTenant(t.database.db, { accountId: busy.accountId }, (tx) =>
+        tx
+          .insert(knowledgeBaseImports)
+          .values([0, 1].map(() => ({ accountId: busy.accountId, status: 'queued' as const, total: 1 })))
+          .returning({ id: knowledgeBaseImports.id }),
+      );
+      const article = { articles: [{ title: 'Third import', content: 'Waits its turn.' }] };
+      const refused = await call(t.app, busy, { method: 'POST', url: `${KB}/imports`, payload: article });
+      expectError(refused, 409, 'imports_in_progress');
+      // Nothing of the refused import was written, and another account imports meanwhile.
+      const listed = await call(t.app, busy, { method: 'GET', url: `${KB}/imports` });
+      expect(listed.body.data.map((row: { id: number }) => row.id).sort()).toEqual(unfinished.map((row) => row.id).sort());
+      expect((await importFinished(s, (await startImport(s, { articles: [{ title: 'Meanwhile', content: 'Another account.' }] })).id)).status).toBe('completed');
+
+      await withTenant(t.database.db, { accountId: busy.accountId }, (tx) =>
+        tx.update(knowledgeBaseImports).set({ status: 'completed' }).where(eq(knowledgeBaseImports.id, unfinished[0]!.id)),
+      );
+      expect((await importFinished(busy, (await startImport(busy, article)).id)).status).toBe('completed');
     });
 
     it('imports the Markdown files of a zip, skipping other files and macOS metadata; they become searchable', async () => {
