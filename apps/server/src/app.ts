@@ -1,5 +1,6 @@
 /**
- * buildApp: the HTTP server with its plugins in order, and the services wired by hand.
+ * buildApp: the HTTP server with its plugins in order, the services of the composition root
+ * (services.ts) and the routes that serve them.
  * Nothing here reads the environment (that is config.ts) or opens connections (main.ts).
  */
 import { randomUUID } from 'node:crypto';
@@ -14,28 +15,19 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { aiRoutes } from './modules/ai/ai.routes.js';
-import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
-import { createAccountService } from './modules/accounts/accounts.service.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
-import { createAgentService } from './modules/agents/agents.service.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
-import { createContactService } from './modules/contacts/contacts.service.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { demoRoutes } from './modules/demo/demo.routes.js';
-import { createDemoService } from './modules/demo/demo.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { knowledgeBaseRoutes } from './modules/knowledge-base/knowledge-base.routes.js';
 import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
-import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { labelRoutes } from './modules/labels/labels.routes.js';
-import { createLabelService } from './modules/labels/labels.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { reportRoutes } from './modules/reports/reports.routes.js';
-import { createReportService } from './modules/reports/reports.service.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
-import { createTeamService } from './modules/teams/teams.service.js';
 import authPlugin from './platform/auth.js';
 import { AppError, errorHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
@@ -48,7 +40,8 @@ import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import { createAccessChanges } from './realtime/access-changes.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
-import { createJobServices, startWorkers } from './workers.js';
+import { createServices } from './services.js';
+import { jobHandlers, startWorkers } from './workers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -142,41 +135,33 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   const queue = createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
   app.decorate('queue', queue);
   registerQueueMetrics(queue, app.metrics);
-  const jobServices = createJobServices({
+  const services = createServices({
     db,
     events,
     queue,
     presence: (userIds) => realtime.onlineUsers(userIds),
+    accessChanges,
     config,
     metrics: app.metrics,
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
-  const { embedder, conversations, classifications, knowledgeBase, drafts } = jobServices;
-  if (runWorkers) startWorkers(queue, jobServices, { concurrency: config.queueConcurrency, logger: app.log });
-  app.addHook('onClose', async () => embedder.close());
+  if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
+  app.addHook('onClose', async () => services.embedder.close());
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
-  await app.register(accountRoutes, { prefix: '/api/account', accounts: createAccountService({ db }) });
-  await app.register(agentRoutes, {
-    prefix: '/api/agents',
-    agents: createAgentService({ db, accessChanges }),
-    invitationRateLimit: config.invitationRateLimit,
-  });
-  await app.register(teamRoutes, { prefix: '/api/teams', teams: createTeamService({ db }) });
-  await app.register(inboxRoutes, { prefix: '/api/inboxes', inboxes: createInboxService({ db }) });
-  await app.register(contactRoutes, { prefix: '/api/contacts', contacts: createContactService({ db }) });
-  await app.register(labelRoutes, { prefix: '/api/labels', labels: createLabelService({ db }) });
-  await app.register(conversationRoutes, { prefix: '/api/conversations', conversations });
+  await app.register(accountRoutes, { prefix: '/api/account', accounts: services.accounts });
+  await app.register(agentRoutes, { prefix: '/api/agents', agents: services.agents, invitationRateLimit: config.invitationRateLimit });
+  await app.register(teamRoutes, { prefix: '/api/teams', teams: services.teams });
+  await app.register(inboxRoutes, { prefix: '/api/inboxes', inboxes: services.inboxes });
+  await app.register(contactRoutes, { prefix: '/api/contacts', contacts: services.contacts });
+  await app.register(labelRoutes, { prefix: '/api/labels', labels: services.labels });
+  await app.register(conversationRoutes, { prefix: '/api/conversations', conversations: services.conversations });
   await app.register(queueRoutes, { db, queue, jwtSecret });
-  await app.register(aiRoutes, { classifications, conversations, drafts, taxonomy: createTaxonomyService({ db, queue, events }) });
-  await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase });
-  await app.register(reportRoutes, { prefix: '/api/reports', reports: createReportService({ db }) });
-  await app.register(demoRoutes, {
-    prefix: '/api/demo',
-    demo: createDemoService({ db, conversations }),
-    publicEnabled: config.demoEnabled,
-  });
+  await app.register(aiRoutes, { classifications: services.classifications, conversations: services.conversations, drafts: services.drafts, taxonomy: services.taxonomy });
+  await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase: services.knowledgeBase });
+  await app.register(reportRoutes, { prefix: '/api/reports', reports: services.reports });
+  await app.register(demoRoutes, { prefix: '/api/demo', demo: services.demo, publicEnabled: config.demoEnabled });
 
   await serveWebApp(app);
 

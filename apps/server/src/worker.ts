@@ -13,8 +13,10 @@ import { createJobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createEventBus } from './realtime/event-bus.js';
-import { attachRealtime } from './realtime/socket-server.js';
-import { createJobServices, startWorkers } from './workers.js';
+import { createAccessChanges } from './realtime/access-changes.js';
+import { createRealtimePublisher } from './realtime/publisher.js';
+import { createServices } from './services.js';
+import { jobHandlers, startWorkers } from './workers.js';
 
 export async function runWorker(
   database: Database,
@@ -25,31 +27,23 @@ export async function runWorker(
   const { redisPrefix } = config;
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
+  const onError = (err: unknown) => logger.error({ err }, 'background work failed');
   const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
   const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
-  const realtime = attachRealtime(undefined, {
-    db: database.db,
-    bus: events,
-    verifyToken: () => {
-      throw new Error('a worker accepts no connections');
-    },
-    redis,
-    redisPrefix,
-    corsOrigin: undefined,
-    metrics,
-    logger,
-  });
+  const realtime = createRealtimePublisher({ bus: events, redis, redisPrefix, onError });
+  const accessChanges = createAccessChanges({ redis, redisPrefix, onError });
   registerQueueMetrics(queue, metrics);
-  const services = createJobServices({
+  const services = createServices({
     db: database.db,
     events,
     queue,
     presence: (userIds) => realtime.onlineUsers(userIds),
+    accessChanges,
     config,
     metrics,
-    onError: (err) => logger.error({ err }, 'background work failed'),
+    onError,
   });
-  startWorkers(queue, services, { concurrency: config.queueConcurrency, logger });
+  startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger });
   // Workers serve no API, but their classifications and jobs are worth scraping.
   const server =
     config.workerMetricsPort === undefined
@@ -71,6 +65,7 @@ export async function runWorker(
       await queue.close();
       await services.embedder.close();
       await realtime.close();
+      await accessChanges.close();
     },
   };
 }

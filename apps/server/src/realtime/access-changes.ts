@@ -61,16 +61,21 @@ export function createAccessChanges(options: {
     }
   };
 
-  const subscriber = options.redis?.shared.duplicate();
-  void subscriber?.subscribe(channel).catch(options.onError);
-  subscriber?.on('message', (_channel, message: string) => {
-    try {
-      const { from, change } = JSON.parse(message) as { from: string; change: AccessChange };
-      if (from !== origin) deliver(change);
-    } catch (error) {
-      options.onError(error);
-    }
-  });
+  // Only a process that listens (an API replica with sockets) opens a subscriber connection.
+  let subscriber: Redis | undefined;
+  function listenToOtherProcesses() {
+    if (subscriber || !options.redis) return;
+    subscriber = options.redis.shared.duplicate();
+    void subscriber.subscribe(channel).catch(options.onError);
+    subscriber.on('message', (_channel, message: string) => {
+      try {
+        const { from, change } = JSON.parse(message) as { from: string; change: AccessChange };
+        if (from !== origin) deliver(change);
+      } catch (error) {
+        options.onError(error);
+      }
+    });
+  }
 
   return {
     publish(change) {
@@ -78,6 +83,7 @@ export function createAccessChanges(options: {
       options.redis?.shared.publish(channel, JSON.stringify({ from: origin, change })).catch(options.onError);
     },
     subscribe(listener) {
+      listenToOtherProcesses();
       listeners.add(listener);
       return () => listeners.delete(listener);
     },

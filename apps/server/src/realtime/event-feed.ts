@@ -27,12 +27,14 @@ export interface FeedOptions {
   onError: (error: unknown) => void;
 }
 
-export function attachEventFeed(httpServer: HttpServer | undefined, options: FeedOptions) {
+/** The Redis channel of an account's event (what `redis-cli MONITOR` shows). */
+export const feedChannel = (redisPrefix: string, envelope: EventEnvelope) => `${redisPrefix}:account:${envelope.accountId}:${envelope.event}`;
+
+export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   const clients = new Map<number, Set<WebSocket>>();
   /** Who each client is, so ended access closes exactly its connections. */
   const identities = new WeakMap<WebSocket, ConnectionIdentity>();
-  const channel = (accountId: number, event: string) => `${options.redisPrefix}:account:${accountId}:${event}`;
 
   function deliver(accountId: number, message: string) {
     for (const client of clients.get(accountId) ?? []) if (client.readyState === client.OPEN) client.send(message);
@@ -41,19 +43,18 @@ export function attachEventFeed(httpServer: HttpServer | undefined, options: Fee
   let stopSource: () => Promise<void>;
   if (options.redis) {
     const { shared } = options.redis;
-    // A process without HTTP (a worker) only publishes; it has no feed clients to forward to.
-    const subscriber = httpServer ? shared.duplicate() : undefined;
-    void subscriber?.psubscribe(`${options.redisPrefix}:account:*`).catch(options.onError);
-    subscriber?.on('pmessage', (_pattern, name, message) => {
+    const subscriber = shared.duplicate();
+    void subscriber.psubscribe(`${options.redisPrefix}:account:*`).catch(options.onError);
+    subscriber.on('pmessage', (_pattern, name, message) => {
       const accountId = Number(name.slice(options.redisPrefix.length + ':account:'.length).split(':')[0]);
       if (Number.isSafeInteger(accountId)) deliver(accountId, message);
     });
     const unsubscribe = options.bus.subscribe(({ envelope }) => {
-      shared.publish(channel(envelope.accountId, envelope.event), JSON.stringify(envelope)).catch(options.onError);
+      shared.publish(feedChannel(options.redisPrefix, envelope), JSON.stringify(envelope)).catch(options.onError);
     });
     stopSource = async () => {
       unsubscribe();
-      subscriber?.disconnect();
+      subscriber.disconnect();
     };
   } else {
     const unsubscribe = options.bus.subscribe(({ envelope }: { envelope: EventEnvelope }) => deliver(envelope.accountId, JSON.stringify(envelope)));
@@ -92,7 +93,7 @@ export function attachEventFeed(httpServer: HttpServer | undefined, options: Fee
       });
     });
   };
-  httpServer?.on('upgrade', (request, socket, head) => void onUpgrade(request, socket, head));
+  httpServer.on('upgrade', (request, socket, head) => void onUpgrade(request, socket, head));
 
   return {
     /** Closes this process's feed connections that the ended or changed access opened. */

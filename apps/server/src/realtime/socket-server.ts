@@ -46,6 +46,8 @@ interface ClientEvents {
 }
 type SocketData = SessionContext;
 type AppSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
+/** Socket.IO as the API serves it and a worker's publisher emits through it. */
+export type RealtimeServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
 
 export interface RealtimeOptions {
   db: AppDb;
@@ -60,13 +62,31 @@ export interface RealtimeOptions {
   logger: Pick<Logger, 'warn' | 'error' | 'debug'>;
 }
 
+/** The Socket.IO adapter that carries rooms' events between processes, when Redis is set. */
+export function redisAdapter(redis: RedisConnections, redisPrefix: string) {
+  return createAdapter(redis.shared, {
+    streamName: `${redisPrefix}:socket.io`,
+    channelPrefix: `${redisPrefix}:socket.io`,
+    sessionKeyPrefix: `${redisPrefix}:socket.io:session:`,
+    onlyPlaintext: true,
+  });
+}
+
 /**
- * With an HTTP server: serves sockets and the feed. Without (a worker process): only emits, through
- * the Redis adapter and channels, to the sockets of the API replicas.
+ * Which of these users have a socket open on any replica (through the adapter); null when the
+ * replicas did not answer in time, so callers can go on without presence.
  */
-export function attachRealtime(httpServer: HttpServer | undefined, options: RealtimeOptions) {
+export async function onlineUsers(io: RealtimeServer, userIds: number[]): Promise<Set<number> | null> {
+  if (userIds.length === 0) return new Set();
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 500).unref());
+  const sockets = await Promise.race([io.in(userIds.map(userRoom)).fetchSockets(), timeout]).catch(() => null);
+  return sockets && new Set(sockets.map((socket) => socket.data.userId));
+}
+
+/** Serves sockets and the feed on the API's HTTP server (a worker process uses publisher.ts). */
+export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions) {
   const { db } = options;
-  const io = new Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>(httpServer as HttpServer, {
+  const io: RealtimeServer = new Server(httpServer, {
     serveClient: false,
     // Other upgrade paths belong to the plain WebSocket feed (event-feed.ts).
     destroyUpgrade: false,
@@ -74,16 +94,7 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
     maxHttpBufferSize: 16 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
     ...(options.corsOrigin ? { cors: { origin: options.corsOrigin } } : {}),
-    ...(options.redis
-      ? {
-          adapter: createAdapter(options.redis.shared, {
-            streamName: `${options.redisPrefix}:socket.io`,
-            channelPrefix: `${options.redisPrefix}:socket.io`,
-            sessionKeyPrefix: `${options.redisPrefix}:socket.io:session:`,
-            onlyPlaintext: true,
-          }),
-        }
-      : {}),
+    ...(options.redis ? { adapter: redisAdapter(options.redis, options.redisPrefix) } : {}),
   });
 
   const connections = new Gauge({
@@ -238,25 +249,14 @@ export function attachRealtime(httpServer: HttpServer | undefined, options: Real
 
   return {
     io,
-    /**
-     * Which of these users have a socket open on any replica (through the adapter); null when
-     * the replicas did not answer in time, so callers can go on without presence.
-     */
-    async onlineUsers(userIds: number[]): Promise<Set<number> | null> {
-      if (userIds.length === 0) return new Set();
-      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 500).unref());
-      const sockets = await Promise.race([io.in(userIds.map(userRoom)).fetchSockets(), timeout]).catch(() => null);
-      return sockets && new Set(sockets.map((socket) => socket.data.userId));
-    },
+    onlineUsers: (userIds: number[]) => onlineUsers(io, userIds),
     /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
     async close() {
       unsubscribe();
       stopAccessChanges?.();
       await feed.close();
       io.local.disconnectSockets(true);
-      // Without an HTTP server (a worker) there is no engine to close, only the adapter.
-      if (httpServer) await new Promise<void>((resolve) => void io.close(() => resolve()));
-      else await io.of('/').adapter.close();
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
     },
   };
 }

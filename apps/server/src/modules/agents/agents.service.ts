@@ -8,6 +8,7 @@ import { runAsApp, withTenant, type AccountRole, type TenantContext } from '../.
 import type { AccessChanges } from '../../realtime/access-changes.js';
 import { normaliseEmail } from '../../platform/schemas.js';
 import { findUserByEmail, insertUser } from '../auth/users.repo.js';
+import type { ConversationDoor } from '../conversations/changes.js';
 import { createInvitation, listPendingInvitations, renewInvitation, revokeInvitation } from './invitations.repo.js';
 
 const agentColumns = {
@@ -30,7 +31,7 @@ export interface NewAgent {
   password?: string | undefined;
 }
 
-export function createAgentService(deps: { db: AppDb; accessChanges: Pick<AccessChanges, 'publish'> }) {
+export function createAgentService(deps: { db: AppDb; accessChanges: Pick<AccessChanges, 'publish'>; door: ConversationDoor }) {
   const { db } = deps;
 
   async function get(tx: Tx, ctx: TenantContext, userId: number) {
@@ -124,13 +125,10 @@ export function createAgentService(deps: { db: AppDb; accessChanges: Pick<Access
 
     /** Removes the agent from this account at once (open sockets and feeds too); their open conversations become unassigned. */
     async remove(ctx: TenantContext, userId: number) {
-      await withTenant(db, ctx, async (tx) => {
+      await deps.door.transaction(ctx, async (tx, changes) => {
         const agent = await get(tx, ctx, userId);
         if (agent.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
-        await tx
-          .update(conversations)
-          .set({ assigneeId: null, updatedAt: new Date() })
-          .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.assigneeId, userId)));
+        await changes.changeWhere(eq(conversations.assigneeId, userId), { assigneeId: null }, `${agent.name} was removed from the account: unassigned`);
         await tx.delete(accountUsers).where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
       });
       deps.accessChanges.publish({ userId, accountId: ctx.accountId, reason: 'removed' });

@@ -1,8 +1,8 @@
 /**
  * AI triage of customer messages: the `ai-classification` job classifies a message, stores the
  * result, gives the conversation its category, sentiment and (when it has none) priority, routes it when
- * the account's threshold is met, and announces `ai:classification` and the updated conversation
- * (`conversation:updated`) to the account.
+ * the account's threshold is met (through the conversation door: an activity line names AI triage,
+ * and `conversation:updated` follows the commit), and announces `ai:classification`.
  */
 import { and, count, eq, gte, ne } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
@@ -10,10 +10,10 @@ import { accounts, contacts, conversations, messageClassifications, messages, te
 import { NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { conversationRoom, conversationRooms } from '../../realtime/events.js';
+import { conversationRoom } from '../../realtime/events.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { aiDraftsOf, aiRoutingOf } from '../accounts/accounts.service.js';
-import { presentConversation } from '../conversations/conversations.repo.js';
+import type { ConversationDoor } from '../conversations/changes.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import type { Classifier } from './classifier.js';
 
@@ -24,6 +24,7 @@ export function createClassificationService(deps: {
   classifier: Pick<Classifier, 'classify' | 'label'>;
   events: Pick<EventBus, 'publish'>;
   queue: Pick<JobQueue, 'enqueue' | 'wake'>;
+  door: ConversationDoor;
 }) {
   const { db } = deps;
 
@@ -66,7 +67,7 @@ export function createClassificationService(deps: {
         recentContacts: source.recentContacts,
       });
 
-      const conversation = await withTenant(db, scope, async (tx) => {
+      await deps.door.transaction(scope, async (tx, changes) => {
         await tx
           .insert(messageClassifications)
           .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
@@ -89,19 +90,20 @@ export function createClassificationService(deps: {
           const [team] = await tx.select({ allow: teams.allowAutoAssign }).from(teams).where(and(eq(teams.accountId, payload.accountId), eq(teams.id, teamId)));
           if (team?.allow) assigneeId = classification.suggestedAgentId;
         }
-        await tx
-          .update(conversations)
-          .set({
+        // Its category, sentiment, priority, team and assignee may change: the door announces the
+        // conversation as it then is, and routing leaves a line naming AI triage.
+        await changes.change(
+          source.conversationId,
+          {
             category: classification.category,
             sentiment: classification.sentiment,
             // An agent's choice of priority stands; a conversation without one takes the AI's.
             priority: current!.priority === 'none' ? classification.priority : current!.priority,
             teamId,
             assigneeId,
-            updatedAt: new Date(),
-          })
-          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)));
-        return presentConversation(tx, payload.accountId, source.conversationId);
+          },
+          { kind: 'ai', category: classification.category, confidence: classification.confidence },
+        );
       });
       deps.queue.wake();
       deps.events.publish(
@@ -110,9 +112,6 @@ export function createClassificationService(deps: {
         { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
         [conversationRoom(source.conversationId)],
       );
-      // Its category, sentiment, priority, team and assignee may have changed: every open list and
-      // pane takes the conversation as it now is (and orders it against agents' own changes by updatedAt).
-      if (conversation) deps.events.publish(payload.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
       return classification;
     },
 

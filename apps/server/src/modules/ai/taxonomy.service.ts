@@ -5,13 +5,13 @@
  */
 import { and, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { AppDb } from '../../db/client.js';
-import { aiCategories, aiExamples, aiModels, conversations, messageClassifications, messages, teams } from '../../db/schema.js';
+import { aiCategories, aiExamples, aiModels, messageClassifications, messages, teams } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
-import { conversationRoom, conversationRooms } from '../../realtime/events.js';
-import { presentConversation } from '../conversations/conversations.repo.js';
+import { conversationRoom } from '../../realtime/events.js';
+import type { ConversationDoor } from '../conversations/changes.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import { loadCategories, replaceCategories, type CategoryInput } from './taxonomy.repo.js';
 import { requestTraining } from './training.js';
@@ -24,7 +24,7 @@ export interface Correction {
   sentiment?: 'positive' | 'neutral' | 'negative' | 'frustrated' | 'angry' | undefined;
 }
 
-export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, 'wake'>; events: Pick<EventBus, 'publish'> }) {
+export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, 'wake'>; events: Pick<EventBus, 'publish'>; door: ConversationDoor }) {
   const { db } = deps;
 
   async function training(ctx: TenantContext) {
@@ -76,7 +76,7 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
 
     /** An agent corrects the AI: the classification and conversation change, and a category correction becomes a training example. */
     async correct(ctx: TenantContext, conversationId: number, correction: Correction) {
-      const result = await withTenant(db, ctx, async (tx) => {
+      const updated = await deps.door.transaction(ctx, async (tx, changes) => {
         const latest = await latestClassification(tx, ctx.accountId, conversationId);
         if (!latest) throw new NotFoundError('Classification');
         let category = correction.category?.trim();
@@ -100,28 +100,17 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
           .where(eq(messageClassifications.id, latest.id))
           .returning();
         // The corrected classification is the latest one, whose category and sentiment the conversation shows.
-        await tx
-          .update(conversations)
-          .set({
-            ...(category ? { category } : {}),
-            ...(correction.priority ? { priority: correction.priority } : {}),
-            ...(correction.sentiment ? { sentiment: correction.sentiment } : {}),
-            updatedAt: new Date(),
-          })
-          .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, conversationId)));
+        await changes.change(conversationId, { category, priority: correction.priority, sentiment: correction.sentiment }, { kind: 'agent', userId: ctx.userId });
         if (category && category !== latest.category) {
           const [message] = await tx.select({ content: messages.content }).from(messages).where(and(eq(messages.accountId, ctx.accountId), eq(messages.id, latest.messageId)));
           await tx.insert(aiExamples).values({ accountId: ctx.accountId, category, text: message!.content.slice(0, 2_000), source: 'correction', messageId: latest.messageId });
           await requestTraining(tx, ctx.accountId);
         }
-        return { updated: updated!, conversation: await presentConversation(tx, ctx.accountId, conversationId) };
+        return updated!;
       });
       deps.queue.wake();
-      const classification = toApi(result.updated);
-      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: result.updated.messageId, classification }, [conversationRoom(conversationId)]);
-      if (result.conversation) {
-        deps.events.publish(ctx.accountId, 'conversation:updated', { conversation: result.conversation }, conversationRooms(result.conversation));
-      }
+      const classification = toApi(updated);
+      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: updated.messageId, classification }, [conversationRoom(conversationId)]);
       return classification;
     },
   };

@@ -145,8 +145,20 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
     .limit(limit);
 }
 
+/**
+ * A new conversation with its next display number: a customer's first message (the service's
+ * `open`) or the demo account's history (its past dates and states set as they were).
+ */
+export async function insertConversation(tx: Tx, values: Omit<typeof conversations.$inferInsert, 'displayId'> & { accountId: number }) {
+  const [created] = await tx
+    .insert(conversations)
+    .values({ ...values, displayId: await nextDisplayId(tx, values.accountId) })
+    .returning({ id: conversations.id });
+  return created!.id;
+}
+
 /** The next per-account display number; the row lock serialises numbering within an account. */
-export async function nextDisplayId(tx: Tx, accountId: number): Promise<number> {
+async function nextDisplayId(tx: Tx, accountId: number): Promise<number> {
   const [row] = await tx
     .update(accounts)
     .set({ lastDisplayId: sql`${accounts.lastDisplayId} + 1` })

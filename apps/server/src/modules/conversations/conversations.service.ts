@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, users } from '../../db/schema.js';
+import { accountUsers, contacts, conversations, inboxes, labels, messages, teams } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
@@ -9,12 +9,13 @@ import type { JobQueue } from '../../platform/queue/queue.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRooms } from '../../realtime/events.js';
 import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
-import { describeChange, type Change } from './activity.js';
+import { REOPENED_BY_CUSTOMER, SNOOZE_ENDED } from './activity.js';
+import type { ConversationDoor } from './changes.js';
 import {
   countByAssignee,
   lastMessages,
+  insertConversation,
   listConversations,
-  nextDisplayId,
   presentConversation,
   selectConversations,
   selectMessages,
@@ -73,10 +74,12 @@ export function createConversationService({
   db,
   events,
   queue,
+  door,
 }: {
   db: AppDb;
   events: Pick<EventBus, 'publish'>;
   queue: Pick<JobQueue, 'enqueue' | 'wake'>;
+  door: ConversationDoor;
 }) {
   async function load(tx: Tx, accountId: number, id: number, forUpdate = false): Promise<ConversationRow> {
     const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
@@ -109,43 +112,30 @@ export function createConversationService({
     return queue.enqueue(tx, 'ai-classification', { accountId, messageId }, { key: `msg-${messageId}` });
   }
 
-  async function actorName(tx: Tx, userId: number) {
-    const [user] = await tx.select({ name: users.name }).from(users).where(eq(users.id, userId));
-    return user?.name ?? 'an agent';
-  }
-
-  /** Every id a change names must be of this account: otherwise a 422 naming the field. */
+  /** Every id a change names must be of this account (otherwise a 422 naming it); labels as titled. */
   async function resolveReferences(tx: Tx, accountId: number, changes: ConversationChanges) {
-    let assigneeName: string | null = null;
-    let teamName: string | null = null;
     if (changes.assigneeId != null) {
       const [agent] = await tx
-        .select({ name: users.name })
+        .select({ userId: accountUsers.userId })
         .from(accountUsers)
-        .innerJoin(users, eq(users.id, accountUsers.userId))
         .where(and(eq(accountUsers.accountId, accountId), eq(accountUsers.userId, changes.assigneeId)));
       if (!agent) throw new UnprocessableError('invalid_assignee', `No agent ${changes.assigneeId} in this account`);
-      assigneeName = agent.name;
     }
     if (changes.teamId != null) {
-      const [team] = await tx.select({ name: teams.name }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, changes.teamId)));
+      const [team] = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, changes.teamId)));
       if (!team) throw new UnprocessableError('invalid_team', `No team ${changes.teamId} in this account`);
-      teamName = team.name;
     }
-    let labelTitles: string[] | undefined;
-    if (changes.labels) {
-      const wanted = [...new Set(changes.labels.map((title) => title.toLowerCase()))];
-      const found = wanted.length
-        ? await tx
-            .select({ title: labels.title })
-            .from(labels)
-            .where(and(eq(labels.accountId, accountId), inArray(sql`lower(${labels.title})`, wanted)))
-        : [];
-      const missing = wanted.filter((title) => !found.some((label) => label.title.toLowerCase() === title));
-      if (missing.length > 0) throw new UnprocessableError('unknown_label', `No such labels: ${missing.join(', ')}; create them first`);
-      labelTitles = found.map((label) => label.title).sort();
-    }
-    return { assigneeName, teamName, labelTitles };
+    if (!changes.labels) return undefined;
+    const wanted = [...new Set(changes.labels.map((title) => title.toLowerCase()))];
+    const found = wanted.length
+      ? await tx
+          .select({ title: labels.title })
+          .from(labels)
+          .where(and(eq(labels.accountId, accountId), inArray(sql`lower(${labels.title})`, wanted)))
+      : [];
+    const missing = wanted.filter((title) => !found.some((label) => label.title.toLowerCase() === title));
+    if (missing.length > 0) throw new UnprocessableError('unknown_label', `No such labels: ${missing.join(', ')}; create them first`);
+    return found.map((label) => label.title).sort();
   }
 
   function inboxFiltersToSql(ctx: TenantContext, filters: InboxFilters): (SQL | undefined)[] {
@@ -195,23 +185,14 @@ export function createConversationService({
             : new UnprocessableError('no_inbox', 'The account has no inbox yet; create one first');
         }
         const contact = await findOrCreateContact(tx, scope.accountId, input.contact);
-        const [created] = await tx
-          .insert(conversations)
-          .values({
-            accountId: scope.accountId,
-            displayId: await nextDisplayId(tx, scope.accountId),
-            inboxId: inbox[0].id,
-            contactId: contact.id,
-            teamId: inbox[0].defaultTeamId,
-          })
-          .returning({ id: conversations.id });
-        const message = await insertMessage(tx, scope.accountId, created!.id, {
+        const id = await insertConversation(tx, { accountId: scope.accountId, inboxId: inbox[0].id, contactId: contact.id, teamId: inbox[0].defaultTeamId });
+        const message = await insertMessage(tx, scope.accountId, id, {
           messageType: 'incoming',
           content: input.message.content,
           senderContactId: contact.id,
         });
         await enqueueClassification(tx, scope.accountId, message.id);
-        return { conversation: await present(tx, scope.accountId, created!.id), message };
+        return { conversation: await present(tx, scope.accountId, id), message };
       });
       queue.wake();
       // Announced only now that the transaction has committed.
@@ -234,9 +215,9 @@ export function createConversationService({
     get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => present(tx, ctx.accountId, id)),
 
     async update(ctx: TenantContext, id: number, changes: ConversationChanges) {
-      const { conversation, changed } = await withTenant(db, ctx, async (tx) => {
-        const current = await load(tx, ctx.accountId, id, true);
-        const { assigneeName, teamName, labelTitles } = await resolveReferences(tx, ctx.accountId, changes);
+      const conversation = await door.transaction(ctx, async (tx, door) => {
+        await load(tx, ctx.accountId, id, true);
+        const labelTitles = await resolveReferences(tx, ctx.accountId, changes);
         const snoozedUntil = changes.snoozedUntil == null ? null : new Date(changes.snoozedUntil);
         if (snoozedUntil && snoozedUntil.getTime() <= Date.now()) {
           throw new UnprocessableError('invalid_snooze', 'snoozedUntil must be in the future');
@@ -245,83 +226,27 @@ export function createConversationService({
         if (snoozedUntil && status !== 'snoozed') {
           throw new UnprocessableError('invalid_snooze', 'snoozedUntil goes with status "snoozed"');
         }
-        const now = new Date();
-        const activity: Change[] = [];
-        const set: Partial<typeof conversations.$inferInsert> = { updatedAt: now };
-        if (status && (status !== current.status || status === 'snoozed')) {
-          set.status = status;
-          set.snoozedUntil = status === 'snoozed' ? (snoozedUntil ?? null) : null;
-          set.resolvedAt = status === 'resolved' ? now : null;
-          activity.push({ kind: 'status', status, snoozedUntil: set.snoozedUntil });
-        }
-        if (changes.priority && changes.priority !== current.priority) {
-          set.priority = changes.priority;
-          activity.push({ kind: 'priority', priority: changes.priority });
-        }
-        if (changes.assigneeId !== undefined && changes.assigneeId !== current.assigneeId) {
-          set.assigneeId = changes.assigneeId;
-          activity.push({ kind: 'assignee', assigneeName });
-        }
-        if (changes.teamId !== undefined && changes.teamId !== current.teamId) {
-          set.teamId = changes.teamId;
-          activity.push({ kind: 'team', teamName });
-        }
-        if (labelTitles) {
-          const added = labelTitles.filter((title) => !current.labels.includes(title));
-          const removed = current.labels.filter((title) => !labelTitles.includes(title));
-          if (added.length + removed.length > 0) {
-            set.labels = labelTitles;
-            activity.push({ kind: 'labels', added, removed });
-          }
-        }
-        if (set.status === 'snoozed' && set.snoozedUntil) {
+        const edit = { status, snoozedUntil, priority: changes.priority, assigneeId: changes.assigneeId, teamId: changes.teamId, labels: labelTitles };
+        const changed = await door.change(id, edit, { kind: 'agent', userId: ctx.userId });
+        if (changed && status === 'snoozed' && snoozedUntil) {
           // The snooze ends by itself: a job reopens the conversation then, unless it changed meanwhile.
-          const until = set.snoozedUntil.toISOString();
-          await queue.enqueue(tx, 'conversation-snooze', { accountId: ctx.accountId, conversationId: id, until }, {
-            key: `${id}-${set.snoozedUntil.getTime()}`,
-            runAt: set.snoozedUntil,
-          });
+          const until = snoozedUntil.toISOString();
+          await queue.enqueue(tx, 'conversation-snooze', { accountId: ctx.accountId, conversationId: id, until }, { key: `${id}-${snoozedUntil.getTime()}`, runAt: snoozedUntil });
         }
-        if (activity.length > 0) {
-          set.lastActivityAt = now;
-          await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
-          const actor = await actorName(tx, ctx.userId);
-          for (const change of activity) {
-            await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange(change, actor) });
-          }
-        }
-        return { conversation: await present(tx, ctx.accountId, id), changed: activity.length > 0 };
+        return present(tx, ctx.accountId, id);
       });
-      if (changed) events.publish(ctx.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
       queue.wake();
       return conversation;
     },
 
     /** The snooze job: reopens the conversation if it is still snoozed until `until`. */
     async endSnooze(payload: { accountId: number; conversationId: number; until: string }) {
-      const reopened = await withTenant(db, { accountId: payload.accountId }, async (tx) => {
-        const now = new Date();
-        const rows = await tx
-          .update(conversations)
-          .set({ status: 'open', snoozedUntil: null, resolvedAt: null, lastActivityAt: now, updatedAt: now })
-          .where(
-            and(
-              eq(conversations.accountId, payload.accountId),
-              eq(conversations.id, payload.conversationId),
-              eq(conversations.status, 'snoozed'),
-              eq(conversations.snoozedUntil, new Date(payload.until)),
-            ),
-          )
-          .returning({ id: conversations.id });
-        if (rows.length === 0) return null;
-        await insertMessage(tx, payload.accountId, payload.conversationId, {
-          messageType: 'activity',
-          content: describeChange({ kind: 'snooze_ended' }, ''),
-        });
-        return present(tx, payload.accountId, payload.conversationId);
+      const reopened = await door.transaction({ accountId: payload.accountId }, async (tx, door) => {
+        const [current] = await selectConversations(tx, payload.accountId, [eq(conversations.id, payload.conversationId)], { limit: 1, forUpdate: true });
+        if (current?.status !== 'snoozed' || current.snoozedUntil?.getTime() !== new Date(payload.until).getTime()) return false;
+        return door.change(payload.conversationId, { status: 'open' }, { kind: 'system', line: SNOOZE_ENDED });
       });
-      if (reopened) events.publish(payload.accountId, 'conversation:updated', { conversation: reopened }, conversationRooms(reopened));
-      return { reopened: reopened !== null };
+      return { reopened };
     },
 
     listMessages: (ctx: TenantContext, id: number, query: { order: 'asc' | 'desc'; cursor?: string | undefined; limit: number }) =>
@@ -348,14 +273,13 @@ export function createConversationService({
       id: number,
       input: { content: string; private?: boolean | undefined; messageType?: 'incoming' | 'outgoing' | undefined },
     ) {
-      const added = await withTenant(db, ctx, async (tx) => {
+      const added = await door.transaction(ctx, async (tx, door) => {
         const conversation = await load(tx, ctx.accountId, id, true);
         const incoming = input.messageType === 'incoming';
         if (incoming && input.private) throw new UnprocessableError('invalid_message', 'A customer message cannot be a private note');
         const now = new Date();
         const set: Partial<typeof conversations.$inferInsert> = { lastActivityAt: now, updatedAt: now };
         const reopen = incoming && (conversation.status === 'resolved' || conversation.status === 'snoozed');
-        if (reopen) Object.assign(set, { status: 'open', snoozedUntil: null, resolvedAt: null });
         if (!incoming && !input.private && !conversation.firstReplyAt) set.firstReplyAt = now;
         await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
         const message = await insertMessage(tx, ctx.accountId, id, {
@@ -364,12 +288,11 @@ export function createConversationService({
           private: Boolean(input.private),
           ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
         });
-        if (reopen) await insertMessage(tx, ctx.accountId, id, { messageType: 'activity', content: describeChange({ kind: 'reopened_by_customer' }, '') });
+        if (reopen) await door.change(id, { status: 'open' }, { kind: 'system', line: REOPENED_BY_CUSTOMER });
         if (incoming) await enqueueClassification(tx, ctx.accountId, message.id);
-        return { message, rooms: conversationRooms(conversation), reopened: reopen ? await present(tx, ctx.accountId, id) : null };
+        return { message, rooms: conversationRooms(conversation) };
       });
       events.publish(ctx.accountId, 'message:new', { conversationId: id, message: added.message }, added.rooms);
-      if (added.reopened) events.publish(ctx.accountId, 'conversation:updated', { conversation: added.reopened }, added.rooms);
       queue.wake();
       return added.message;
     },

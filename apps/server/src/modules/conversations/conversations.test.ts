@@ -70,11 +70,11 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
     const messages = await call(t.app, admin, { method: 'GET', url: `/api/conversations/${id}/messages` });
     const activity = messages.body.data.filter((m: { messageType: string }) => m.messageType === 'activity');
     expect(activity.map((m: { content: string }) => m.content)).toEqual([
-      expect.stringContaining('marked pending'),
-      expect.stringContaining('priority to high'),
-      expect.stringContaining('assigned the conversation to Admin'),
-      expect.stringContaining('team Billing'),
-      expect.stringContaining('added vip'),
+      expect.stringMatching(/^Conversation was marked pending by Admin \d+$/),
+      expect.stringMatching(/^Priority set to high by Admin \d+$/),
+      expect.stringMatching(/^Assigned to Admin \d+ by Admin \d+$/),
+      expect.stringMatching(/^Assigned to team Billing by Admin \d+$/),
+      expect.stringMatching(/^Label vip added by Admin \d+$/),
     ]);
 
     for (const query of ['status=pending', 'priority=high', 'assigneeId=me', `teamId=${team.body.team.id}`, 'label=vip']) {

@@ -9,7 +9,6 @@ import {
   accounts,
   accountUsers,
   contacts,
-  conversations,
   inboxes,
   labels,
   messages,
@@ -22,7 +21,7 @@ import { enterAccount, runAsApp } from '../../platform/tenancy.js';
 import { nextAccountId } from '../accounts/accounts.repo.js';
 import { seedDefaultTaxonomy } from '../ai/taxonomy.repo.js';
 import { insertUser } from '../auth/users.repo.js';
-import { nextDisplayId } from '../conversations/conversations.repo.js';
+import { insertConversation } from '../conversations/conversations.repo.js';
 import { DEMO_ACCOUNT_SLUG } from './demo.service.js';
 import { customerFor, fillTemplate, pick, type Random } from './demo-ticket.js';
 import { insertArticle } from '../knowledge-base/articles.repo.js';
@@ -154,11 +153,8 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
       const thread = [{ from: 'customer' as const, content: ticket.content }, ...turns];
       const times = thread.map((_, turn) => new Date(startedAt.getTime() + turn * (0.5 + random() * 3) * HOUR));
       const firstReply = thread.findIndex((turn) => turn.from === 'agent');
-      const [conversation] = await tx
-        .insert(conversations)
-        .values({
+      const conversationId = await insertConversation(tx, {
           accountId,
-          displayId: await nextDisplayId(tx, accountId),
           inboxId: inboxIds[i % inboxIds.length]!.id,
           contactId,
           status,
@@ -173,12 +169,11 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
           lastActivityAt: times.at(-1)!,
           createdAt: startedAt,
           updatedAt: times.at(-1)!,
-        })
-        .returning({ id: conversations.id });
+        });
       await tx.insert(messages).values(
         thread.map((turn, t) => ({
           accountId,
-          conversationId: conversation!.id,
+          conversationId,
           messageType: turn.from === 'customer' ? ('incoming' as const) : ('outgoing' as const),
           private: turn.from === 'note',
           content: turn.content,

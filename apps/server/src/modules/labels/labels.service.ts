@@ -3,6 +3,7 @@ import type { AppDb, Tx } from '../../db/client.js';
 import { conversations, labels } from '../../db/schema.js';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import { renamedLabel, withoutLabel, type ConversationDoor } from '../conversations/changes.js';
 
 export interface LabelInput {
   title?: string | undefined;
@@ -10,9 +11,12 @@ export interface LabelInput {
   color?: string | undefined;
 }
 
+/** Conversations carrying the label (the GIN-indexable form). */
+const carrying = (title: string) => sql`${conversations.labels} @> array[${title}]::text[]`;
+
 const labelColumns = { id: labels.id, title: labels.title, description: labels.description, color: labels.color, createdAt: labels.createdAt };
 
-export function createLabelService({ db }: { db: AppDb }) {
+export function createLabelService({ db, door }: { db: AppDb; door: ConversationDoor }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
     const [label] = await tx.select(labelColumns).from(labels).where(and(eq(labels.accountId, ctx.accountId), eq(labels.id, id)));
     if (!label) throw new NotFoundError('Label');
@@ -50,14 +54,11 @@ export function createLabelService({ db }: { db: AppDb }) {
 
     /** A renamed label is renamed on every conversation carrying it, in the same transaction. */
     update: (ctx: TenantContext, id: number, input: LabelInput) =>
-      withTenant(db, ctx, async (tx) => {
+      door.transaction(ctx, async (tx, changes) => {
         const current = await get(tx, ctx, id);
         if (input.title !== undefined && input.title !== current.title) {
           await assertTitleFree(tx, ctx, input.title, id);
-          await tx
-            .update(conversations)
-            .set({ labels: sql`array_replace(${conversations.labels}, ${current.title}, ${input.title})` })
-            .where(and(eq(conversations.accountId, ctx.accountId), sql`${conversations.labels} @> array[${current.title}]::text[]`));
+          await changes.changeWhere(carrying(current.title), { labels: renamedLabel(current.title, input.title) }, `Label ${current.title} was renamed to ${input.title}`);
         }
         await tx
           .update(labels)
@@ -72,12 +73,9 @@ export function createLabelService({ db }: { db: AppDb }) {
       }),
 
     remove: (ctx: TenantContext, id: number) =>
-      withTenant(db, ctx, async (tx) => {
+      door.transaction(ctx, async (tx, changes) => {
         const current = await get(tx, ctx, id);
-        await tx
-          .update(conversations)
-          .set({ labels: sql`array_remove(${conversations.labels}, ${current.title})` })
-          .where(and(eq(conversations.accountId, ctx.accountId), sql`${conversations.labels} @> array[${current.title}]::text[]`));
+        await changes.changeWhere(carrying(current.title), { labels: withoutLabel(current.title) }, `Label ${current.title} was deleted: removed`);
         await tx.delete(labels).where(and(eq(labels.accountId, ctx.accountId), eq(labels.id, id)));
       }),
   };

@@ -3,6 +3,7 @@ import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, aiCategories, conversations, inboxes, teamMembers, teams, users } from '../../db/schema.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { ConversationDoor } from '../conversations/changes.js';
 
 const teamColumns = {
   id: teams.id,
@@ -19,7 +20,7 @@ export interface TeamInput {
   allowAutoAssign?: boolean | undefined;
 }
 
-export function createTeamService({ db }: { db: AppDb }) {
+export function createTeamService({ db, door }: { db: AppDb; door: ConversationDoor }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
     const [team] = await tx.select(teamColumns).from(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));
     if (!team) throw new NotFoundError('Team');
@@ -80,9 +81,9 @@ export function createTeamService({ db }: { db: AppDb }) {
 
     /** Deletes the team; its conversations and inboxes keep going, without a team. */
     remove: (ctx: TenantContext, id: number) =>
-      withTenant(db, ctx, async (tx) => {
-        await get(tx, ctx, id);
-        await tx.update(conversations).set({ teamId: null }).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.teamId, id)));
+      door.transaction(ctx, async (tx, changes) => {
+        const team = await get(tx, ctx, id);
+        await changes.changeWhere(eq(conversations.teamId, id), { teamId: null }, `Team ${team.name} was deleted: unassigned`);
         await tx.update(inboxes).set({ defaultTeamId: null }).where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.defaultTeamId, id)));
         await tx.update(aiCategories).set({ teamId: null }).where(and(eq(aiCategories.accountId, ctx.accountId), eq(aiCategories.teamId, id)));
         await tx.delete(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));

@@ -21,7 +21,23 @@ export interface JobPayloads {
 
 export type QueueName = keyof JobPayloads;
 
-export const QUEUE_NAMES: QueueName[] = ['conversation-snooze', 'ai-classification', 'ai-train', 'ai-draft', 'kb-embed', 'kb-reembed', 'kb-import'];
+/**
+ * Every queue with how many of its jobs one process runs at once (unset: QUEUE_CONCURRENCY).
+ * Keyed by every name of JobPayloads (a queue missing here does not compile), and the list of
+ * queues is read from it.
+ */
+export const QUEUES: { [Q in QueueName]: { concurrency?: number } } = {
+  'conversation-snooze': {},
+  'ai-classification': {},
+  // One model fit at a time per process: each runs in a thread of its own (model-fitting.ts).
+  'ai-train': { concurrency: 1 },
+  'ai-draft': {},
+  'kb-embed': {},
+  'kb-reembed': { concurrency: 1 },
+  'kb-import': { concurrency: 1 },
+};
+
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
 
 export interface JobContext {
   /** The job's deterministic key, e.g. `42-1795691846000` (a snooze of conversation 42). */
@@ -35,6 +51,9 @@ export interface JobContext {
 export type JobResult = Record<string, unknown> | undefined;
 
 export type JobHandler<Q extends QueueName> = (payload: JobPayloads[Q], job: JobContext) => Promise<JobResult>;
+
+/** One handler for every queue: a queue without one does not compile. */
+export type JobHandlers = { [Q in QueueName]: JobHandler<Q> };
 
 /**
  * A job key from its parts, joined with `-`: `jobKey(accountId, importId)` is `"4-17"`. Keys are

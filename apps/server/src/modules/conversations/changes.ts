@@ -1,0 +1,181 @@
+/**
+ * The one door for changes to conversations. Whatever changes a conversation (an agent's edit,
+ * AI triage, a correction, a deleted team or label, a removed agent, the snooze job, a customer's
+ * reply) does it here, inside its own tenant transaction: the row is written, an activity line
+ * says what changed and who did it, and `conversation:updated` is published once the
+ * transaction has committed (never from inside it, so a rolled-back change is never announced).
+ * Nothing else in the codebase writes the `conversations` table (conversations-door.test.ts
+ * holds that).
+ */
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { AppDb, Tx } from '../../db/client.js';
+import { conversations, messages, teams, users } from '../../db/schema.js';
+import { NotFoundError } from '../../platform/errors.js';
+import { withTenant } from '../../platform/tenancy.js';
+import type { EventBus } from '../../realtime/event-bus.js';
+import { conversationRooms } from '../../realtime/events.js';
+import { describeChange, type Change } from './activity.js';
+import { lastMessages, selectConversations, type ConversationRow } from './conversations.repo.js';
+
+type Row = typeof conversations.$inferSelect;
+
+/** Who changes a conversation; the activity line names them. */
+export type Actor =
+  | { kind: 'agent'; userId: number }
+  /** AI triage routing a conversation: "Assigned to Maria by AI triage (billing, 0.91)". */
+  | { kind: 'ai'; category: string; confidence: number }
+  /** A consequence of something else, said as it is: "Team Returns was deleted: unassigned". */
+  | { kind: 'system'; line: string };
+
+/** The fields a change may set; category and sentiment (AI triage's) change without a line. */
+export interface ConversationEdit {
+  status?: Row['status'] | undefined;
+  /** With status `snoozed`: until when (null: until the next customer reply). */
+  snoozedUntil?: Date | null | undefined;
+  priority?: Row['priority'] | undefined;
+  assigneeId?: number | null | undefined;
+  teamId?: number | null | undefined;
+  labels?: string[] | undefined;
+  category?: string | null | undefined;
+  sentiment?: Row['sentiment'] | undefined;
+}
+
+/** The same edit for many conversations at once (a deleted team, label or agent). */
+export interface BulkEdit {
+  assigneeId?: null;
+  teamId?: null;
+  /** An expression of the row's labels, e.g. `array_remove(labels, 'vip')`. */
+  labels?: SQL;
+}
+
+/** The door, within one transaction. */
+export interface ConversationChanges {
+  /** Changes one conversation (locked until the commit); false when the edit changes nothing. */
+  change(id: number, edit: ConversationEdit, actor: Actor): Promise<boolean>;
+  /** Applies `edit` to every conversation of the account matching `where`, each with the line `line`. */
+  changeWhere(where: SQL, edit: BulkEdit, line: string): Promise<number>;
+}
+
+export type ConversationDoor = ReturnType<typeof createConversationDoor>;
+
+export function createConversationDoor({ db, events }: { db: AppDb; events: Pick<EventBus, 'publish'> }) {
+  return {
+    /**
+     * Runs `work` in the tenant's transaction with the door at hand; every conversation it
+     * changed is announced once the transaction has committed, as it then is.
+     */
+    async transaction<T>(scope: { accountId: number; userId?: number | undefined }, work: (tx: Tx, changes: ConversationChanges) => Promise<T>): Promise<T> {
+      const changed = new Set<number>();
+      const { result, presented } = await withTenant(db, scope, async (tx) => {
+        const result = await work(tx, changesIn(tx, scope.accountId, changed));
+        return { result, presented: await presentConversations(tx, scope.accountId, [...changed]) };
+      });
+      for (const conversation of presented) events.publish(scope.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
+      return result;
+    },
+  };
+}
+
+/** Conversations as the API shows them (with their last message), for the events. */
+export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
+  if (ids.length === 0) return [];
+  const rows = await selectConversations(tx, accountId, [inArray(conversations.id, ids)], { limit: ids.length });
+  const latest = await lastMessages(tx, accountId, ids);
+  return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
+}
+
+function changesIn(tx: Tx, accountId: number, changed: Set<number>): ConversationChanges {
+  const inAccount = (id: number) => and(eq(conversations.accountId, accountId), eq(conversations.id, id));
+
+  async function activity(ids: number[], lines: string[]) {
+    if (ids.length === 0 || lines.length === 0) return;
+    await tx.insert(messages).values(ids.flatMap((conversationId) => lines.map((content) => ({ accountId, conversationId, messageType: 'activity' as const, content, private: false }))));
+  }
+
+  return {
+    async change(id, edit, actor) {
+      const [current] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate: true });
+      if (!current) throw new NotFoundError('Conversation');
+      const { set, lines } = await diff(tx, accountId, current, edit);
+      if (Object.keys(set).length === 0) return false;
+      const now = new Date();
+      await tx
+        .update(conversations)
+        .set({ ...set, updatedAt: now, ...(lines.length > 0 ? { lastActivityAt: now } : {}) })
+        .where(inAccount(id));
+      if (lines.length > 0) {
+        if (actor.kind === 'system') await activity([id], [actor.line]);
+        else {
+          const name = actor.kind === 'ai' ? `AI triage (${actor.category}, ${actor.confidence.toFixed(2)})` : await agentName(tx, actor.userId);
+          await activity([id], lines.map((line) => describeChange(line, name)));
+        }
+      }
+      changed.add(id);
+      return true;
+    },
+
+    async changeWhere(where, edit, line) {
+      const now = new Date();
+      const rows = await tx
+        .update(conversations)
+        .set({ ...edit, updatedAt: now, lastActivityAt: now })
+        .where(and(eq(conversations.accountId, accountId), where))
+        .returning({ id: conversations.id });
+      const ids = rows.map((row) => row.id);
+      await activity(ids, [line]);
+      for (const id of ids) changed.add(id);
+      return ids.length;
+    },
+  };
+}
+
+/** What the edit changes of the conversation as it is, and the activity lines it makes. */
+async function diff(tx: Tx, accountId: number, current: ConversationRow, edit: ConversationEdit) {
+  const set: Partial<Row> = {};
+  const lines: Change[] = [];
+  const snoozeMoves = edit.status === 'snoozed' && (edit.snoozedUntil ?? null)?.getTime() !== current.snoozedUntil?.getTime();
+  if (edit.status && (edit.status !== current.status || snoozeMoves)) {
+    set.status = edit.status;
+    set.snoozedUntil = edit.status === 'snoozed' ? (edit.snoozedUntil ?? null) : null;
+    set.resolvedAt = edit.status === 'resolved' ? new Date() : null;
+    lines.push({ kind: 'status', status: edit.status, snoozedUntil: set.snoozedUntil });
+  }
+  if (edit.priority && edit.priority !== current.priority) {
+    set.priority = edit.priority;
+    lines.push({ kind: 'priority', priority: edit.priority });
+  }
+  if (edit.assigneeId !== undefined && edit.assigneeId !== current.assigneeId) {
+    set.assigneeId = edit.assigneeId;
+    lines.push({ kind: 'assignee', assigneeName: edit.assigneeId === null ? null : await agentName(tx, edit.assigneeId) });
+  }
+  if (edit.teamId !== undefined && edit.teamId !== current.teamId) {
+    set.teamId = edit.teamId;
+    lines.push({ kind: 'team', teamName: edit.teamId === null ? null : await teamName(tx, accountId, edit.teamId) });
+  }
+  if (edit.labels) {
+    const added = edit.labels.filter((title) => !current.labels.includes(title));
+    const removed = current.labels.filter((title) => !edit.labels!.includes(title));
+    if (added.length + removed.length > 0) {
+      set.labels = edit.labels;
+      lines.push({ kind: 'labels', added, removed });
+    }
+  }
+  if (edit.category !== undefined && edit.category !== current.category) set.category = edit.category;
+  if (edit.sentiment !== undefined && edit.sentiment !== current.sentiment) set.sentiment = edit.sentiment;
+  return { set, lines };
+}
+
+async function agentName(tx: Tx, id: number) {
+  const [row] = await tx.select({ name: users.name }).from(users).where(eq(users.id, id));
+  return row?.name ?? `#${id}`;
+}
+
+async function teamName(tx: Tx, accountId: number, id: number) {
+  const [row] = await tx.select({ name: teams.name }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, id)));
+  return row?.name ?? `#${id}`;
+}
+
+/** `array_remove(labels, title)`, for a deleted label. */
+export const withoutLabel = (title: string) => sql`array_remove(${conversations.labels}, ${title})`;
+/** `array_replace(labels, from, to)`, for a renamed label. */
+export const renamedLabel = (from: string, to: string) => sql`array_replace(${conversations.labels}, ${from}, ${to})`;

@@ -1,0 +1,97 @@
+/**
+ * The composition root: every domain service, built once per process and alike in the API
+ * (app.ts, which adds the HTTP routes) and in a worker process (worker.ts, which runs the job
+ * handlers). Each service gets only what it uses; the conversation door (one per process) is
+ * what every module that changes a conversation goes through.
+ */
+import type { Registry } from 'prom-client';
+import type { Config } from './config.js';
+import type { AppDb } from './db/client.js';
+import { createAccountService } from './modules/accounts/accounts.service.js';
+import { createAgentService } from './modules/agents/agents.service.js';
+import { createClassificationService } from './modules/ai/classification.service.js';
+import { classifierMetrics, createClassifier, type Presence } from './modules/ai/classifier.js';
+import { createDraftService, draftMetrics } from './modules/ai/draft.service.js';
+import { remoteProvider } from './modules/ai/providers/index.js';
+import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
+import { createContactService } from './modules/contacts/contacts.service.js';
+import { createConversationDoor } from './modules/conversations/changes.js';
+import { createConversationService } from './modules/conversations/conversations.service.js';
+import { createDemoService } from './modules/demo/demo.service.js';
+import { createInboxService } from './modules/inboxes/inboxes.service.js';
+import { createEmbeddingIndex } from './modules/knowledge-base/embedding-index.js';
+import { createKnowledgeBaseService } from './modules/knowledge-base/knowledge-base.service.js';
+import { createKnowledgeSearch, knowledgeSearchMetrics } from './modules/knowledge-base/search.js';
+import { createLabelService } from './modules/labels/labels.service.js';
+import { createReportService } from './modules/reports/reports.service.js';
+import { createTeamService } from './modules/teams/teams.service.js';
+import { localEmbeddingModel, openAiEmbeddingModel } from './platform/ai/embedding-models.js';
+import { createEmbedder } from './platform/ai/embeddings.js';
+import type { JobQueue } from './platform/queue/queue.js';
+import type { AccessChanges } from './realtime/access-changes.js';
+import type { EventBus } from './realtime/event-bus.js';
+
+export interface ServiceDependencies {
+  db: AppDb;
+  /** Where services announce committed changes; the process's realtime layer delivers them. */
+  events: EventBus;
+  queue: JobQueue;
+  /** Which agents have a socket open (on any replica), for AI triage's assignee suggestion. */
+  presence: Presence;
+  /** Ended or changed access, for the sockets and feeds to drop (on every replica). */
+  accessChanges: Pick<AccessChanges, 'publish'>;
+  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors'>;
+  metrics: Registry;
+  onError: (error: unknown) => void;
+}
+
+export function createServices(deps: ServiceDependencies) {
+  const { db, events, queue, config } = deps;
+  const embedder = createEmbedder();
+  const remote = remoteProvider(config);
+  const classifier = createClassifier({ db, embedder, presence: deps.presence, remote, metrics: classifierMetrics(deps.metrics) });
+
+  // The local model is always at hand: search stays up on its vectors while hosted ones are built.
+  const local = localEmbeddingModel(embedder);
+  const configured = config.remoteEmbeddings ? openAiEmbeddingModel(config.remoteEmbeddings) : local;
+  const embeddingIndex = createEmbeddingIndex({ db, model: configured, models: new Map([local, configured].map((m) => [m.id, m])), queue, onError: deps.onError });
+  const search = createKnowledgeSearch({
+    db,
+    index: embeddingIndex,
+    duration: knowledgeSearchMetrics(deps.metrics),
+    exactMaxVectors: config.exactSearchMaxVectors,
+  });
+  const door = createConversationDoor({ db, events });
+  const conversations = createConversationService({ db, events, queue, door });
+
+  return {
+    db,
+    embedder,
+    embeddingIndex,
+    conversations,
+    classifications: createClassificationService({ db, events, classifier, queue, door }),
+    taxonomy: createTaxonomyService({ db, queue, events, door }),
+    knowledgeBase: createKnowledgeBaseService({ db, index: embeddingIndex, search, queue, configuredModel: configured.id, onError: deps.onError }),
+    drafts: createDraftService({
+      db,
+      events,
+      queue,
+      search,
+      embedder,
+      remote,
+      conversations,
+      metrics: draftMetrics(deps.metrics),
+      threshold: config.draftSimilarityThreshold,
+    }),
+    accounts: createAccountService({ db }),
+    agents: createAgentService({ db, accessChanges: deps.accessChanges, door }),
+    teams: createTeamService({ db, door }),
+    inboxes: createInboxService({ db }),
+    contacts: createContactService({ db }),
+    labels: createLabelService({ db, door }),
+    reports: createReportService({ db }),
+    demo: createDemoService({ db, conversations }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
