@@ -25,6 +25,10 @@ export class ApiError extends Error {
   }
 }
 
+/** Any failure as an ApiError, so templates can show its message. */
+export const asApiError = (error: unknown) =>
+  error instanceof ApiError ? error : new ApiError(0, 'unknown', error instanceof Error ? error.message : String(error));
+
 let token: string | null = null;
 let onUnauthorized: (code: string | undefined) => void = () => undefined;
 
@@ -90,5 +94,9 @@ export type Draft = Json<'/api/conversations/{id}/drafts', 'get', 200>['draft'];
 export type Article = Json<'/api/knowledge-base/articles/{id}', 'get', 200>['article'];
 export type ArticleSummary = Json<'/api/knowledge-base/articles', 'get', 200>['data'][number];
 export type SearchResults = Json<'/api/knowledge-base/search', 'get', 200>;
+export type Agent = Json<'/api/agents', 'get', 200>['data'][number];
+export type Team = Json<'/api/teams', 'get', 200>['data'][number];
+export type Inbox = Json<'/api/inboxes', 'get', 200>['data'][number];
+export type Label = Json<'/api/labels', 'get', 200>['data'][number];
 export type Me = Json<'/api/auth/me', 'get', 200>;
 export type ConversationChange = NonNullable<paths['/api/conversations/{id}']['patch']['requestBody']>['content']['application/json'];

@@ -5,8 +5,9 @@
  * without reloading.
  */
 import { defineStore } from 'pinia';
-import { reactive, ref } from 'vue';
+import { computed, reactive, ref } from 'vue';
 import { api, unwrap, type Conversation } from '../api/client';
+import { useLatestLoad } from '../composables/useLatestLoad';
 import { useRealtime } from './realtime';
 import { useSession } from './session';
 
@@ -37,9 +38,9 @@ export const useInbox = defineStore('inbox', () => {
   const rows = ref<Row[]>([]);
   const counts = ref<Record<InboxView, number> | null>(null);
   const nextCursor = ref<string | null>(null);
-  const loading = ref(false);
-  const error = ref<string | null>(null);
-  let generation = 0;
+  // The list's loads: a newer one (other filters) wins over an older one still on its way.
+  const list = useLatestLoad();
+  const error = computed(() => list.error.value?.message ?? null);
   let countTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** The query both the list and the counts are filtered by (the counts split it by view). */
@@ -70,10 +71,10 @@ export const useInbox = defineStore('inbox', () => {
 
   async function loadCounts() {
     clearTimeout(countTimer);
-    const mine = generation;
+    const forCurrentList = list.current();
     try {
       const meta = await unwrap(api.GET('/api/conversations/meta', { params: { query: sharedQuery() } }));
-      if (mine === generation) counts.value = meta.counts;
+      if (forCurrentList()) counts.value = meta.counts;
     } catch {
       // The counts are a hint; the list shows the error if the server is away.
     }
@@ -85,33 +86,30 @@ export const useInbox = defineStore('inbox', () => {
   }
 
   async function load(more = false) {
-    const mine = ++generation;
-    loading.value = true;
-    error.value = null;
-    const counting = more ? undefined : loadCounts();
     const assignee = filters.view === 'mine' ? 'me' : filters.view === 'unassigned' ? 'none' : undefined;
-    try {
-      const page = await unwrap(
-        api.GET('/api/conversations', {
-          params: {
-            query: {
-              ...sharedQuery(),
-              ...(assignee ? { assigneeId: assignee } : {}),
-              ...(more && nextCursor.value ? { cursor: nextCursor.value } : {}),
-              limit: PAGE_SIZE,
+    await list.run(
+      async () => {
+        const counting = more ? undefined : loadCounts();
+        const page = await unwrap(
+          api.GET('/api/conversations', {
+            params: {
+              query: {
+                ...sharedQuery(),
+                ...(assignee ? { assigneeId: assignee } : {}),
+                ...(more && nextCursor.value ? { cursor: nextCursor.value } : {}),
+                limit: PAGE_SIZE,
+              },
             },
-          },
-        }),
-      );
-      await counting;
-      if (mine !== generation) return; // a newer load (other filters) has started
-      rows.value = more ? [...rows.value, ...page.data.filter((row) => !rows.value.some((r) => r.id === row.id))] : page.data;
-      nextCursor.value = page.nextCursor;
-    } catch (failure) {
-      if (mine === generation) error.value = (failure as Error).message;
-    } finally {
-      if (mine === generation) loading.value = false;
-    }
+          }),
+        );
+        await counting;
+        return page;
+      },
+      (page) => {
+        rows.value = more ? [...rows.value, ...page.data.filter((row) => !rows.value.some((r) => r.id === row.id))] : page.data;
+        nextCursor.value = page.nextCursor;
+      },
+    );
   }
 
   /** A conversation as an event carries it: placed, moved, or dropped when it no longer matches. */
@@ -159,7 +157,7 @@ export const useInbox = defineStore('inbox', () => {
     rows,
     counts,
     nextCursor,
-    loading,
+    loading: list.loading,
     error,
     load,
     upsert,

@@ -1,9 +1,9 @@
 /** Small helpers shared by the knowledge-base page and its parts. */
 import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
-import { ApiError } from '../../api/client';
 
 type Severity = 'success' | 'info' | 'warn' | 'danger' | 'secondary' | 'contrast';
+export type ArticleStatus = 'draft' | 'published';
 
 /** Our own Marked instance, so the app's other uses of `marked` keep their settings. */
 const markdown = new Marked({ gfm: true, breaks: false });
@@ -52,9 +52,6 @@ export function timeAgo(iso: string, now = Date.now()): string {
 export const fullDate = (iso: string) => absolute.format(new Date(iso));
 
 export const percent = (similarity: number) => `${Math.round(Math.max(0, Math.min(1, similarity)) * 100)}%`;
-
-/** Any failure as an ApiError, so templates can show its message. */
-export const asApiError = (error: unknown) => (error instanceof ApiError ? error : new ApiError(0, 'unknown', error instanceof Error ? error.message : String(error)));
 
 /** Categories are letters, numbers, spaces, `-` and `_`, up to 50 characters (the server's rule). */
 export const CATEGORY_PATTERN = /^[\p{L}\p{N}_ -]*$/u;

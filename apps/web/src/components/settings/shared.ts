@@ -1,69 +1,11 @@
 /**
- * What the settings sections share: lists loaded from the API with their loading and error
- * state, asking before removing something, and the agents and teams of the account, loaded once
- * for the page (the agents section changes them; the teams, inboxes and AI taxonomy sections pick
- * from them, so a team added above is offered below at once).
+ * What the settings sections share: the agent roles, counting in words, and asking before
+ * removing something from a list.
  */
-import { inject, provide, ref, type InjectionKey, type Ref } from 'vue';
-import { api, ApiError, unwrap } from '../../api/client';
-import type { Agent, AgentRole, Team } from './types';
-
-export const asApiError = (error: unknown) =>
-  error instanceof ApiError ? error : new ApiError(0, 'unknown', error instanceof Error ? error.message : String(error));
-
-export interface Loaded<T> {
-  items: Ref<T[]>;
-  loading: Ref<boolean>;
-  error: Ref<ApiError | null>;
-  load(): Promise<void>;
-}
-
-/** A list from the API with its loading and error state; a newer load wins over an older one. */
-export function useLoaded<T>(fetchAll: () => Promise<T[]>): Loaded<T> {
-  const items = ref([]) as Ref<T[]>;
-  const loading = ref(true);
-  const error = ref<ApiError | null>(null);
-  let sequence = 0;
-  async function load() {
-    const mine = ++sequence;
-    loading.value = true;
-    error.value = null;
-    try {
-      const result = await fetchAll();
-      if (mine === sequence) items.value = result;
-    } catch (failure) {
-      if (mine === sequence) error.value = asApiError(failure);
-    } finally {
-      if (mine === sequence) loading.value = false;
-    }
-  }
-  return { items, loading, error, load };
-}
-
-export interface SettingsDirectory {
-  agents: Loaded<Agent>;
-  teams: Loaded<Team>;
-}
-
-const KEY: InjectionKey<SettingsDirectory> = Symbol('settings-directory');
-
-/** Called by the settings page: loads agents and teams and offers them to its sections. */
-export function provideSettingsDirectory(): SettingsDirectory {
-  const directory: SettingsDirectory = {
-    agents: useLoaded(async () => (await unwrap(api.GET('/api/agents'))).data),
-    teams: useLoaded(async () => (await unwrap(api.GET('/api/teams'))).data),
-  };
-  provide(KEY, directory);
-  void directory.agents.load();
-  void directory.teams.load();
-  return directory;
-}
-
-export function useSettingsDirectory(): SettingsDirectory {
-  const directory = inject(KEY);
-  if (!directory) throw new Error('useSettingsDirectory() needs provideSettingsDirectory() in a parent component');
-  return directory;
-}
+import { reactive, ref, type Ref } from 'vue';
+import type { ApiError } from '../../api/client';
+import { useDialogAction } from '../../composables/useAction';
+import type { AgentRole } from './types';
 
 export const agentRoles: { label: string; value: AgentRole }[] = [
   { label: 'Agent', value: 'agent' },
@@ -73,34 +15,33 @@ export const roleLabel = (role: AgentRole) => agentRoles.find((option) => option
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 
-/** Asking before removing one thing: which, whether the dialog is open, and how removing went. */
-export function useRemoval<T>(remove: (target: T) => Promise<void>) {
-  const target = ref<T | null>(null) as Ref<T | null>;
+export interface Removal<T> {
+  /** What the dialog asks about (kept while it closes, so its text does not change). */
+  target: T | null;
+  visible: boolean;
+  busy: boolean;
+  error: ApiError | null;
+  ask(item: T): void;
+  confirm(): Promise<void>;
+}
+
+/**
+ * Asking before removing one item of a list: `remove` asks the server, then the item leaves the
+ * list and the dialog closes; a refusal stays in the dialog.
+ */
+export function useRemoval<T extends { id: number }>(list: { items: T[] }, remove: (item: T) => Promise<unknown>): Removal<T> {
+  const target = ref(null) as Ref<T | null>;
   const visible = ref(false);
-  const busy = ref(false);
-  const error = ref<ApiError | null>(null);
-  return {
-    target,
-    visible,
-    busy,
-    error,
-    ask(what: T) {
-      target.value = what;
-      error.value = null;
-      visible.value = true;
-    },
-    async confirm() {
-      if (target.value === null) return;
-      busy.value = true;
-      error.value = null;
-      try {
-        await remove(target.value);
-        visible.value = false;
-      } catch (failure) {
-        error.value = asApiError(failure);
-      } finally {
-        busy.value = false;
-      }
-    },
-  };
+  const { busy, error, submit } = useDialogAction(visible, async () => {
+    const item = target.value;
+    if (item === null) return;
+    await remove(item);
+    list.items = list.items.filter((one) => one.id !== item.id);
+  });
+  function ask(item: T) {
+    target.value = item;
+    visible.value = true;
+  }
+  // reactive() unwraps the refs; for a generic T, TypeScript cannot see that the result is Removal<T>.
+  return reactive({ target, visible, busy, error, ask, confirm: submit }) as Removal<T>;
 }
