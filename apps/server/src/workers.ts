@@ -9,12 +9,8 @@ import type { Services } from './services.js';
 
 export function jobHandlers(services: Services): JobHandlers {
   return {
-    'ai-classification': async (payload, job) => {
-      const result = await services.classifications.classifyMessage(payload, (line) => job.log(line));
-      if ('category' in result) job.log(`Classification complete: category=${result.category}, confidence=${result.confidence}`);
-      return { ...result };
-    },
-    'ai-draft': (payload, job) => services.drafts.generate(payload, (line) => job.log(line)),
+    'ai-classification': (payload, job) => services.classifications.classifyMessage(payload, (line, fields) => job.log(line, fields)),
+    'ai-draft': (payload, job) => services.drafts.generate(payload, (line, fields) => job.log(line, fields)),
     'ai-train': (payload, job) => trainAccountModel(services, payload.accountId, (line) => job.log(line)),
     'conversation-snooze': async (payload, job) => {
       const result = await services.conversations.endSnooze(payload);
@@ -40,7 +36,7 @@ export function jobHandlers(services: Services): JobHandlers {
 export function startWorkers(queue: JobQueue, handlers: JobHandlers, options: { concurrency: number; logger: { info(details: object, line: string): void } }) {
   // What jobs report ("Knowledge base searched ...", "Draft ready ...") goes to the process log too.
   queue.onEvent((event) => {
-    if (event.type === 'log') options.logger.info({ queue: event.queue, job: event.key }, event.line);
+    if (event.type === 'log') options.logger.info({ queue: event.queue, job: event.key, ...event.fields }, event.line);
   });
   const work = <Q extends QueueName>(name: Q) => queue.work(name, handlers[name], { concurrency: QUEUES[name].concurrency ?? options.concurrency });
   for (const name of QUEUE_NAMES) work(name);

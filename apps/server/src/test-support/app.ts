@@ -14,9 +14,13 @@ export interface TestApp extends TestDatabase {
   close(): Promise<void>;
 }
 
-export async function createTestApp(kind: DatabaseKind, env: Record<string, string> = {}, options: { runWorkers?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: { runWorkers?: boolean; logger?: pino.Logger } = {},
+): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
-  const app = await buildTestApp(testDb.database, env, undefined, options.runWorkers);
+  const app = await buildTestApp(testDb.database, env, undefined, options.runWorkers, options.logger);
   return {
     ...testDb,
     app,
@@ -28,9 +32,9 @@ export async function createTestApp(kind: DatabaseKind, env: Record<string, stri
 }
 
 /** One more API process on an existing test database (a replica, when given Redis). */
-export async function buildTestApp(database: Database, env: Record<string, string> = {}, redis?: RedisConnections, runWorkers = false) {
+export async function buildTestApp(database: Database, env: Record<string, string> = {}, redis?: RedisConnections, runWorkers = false, logger = pino({ level: 'silent' })) {
   const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
-  const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger });
   await app.ready();
   return app;
 }

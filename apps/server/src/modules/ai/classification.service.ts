@@ -16,6 +16,8 @@ import { aiDraftsOf, aiRoutingOf } from '../accounts/accounts.service.js';
 import type { ConversationDoor } from '../conversations/changes.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import type { Classifier } from './classifier.js';
+import { describeTimings, timed, type Timings } from '../../platform/timings.js';
+import type { JobLog } from '../../platform/queue/jobs.js';
 
 const RECENT_DAYS = 7;
 
@@ -30,7 +32,9 @@ export function createClassificationService(deps: {
 
   return {
     /** The job: classifies one incoming message (again, if the job runs again). */
-    async classifyMessage(payload: { accountId: number; messageId: number }, log: (line: string) => void = () => undefined) {
+    async classifyMessage(payload: { accountId: number; messageId: number }, log: JobLog = () => undefined) {
+      const started = performance.now();
+      const timings: Timings = {};
       const scope = { accountId: payload.accountId };
       const source = await withTenant(db, scope, async (tx) => {
         const [message] = await tx
@@ -60,14 +64,15 @@ export function createClassificationService(deps: {
         return { ...message, recentContacts: recent?.n ?? 0 };
       });
       if (!source) return { skipped: 'no such incoming message' };
+      timings.reading = Math.round(performance.now() - started);
+      const fields = { accountId: payload.accountId, messageId: payload.messageId, conversationId: source.conversationId };
+      log('Classification started', fields);
 
       log(`Calling ${deps.classifier.label}...`);
-      const classification = await deps.classifier.classify(payload.accountId, source.content, {
-        vip: source.labels.includes('vip') || source.attributes.vip === true,
-        recentContacts: source.recentContacts,
-      });
+      const context = { vip: source.labels.includes('vip') || source.attributes.vip === true, recentContacts: source.recentContacts };
+      const classification = await deps.classifier.classify(payload.accountId, source.content, context, timings);
 
-      await deps.door.transaction(scope, async (tx, changes) => {
+      await timed(timings, 'storing', () => deps.door.transaction(scope, async (tx, changes) => {
         await tx
           .insert(messageClassifications)
           .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
@@ -104,15 +109,20 @@ export function createClassificationService(deps: {
           },
           { kind: 'ai', category: classification.category, confidence: classification.confidence },
         );
-      });
+      }));
       deps.queue.wake();
-      deps.events.publish(
-        payload.accountId,
-        'ai:classification',
-        { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
-        [conversationRoom(source.conversationId)],
+      await timed(timings, 'broadcast', async () =>
+        deps.events.publish(
+          payload.accountId,
+          'ai:classification',
+          { conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) },
+          [conversationRoom(source.conversationId)],
+        ),
       );
-      return classification;
+      const { category, confidence, provider } = classification;
+      const duration = Math.round(performance.now() - started);
+      log(`Classification complete: category=${category}, confidence=${confidence} (${duration} ms: ${describeTimings(timings)})`, { ...fields, category, confidence, provider, duration, timings });
+      return { ...classification };
     },
 
     /** The latest classification of a conversation's customer messages. */

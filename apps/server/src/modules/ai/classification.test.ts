@@ -2,9 +2,11 @@
  * AI triage end to end with the local provider: a customer message is queued, classified by
  * the account's own model, stored, applied to the conversation and announced live.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
+import { eventually } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { connected, connectSocket, nextEvent, recordEvents } from '../../test-support/sockets.js';
 
@@ -15,8 +17,12 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
   let b: Session;
   const sockets: Socket[] = [];
 
+  /** The process log, as JSON lines (what `docker-compose logs api` shows). */
+  const logLines: Record<string, any>[] = [];
+
   beforeAll(async () => {
-    t = await createTestApp(kind, {}, { runWorkers: true });
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+    t = await createTestApp(kind, {}, { runWorkers: true, logger });
     url = await listen(t.app);
     a = await registerAccount(t.app, 'Triage A');
     b = await registerAccount(t.app, 'Triage B');
@@ -118,4 +124,20 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     expect((await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'x'.repeat(100_001) } })).status).toBe(400);
     expect((await call(t.app, undefined, { method: 'POST', url: '/api/ai/classify', payload: { text: 'hi' } })).status).toBe(401);
   }, 60_000);
+
+  it('logs the classification and the draft with their figures as JSON fields', async () => {
+    const opened = await open(a, 'My parcel never arrived, where is it?');
+    const conversationId = opened.body.conversation.id;
+    const logged = (msg: RegExp) =>
+      eventually(`a log line ${msg}`, async () => logLines.find((line) => msg.test(line.msg) && line.conversationId === conversationId), { timeoutMs: 60_000 });
+    const started = await logged(/^Classification started$/);
+    expect(started).toMatchObject({ level: 30, accountId: a.accountId, messageId: expect.any(Number) });
+    const complete = await logged(/^Classification complete/);
+    expect(complete).toMatchObject({ accountId: a.accountId, messageId: started.messageId, category: expect.any(String), confidence: expect.any(Number), provider: 'local' });
+    expect(complete.timings).toMatchObject({ reading: expect.any(Number), embedding: expect.any(Number), model: expect.any(Number), storing: expect.any(Number) });
+    expect(complete.duration).toBeGreaterThanOrEqual(complete.timings.embedding + complete.timings.storing);
+    const draft = await logged(/^Draft ready/);
+    expect(draft).toMatchObject({ accountId: a.accountId, messageId: started.messageId, confidence: expect.any(Number), duration: expect.any(Number) });
+    expect(draft.timings).toMatchObject({ search: expect.any(Number), storing: expect.any(Number) });
+  });
 });

@@ -19,6 +19,7 @@ import { failureReason } from './providers/failure.js';
 import { PROMPT_EXAMPLES } from './providers/remote-classification.js';
 import { loadCategories } from './taxonomy.repo.js';
 import { trainAccountModel } from './training.js';
+import { timed, type Timings } from '../../platform/timings.js';
 
 export interface Classification {
   category: string;
@@ -37,6 +38,7 @@ export interface ClassifyContext {
   vip?: boolean;
   recentContacts?: number;
 }
+
 
 const quote = (text: string) => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
 
@@ -81,14 +83,15 @@ export function createClassifier(deps: {
   return {
     /** Who answers first, for the queue monitor. */
     label: deps.remote?.label ?? 'the local model',
-    async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
+    async classify(accountId: number, text: string, context: ClassifyContext = {}, timings?: Timings): Promise<Classification> {
       let fallback: string | undefined;
       if (deps.remote) {
         const started = performance.now();
+        const remote = deps.remote;
         try {
           const taxonomy = await withTenant(deps.db, { accountId }, (tx) => loadCategories(tx, accountId, PROMPT_EXAMPLES));
-          const answer = await deps.remote.classify(taxonomy, text);
-          const route = await withTenant(deps.db, { accountId }, (tx) => local.routeFor(tx, accountId, answer.category));
+          const answer = await timed(timings, remote.name, () => remote.classify(taxonomy, text));
+          const route = await timed(timings, 'routing', () => withTenant(deps.db, { accountId }, (tx) => local.routeFor(tx, accountId, answer.category)));
           const processingMs = Math.round(performance.now() - started);
           deps.metrics.duration.observe({ provider: deps.remote.name }, processingMs / 1000);
           return { ...answer, suggestedTeamId: route.teamId, suggestedAgentId: route.agentId, provider: deps.remote.name, processingMs };
@@ -98,7 +101,7 @@ export function createClassifier(deps: {
           fallback = `${deps.remote.name} failed (${reason.detail}), so the local model answered`;
         }
       }
-      const result = await local.classify(accountId, text, context);
+      const result = await local.classify(accountId, text, context, timings);
       deps.metrics.duration.observe({ provider: 'local' }, result.processingMs / 1000);
       return fallback ? { ...result, reasoning: `${fallback}. ${result.reasoning}` } : result;
     },
@@ -162,16 +165,16 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder; presence: 
 
   return {
     routeFor,
-    async classify(accountId: number, text: string, context: ClassifyContext = {}): Promise<Classification> {
+    async classify(accountId: number, text: string, context: ClassifyContext = {}, timings?: Timings): Promise<Classification> {
       const started = performance.now();
-      const model = await modelFor(accountId);
-      const [embedding] = await deps.embedder.embed([text]);
-      const ranked = predict(model, { dense: embedding!, sparse: textFeatures(text) });
+      const model = await timed(timings, 'model', () => modelFor(accountId));
+      const [embedding] = await timed(timings, 'embedding', () => deps.embedder.embed([text]));
+      const ranked = await timed(timings, 'model', async () => predict(model, { dense: embedding!, sparse: textFeatures(text) }));
       const best = ranked[0]!;
       const runnerUp = ranked[1];
       const language = detectLanguage(text);
       const signals = readSignals({ text, category: best.label, ...context });
-      const route = await withTenant(deps.db, { accountId }, (tx) => routeFor(tx, accountId, best.label));
+      const route = await timed(timings, 'routing', () => withTenant(deps.db, { accountId }, (tx) => routeFor(tx, accountId, best.label)));
       const empty = !/[\p{L}\p{N}]/u.test(text);
       // Nothing to read: whatever the model says, it is a guess, and the confidence says so.
       const confidence = empty ? Math.min(best.probability, 1 / model.labels.length) : best.probability;

@@ -14,12 +14,13 @@ import { accounts, aiDrafts, contacts, conversations, messageClassifications, me
 import { cosineSimilarity, type Embedder } from '../../platform/ai/embeddings.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
-import { jobKey } from '../../platform/queue/jobs.js';
+import { jobKey, type JobLog } from '../../platform/queue/jobs.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import type { ArticleHit, KnowledgeSearch } from '../knowledge-base/search.js';
+import { describeTimings, timed, type Timings } from '../../platform/timings.js';
 import { composeLocalDraft, quotableSentences, type DraftContent, type ScoredSentence } from './local-draft.js';
 import type { RemoteProvider } from './providers/anthropic.js';
 import { failureReason } from './providers/failure.js';
@@ -161,13 +162,14 @@ export function createDraftService(deps: {
   async function writeDraft(
     accountId: number,
     source: NonNullable<Awaited<ReturnType<typeof context>>>,
-    log: (line: string) => void,
+    log: JobLog,
+    timings: Timings,
   ): Promise<DraftContent & { provider: string }> {
     // A short follow-up ("any news?") is searched together with what the customer asked before.
     const previous = source.history.filter((message) => message.from === 'customer').at(-1)?.content;
     const question = source.content.length < 40 && previous ? `${previous}\n${source.content}` : source.content;
     const searchStarted = performance.now();
-    const found = await deps.search.search(accountId, question, 5);
+    const found = await timed(timings, 'search', () => deps.search.search(accountId, question, 5));
     const relevant = found.results
       .filter((hit) => hit.similarity >= threshold || (hit.passages.some((passage) => passage.textMatch) && hit.similarity >= threshold - 0.1))
       .slice(0, MAX_SOURCES);
@@ -198,7 +200,8 @@ export function createDraftService(deps: {
         sources,
       };
       try {
-        const answer = await deps.remote.draft(request);
+        const remote = deps.remote;
+        const answer = await timed(timings, remote.name, () => remote.draft(request));
         const cited = sources.filter((s) => answer.citations.includes(s.ref));
         const retrieval = relevant[0] ? Math.min(1, Math.max(0, (relevant[0].similarity - threshold) / (0.9 - threshold))) : 0;
         const confidence = answer.answered ? answer.confidence * (0.5 + 0.5 * retrieval) : Math.min(answer.confidence, 0.3);
@@ -229,7 +232,7 @@ export function createDraftService(deps: {
       threshold,
       articles: relevant.map((hit) => ({ articleId: hit.articleId, title: hit.title, similarity: hit.similarity })),
       bestMatch: best ? { title: best.title, similarity: best.similarity } : null,
-      sentences: await scoreSentences(question, relevant.slice(0, 2)),
+      sentences: await timed(timings, 'composing', () => scoreSentences(question, relevant.slice(0, 2))),
     });
     return { ...local, reasoning: fallback ? `${fallback}. ${local.reasoning}` : local.reasoning, provider: 'local' };
   }
@@ -258,14 +261,17 @@ export function createDraftService(deps: {
 
   return {
     /** The `ai-draft` job. */
-    async generate(payload: { accountId: number; messageId: number }, log: (line: string) => void = () => undefined) {
+    async generate(payload: { accountId: number; messageId: number }, log: JobLog = () => undefined) {
       const started = performance.now();
-      const source = await context(payload.accountId, payload.messageId);
+      const timings: Timings = {};
+      const source = await timed(timings, 'reading', () => context(payload.accountId, payload.messageId));
       if (!source) return { skipped: 'no such customer message' };
+      const fields = { accountId: payload.accountId, messageId: payload.messageId, conversationId: source.conversationId };
+      log('Draft generation started', fields);
       log(`Drafting with ${deps.remote?.label ?? 'the local extractive provider'}...`);
-      const draft = await writeDraft(payload.accountId, source, log);
+      const draft = await writeDraft(payload.accountId, source, log, timings);
       const generationMs = Math.round(performance.now() - started);
-      const [row] = await withTenant(db, { accountId: payload.accountId }, (tx) =>
+      const [row] = await timed(timings, 'storing', () => withTenant(db, { accountId: payload.accountId }, (tx) =>
         tx
           .insert(aiDrafts)
           .values({
@@ -280,13 +286,23 @@ export function createDraftService(deps: {
             generationMs,
           })
           .returning(),
-      );
+      ));
       deps.metrics.duration.observe({ provider: draft.provider }, generationMs / 1000);
       const presented = presentDraft(row!);
-      deps.events.publish(payload.accountId, 'ai:draft', { conversationId: source.conversationId, messageId: payload.messageId, draft: presented }, [
-        conversationRoom(source.conversationId),
-      ]);
-      log(`Draft ready: confidence=${draft.confidence}, sources=${draft.sources.map((s) => s.title).join('; ') || 'none'}`);
+      await timed(timings, 'broadcast', async () =>
+        deps.events.publish(payload.accountId, 'ai:draft', { conversationId: source.conversationId, messageId: payload.messageId, draft: presented }, [
+          conversationRoom(source.conversationId),
+        ]),
+      );
+      const duration = Math.round(performance.now() - started);
+      log(`Draft ready: confidence=${draft.confidence}, sources=${draft.sources.map((s) => s.title).join('; ') || 'none'} (${duration} ms: ${describeTimings(timings)})`, {
+        ...fields,
+        confidence: draft.confidence,
+        provider: draft.provider,
+        sources: draft.sources.length,
+        duration,
+        timings,
+      });
       return { draftId: row!.id, provider: draft.provider, confidence: draft.confidence, sources: draft.sources.length };
     },
 

@@ -43,9 +43,17 @@ export interface JobContext {
   /** The job's deterministic key, e.g. `42-1795691846000` (a snooze of conversation 42). */
   key: string;
   attempt: number;
-  /** A line for the queue monitor ("Classification complete: ..."). */
-  log(line: string): void;
+  /**
+   * A line for the queue monitor ("Classification complete: ..."), and for the process log with
+   * `fields` as JSON fields of its own (accountId, category, duration, ...) for log queries.
+   */
+  log: JobLog;
 }
+
+/** A job's log, as handlers pass it on to the services they call. */
+export type JobLog = (line: string, fields?: LogFields) => void;
+
+export type LogFields = Record<string, string | number | boolean | null | Record<string, number>>;
 
 /** What a handler reports; shown by the monitor and stored with the job. */
 export type JobResult = Record<string, unknown> | undefined;
@@ -74,7 +82,7 @@ export interface EnqueueOptions {
 export type QueueEvent =
   | { type: 'added'; queue: QueueName; key: string }
   | { type: 'started'; queue: QueueName; key: string; attempt: number }
-  | { type: 'log'; queue: QueueName; key: string; line: string }
+  | { type: 'log'; queue: QueueName; key: string; line: string; fields?: LogFields | undefined }
   | { type: 'completed'; queue: QueueName; key: string; durationMs: number; result: JobResult }
   | { type: 'failed'; queue: QueueName; key: string; durationMs: number; error: string; willRetry: boolean };
 

@@ -79,8 +79,8 @@ export function createJobQueue(options: QueueOptions): JobQueue {
   const contextFor = (queue: QueueName, key: string, attempt: number, extraLog?: (line: string) => void): JobContext => ({
     key,
     attempt,
-    log: (line) => {
-      emit({ type: 'log', queue, key, line });
+    log: (line, fields) => {
+      emit({ type: 'log', queue, key, line, fields });
       extraLog?.(line);
     },
   });
