@@ -1,23 +1,46 @@
-# HummDesk API / worker image. Not built in CI (no Docker engine there); `npm run cluster`
-# runs the same topology natively and is what the tests exercise.
+# HummDesk in one image: the API serving the agent web app (HUMMDESK_ROLE=all, the default, or
+# api), a job worker (HUMMDESK_ROLE=worker), and the README's npm commands, which run the built
+# files at once: `npm run migrate:status`, `npm run seed`, `npm run queue:monitor`, `npm run
+# migrate`, `npm run worker`. The image's package.json is the repository's with those scripts
+# minus their `npm run build &&` (deploy/image-package-json.mjs): no TypeScript sources.
+# Not built in CI (no Docker engine there); `npm run cluster` runs the same topology natively
+# and is what the tests exercise.
+
+# The server, then the web app (whose API types are generated from the built server).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/server/package.json apps/server/
+COPY apps/web/package.json apps/web/
 RUN npm ci --no-audit --no-fund
 COPY apps/server apps/server
-RUN npm run build -w @hummdesk/server && npm prune --omit=dev
+COPY apps/web apps/web
+COPY deploy/image-package-json.mjs deploy/
+RUN npm run build && node deploy/image-package-json.mjs package.json > image-package.json
+
+# The server's production dependencies alone: the web app's are bundled into apps/web/dist.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/server/package.json apps/server/
+COPY apps/web/package.json apps/web/
+RUN npm ci --omit=dev --workspace=@hummdesk/server --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=5000 HUMMDESK_DATA_DIR=/data
+ENV NODE_ENV=production PORT=5000 HUMMDESK_DATA_DIR=/data NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
-COPY --from=build /app/node_modules node_modules
-COPY --from=build /app/package.json ./
-COPY --from=build /app/apps/server/package.json apps/server/
+# node_modules, and apps/server/node_modules for the packages the server needs in another version.
+COPY --from=deps /app ./
+COPY --from=build /app/image-package.json package.json
 COPY --from=build /app/apps/server/dist apps/server/dist
 COPY --from=build /app/apps/server/drizzle apps/server/drizzle
 COPY --from=build /app/apps/server/src/platform/ai/data apps/server/src/platform/ai/data
+COPY --from=build /app/apps/web/dist apps/web/dist
+COPY deploy/healthcheck.mjs deploy/
+# The embedded database and the generated JWT secret, when DATABASE_URL / JWT_SECRET are unset:
+# mount a volume here (`-v hummdesk-data:/data`) to keep them.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 5000
-HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:5000/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD ["node", "deploy/healthcheck.mjs"]
 CMD ["node", "apps/server/dist/main.js"]

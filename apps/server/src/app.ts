@@ -148,7 +148,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
   app.addHook('onClose', async () => services.embedder.close());
 
-  await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, aiProvider: config.aiProvider });
+  await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, ai: { config, embedder: services.embedder } });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
   await app.register(accountRoutes, { prefix: '/api/account', accounts: services.accounts });
   await app.register(agentRoutes, { prefix: '/api/agents', agents: services.agents, invitationRateLimit: config.invitationRateLimit });

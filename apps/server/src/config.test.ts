@@ -1,5 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+
+/** The installed @anthropic-ai/sdk's own lists, read from its files (the SDK exports neither). */
+function anthropicSdkModels() {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('@anthropic-ai/sdk'));
+  // What messages.create() warns about on every call: model -> end-of-life date.
+  const { DEPRECATED_MODELS } = require(join(root, 'internal/data/deprecated-models.js')) as { DEPRECATED_MODELS: Record<string, string> };
+  // The model ids the SDK knows: `export type Model = 'claude-...' | ... | (string & {})`.
+  const declaration = /export type Model = ([^;]+);/.exec(readFileSync(join(root, 'resources/messages/messages.d.ts'), 'utf8'));
+  const known = [...(declaration?.[1] ?? '').matchAll(/'([^']+)'/g)].map((match) => match[1]!);
+  return { deprecated: DEPRECATED_MODELS, known };
+}
 
 describe('configuration', () => {
   it('has embedded defaults for an empty environment', () => {
@@ -39,5 +54,16 @@ describe('configuration', () => {
   ])('fails fast naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
+  });
+
+  it('defaults ANTHROPIC_MODEL to a model the installed Anthropic SDK knows and does not list as deprecated', () => {
+    const model = loadConfig({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key' }).remoteAi?.model;
+    const sdk = anthropicSdkModels();
+    expect(sdk.deprecated).toBeTypeOf('object');
+    expect(sdk.known.length, 'the Model type of @anthropic-ai/sdk').toBeGreaterThan(3);
+    expect(sdk.known).toContain(model);
+    expect(Object.keys(sdk.deprecated), `end of life ${sdk.deprecated[model!]}`).not.toContain(model);
+    // A chosen model is kept, deprecated or not (the SDK then warns).
+    expect(loadConfig({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'k', ANTHROPIC_MODEL: 'claude-opus-4-5' }).remoteAi?.model).toBe('claude-opus-4-5');
   });
 });

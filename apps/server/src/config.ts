@@ -33,7 +33,8 @@ const EnvSchema = Type.Object({
     default: 'local',
   }),
   ANTHROPIC_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  ANTHROPIC_MODEL: Type.String({ default: 'claude-sonnet-4-5' }),
+  // The newest Sonnet the installed @anthropic-ai/sdk knows (config.test.ts fails when the SDK lists the default as deprecated).
+  ANTHROPIC_MODEL: Type.String({ default: 'claude-sonnet-5-5' }),
   ANTHROPIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   OPENAI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   OPENAI_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),

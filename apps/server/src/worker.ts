@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Database } from './db/client.js';
 import type { Config } from './config.js';
+import { createAiCheck } from './modules/health/ai-check.js';
 import { createJobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import type { RedisConnections } from './platform/redis.js';
@@ -44,6 +45,8 @@ export async function runWorker(
     onError,
   });
   startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger });
+  // The jobs' AI runs here when scaled out: the worker's /health says how it is.
+  const ai = createAiCheck({ config, embedder: services.embedder });
   // Workers serve no API, but their classifications and jobs are worth scraping.
   const server =
     config.workerMetricsPort === undefined
@@ -52,7 +55,7 @@ export async function runWorker(
           if (request.url === '/metrics') {
             response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
           } else if (request.url === '/health') {
-            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', role: 'worker' }));
+            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', role: 'worker', checks: { ai: ai.current() } }));
           } else response.writeHead(404).end();
         });
   if (server) await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, resolve));

@@ -19,7 +19,7 @@ export async function serveWebApp(app: FastifyInstance, root = WEB_DIST) {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     if (built && request.method === 'GET' && !SERVER_PATHS.test(request.url)) {
       // The page itself is never cached: a new deployment's asset names reach browsers at once.
-      return reply.header('cache-control', 'no-cache').sendFile('index.html', root);
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { cacheControl: false });
     }
     return notFoundHandler(request, reply);
   });

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Database } from '../../db/client.js';
 import type { RedisConnections } from '../../platform/redis.js';
+import { createAiCheck, type AiCheckSource } from './ai-check.js';
 
 const Check = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('not_configured')]),
@@ -10,20 +11,35 @@ const Check = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const AiCheckSchema = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
+  provider: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')]),
+  model: Type.String(),
+  latencyMs: Type.Union([Type.Integer(), Type.Null()], { description: "The last successful probe's duration" }),
+  checkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the last probe ended (probes are cached)' }),
+  fallingBack: Type.Boolean({ description: "The hosted provider's last call failed, so the local model answered it" }),
+  localModelLoaded: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+});
+
 const Health = Type.Object({
-  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')]),
+  status: Type.Union([Type.Literal('healthy'), Type.Literal('degraded'), Type.Literal('unhealthy')], {
+    description: 'unhealthy (503): the database is unreachable. degraded: Redis or the AI is down. The AI never makes /health fail',
+  }),
   timestamp: Type.String({ format: 'date-time' }),
   uptime: Type.Integer({ description: 'Seconds since this process started' }),
   serverInstance: Type.String({ description: 'Which process answered (replicas take turns behind nginx)' }),
-  checks: Type.Object({ database: Check, redis: Check, ai: Check }),
+  checks: Type.Object({ database: Check, redis: Check, ai: AiCheckSchema }),
 });
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{
   database: Pick<Database, 'ping' | 'driver'>;
   redis?: Pick<RedisConnections, 'ping'> | undefined;
   serverInstance: string;
-  aiProvider: string;
+  /** What the ai check looks at: AI_PROVIDER's configuration and this process's local model. */
+  ai: AiCheckSource;
 }> = async (app, opts) => {
+  const ai = createAiCheck(opts.ai);
   app.get(
     '/health',
     {
@@ -38,8 +54,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
         timed(() => opts.database.ping()),
         opts.redis ? timed(() => opts.redis!.ping()) : { status: 'not_configured' as const },
       ]);
-      // Without Redis the API still answers (only cross-replica events and shared limits wait).
-      const status = database.status !== 'ok' ? 'unhealthy' : redis.status === 'error' ? 'degraded' : 'healthy';
+      const aiCheck = ai.current();
+      // Without Redis the API still answers (only cross-replica events and shared limits wait);
+      // without the AI too (a hosted model falls back to the local one; the helpdesk works without either).
+      const status = database.status !== 'ok' ? 'unhealthy' : redis.status === 'error' || aiCheck.status === 'down' ? 'degraded' : 'healthy';
       return reply.status(status === 'unhealthy' ? 503 : 200).send({
         status,
         timestamp: new Date().toISOString(),
@@ -48,8 +66,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
         checks: {
           database: { ...database, provider: opts.database.driver },
           redis,
-          // The local model ships with the install; a hosted provider falls back to it when it fails.
-          ai: { status: 'ok', provider: opts.aiProvider },
+          ai: aiCheck,
         },
       });
     },

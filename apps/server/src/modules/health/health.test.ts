@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { openDatabase, type Database } from '../../db/client.js';
-import { call, createTestApp, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
-import { bearer, expectError } from '../../test-support/checks.js';
-import { databaseKinds } from '../../test-support/databases.js';
+import { anthropicServer, openAiServer, type Reply, type WireServer } from '../../test-support/ai-wire-servers.js';
+import { buildTestApp, call, createTestApp, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
+import { bearer, eventually, expectError } from '../../test-support/checks.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
 import { ADMIN_URL } from '../../test-support/postgres-admin.js';
 
 describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
@@ -29,7 +30,8 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
       checks: {
         database: { status: 'ok', latency: expect.stringMatching(/^\d+ms$/) },
         redis: { status: 'not_configured' },
-        ai: { status: 'ok', provider: 'local' },
+        // Its first probe has just started (the ai check has a describe of its own, below).
+        ai: { provider: 'local', status: 'degraded', checkedAt: null },
       },
     });
     expect(Number.isNaN(Date.parse(health.body.timestamp))).toBe(false);
@@ -108,6 +110,147 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
     const replaced = await call(t.app, undefined, { method: 'GET', url: '/api/nope', headers: { 'x-request-id': 'bad id\r\n<script>' } });
     expect(replaced.headers['x-request-id']).not.toContain('script');
     expect(replaced.body.error.requestId).toBe(replaced.headers['x-request-id']);
+  });
+});
+
+const GOOD = { category: 'billing', priority: 'high', sentiment: 'frustrated', language: 'en', confidence: 0.96, reasoning: 'Duplicate charge: billing.' };
+
+describe('the ai check', () => {
+  let db: TestDatabase;
+  const apps: FastifyInstance[] = [];
+  const servers: WireServer[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('pglite');
+  });
+  // Each test's apps (and their local models) go when it ends.
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    for (const server of servers.splice(0)) await server.close();
+  });
+  afterAll(() => db?.drop());
+
+  async function openApp(env: Record<string, string> = {}) {
+    const app = await buildTestApp(db.database, env);
+    apps.push(app);
+    return app;
+  }
+  const health = async (app: FastifyInstance) => {
+    const answer = await call(app, undefined, { method: 'GET', url: '/health' });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body;
+  };
+  /** /health once its ai check has a probe's result. */
+  const probed = (app: FastifyInstance) =>
+    eventually('a probe of the AI', async () => {
+      const body = await health(app);
+      return body.checks.ai.checkedAt ? body : undefined;
+    });
+
+  it('local: reports the model loaded and the latency of an embedding, from a probe cached and refreshed in the background', async () => {
+    const app = await openApp();
+    expect((await health(app)).checks.ai).toEqual({
+      status: 'degraded',
+      provider: 'local',
+      model: 'local-use-lite-512',
+      latencyMs: null,
+      checkedAt: null,
+      fallingBack: false,
+      localModelLoaded: false,
+      error: 'loading the local model',
+    });
+
+    const loaded = (await probed(app)).checks.ai;
+    expect(loaded).toMatchObject({ status: 'ok', provider: 'local', fallingBack: false, localModelLoaded: true });
+    expect(loaded.error).toBeUndefined();
+    expect(loaded.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(loaded.latencyMs).toBeLessThan(5_000);
+    expect(Math.abs(Date.parse(loaded.checkedAt) - Date.now())).toBeLessThan(60_000);
+
+    // Refreshed in the background (a few seconds later), never while /health waits...
+    const refreshed = await eventually('a second probe', async () => {
+      const ai = (await health(app)).checks.ai;
+      return ai.checkedAt !== loaded.checkedAt ? ai : undefined;
+    });
+    expect(refreshed).toMatchObject({ status: 'ok', localModelLoaded: true });
+    expect(Date.parse(refreshed.checkedAt)).toBeGreaterThan(Date.parse(loaded.checkedAt));
+    // ...and cached in between: a burst of /health right after a probe answers from that probe.
+    const burst = await Promise.all(Array.from({ length: 30 }, () => health(app)));
+    expect(new Set(burst.map((body) => body.checks.ai.checkedAt))).toEqual(new Set([refreshed.checkedAt]));
+  }, 180_000);
+
+  describe.each([
+    ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '1500' }), '/v1/models/claude-sonnet-5-5'],
+    ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '1500' }), '/v1/models'],
+  ] as const)('%s', (provider, startServer, env, probePath) => {
+    async function server(reply: WireServer['reply']) {
+      const wire = await startServer();
+      servers.push(wire);
+      wire.reply = reply;
+      return wire;
+    }
+    const probes = (wire: WireServer) => wire.requests.filter((request) => request.path === probePath);
+    // The wire servers answer any request with the reply set; a GET (no body) is the probe.
+    const probesOk = (then: Reply) => (body: unknown) => (body === undefined ? { status: 200 } : then);
+
+    it('reports ok from one free call a minute however often /health is asked, and says when it falls back', async () => {
+      const wire = await server(probesOk({ tool: GOOD }));
+      const app = await openApp(env(wire.url));
+      expect((await health(app)).checks.ai).toMatchObject({ status: 'degraded', provider, checkedAt: null, error: 'not checked yet' });
+      const ok = (await probed(app)).checks.ai;
+      expect(ok).toMatchObject({ status: 'ok', provider, fallingBack: false, localModelLoaded: false });
+      expect(ok.model).toBe(provider === 'anthropic' ? 'claude-sonnet-5-5' : 'gpt-4o-mini');
+      expect(ok.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(ok.error).toBeUndefined();
+
+      for (let i = 0; i < 50; i++) expect((await health(app)).checks.ai.status).toBe('ok');
+      await Promise.all(Array.from({ length: 50 }, () => health(app)));
+      expect(probes(wire)).toHaveLength(1);
+      // Never a paid call: the probe is all the server has seen.
+      expect(wire.requests).toHaveLength(1);
+      expect(wire.requests[0]!.headers['x-api-key'] ?? wire.requests[0]!.headers.authorization).toMatch(/^(Bearer )?test-key$/);
+
+      // A call that fails is answered by the local model: the check says so until one succeeds.
+      const admin = await registerAccount(app, `Health ${provider}`);
+      const classify = () => call(app, admin, { method: 'POST', url: '/api/ai/classify', payload: { text: 'I was charged twice for order #12345' } });
+      wire.reply = probesOk({ status: 500 });
+      expect((await classify()).body.classification.provider).toBe('local');
+      const fallingBack = (await health(app)).checks.ai;
+      expect(fallingBack).toMatchObject({ status: 'degraded', fallingBack: true, localModelLoaded: true });
+      expect(fallingBack.error).toMatch(/^the local model has answered instead since \S+: 500/);
+      expect((await health(app)).status).toBe('healthy');
+
+      wire.reply = probesOk({ tool: GOOD });
+      expect((await classify()).body.classification.provider).toBe(provider);
+      expect((await health(app)).checks.ai).toMatchObject({ status: 'ok', fallingBack: false });
+      expect(probes(wire)).toHaveLength(1);
+    }, 180_000);
+
+    it.each([
+      [500, 'degraded', 'healthy'],
+      [429, 'degraded', 'healthy'],
+      [401, 'down', 'degraded'],
+    ] as const)('reports a provider answering %s as %s (/health %s, 200)', async (status, aiStatus, overall) => {
+      const wire = await server({ status });
+      const app = await openApp(env(wire.url));
+      const body = await probed(app);
+      expect(body.status).toBe(overall);
+      expect(body.checks.ai).toMatchObject({ status: aiStatus, provider, latencyMs: null, fallingBack: false });
+      expect(body.checks.ai.error).toMatch(new RegExp(`^${provider}: ${status}`));
+      for (let i = 0; i < 20; i++) await health(app);
+      // One attempt (no SDK retry), and no second probe within the minute.
+      expect(probes(wire)).toHaveLength(1);
+    });
+
+    it('reports a provider that cannot be reached as down (/health degraded, 200)', async () => {
+      const closed = await startServer();
+      await closed.close();
+      const app = await openApp(env(closed.url));
+      const body = await probed(app);
+      expect(body.status).toBe('degraded');
+      expect(body.checks.ai).toMatchObject({ status: 'down', provider, latencyMs: null, fallingBack: false });
+      expect(body.checks.ai.error).toMatch(new RegExp(`^${provider}: .*connection`, 'i'));
+    });
   });
 });
 

@@ -18,12 +18,19 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
+/** The local encoder, telling /health whether its model is in memory. */
+export interface LocalEmbedder extends Embedder {
+  /** True once the worker thread has answered an embedding (so the model is loaded), until the thread ends. */
+  loaded(): boolean;
+}
+
 /** The worker is the compiled file (Node runs no TypeScript), found from src/ and dist/ alike. */
 const workerFile = new URL('../../../dist/platform/ai/embedding-worker.js', import.meta.url);
 
 /** The worker thread (and its ~100 MB model) starts at the first embedding, not before. */
-export function createEmbedder(): Embedder {
+export function createEmbedder(): LocalEmbedder {
   let started: Worker | undefined;
+  let loaded = false;
   const waiting = new Map<number, { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let pending: { text: string; resolve: (vector: Float32Array) => void; reject: (error: Error) => void }[] = [];
@@ -37,12 +44,20 @@ export function createEmbedder(): Embedder {
       const request = waiting.get(response.id);
       waiting.delete(response.id);
       if ('error' in response) request?.reject(new Error(`embedding failed: ${response.error}`));
-      else request?.resolve(response.vectors);
+      else {
+        loaded = true;
+        request?.resolve(response.vectors);
+      }
     });
     started.on('error', (error) => {
       for (const request of waiting.values()) request.reject(error);
       waiting.clear();
       started = undefined;
+    });
+    const thread = started;
+    thread.on('exit', () => {
+      // A thread that ended takes its model with it (a replacement loads its own).
+      if (started === thread || started === undefined) loaded = false;
     });
     return started;
   };
@@ -75,6 +90,7 @@ export function createEmbedder(): Embedder {
         ),
       );
     },
+    loaded: () => loaded,
     async close() {
       await started?.terminate();
     },

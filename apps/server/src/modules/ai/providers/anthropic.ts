@@ -6,16 +6,25 @@ import { checkDraft, draftSystemPrompt, draftToolSchema, draftUserPrompt, DRAFT_
 
 export interface RemoteProvider {
   readonly name: 'anthropic' | 'openai';
-  /** For the queue monitor: "Claude claude-sonnet-4-5". */
+  /** The model asked (ANTHROPIC_MODEL, OPENAI_MODEL). */
+  readonly model: string;
+  /** For the queue monitor: "Claude claude-sonnet-5-5". */
   readonly label: string;
   classify(taxonomy: TaxonomyForPrompt[], text: string): Promise<RemoteAnswer>;
   draft(request: DraftRequest): Promise<RemoteDraft>;
+  /**
+   * A free call that shows whether the provider answers with this key (for /health): resolves
+   * when it does, rejects with the SDK's error otherwise (`status` set when it answered HTTP).
+   * One attempt, no retry.
+   */
+  probe(): Promise<void>;
 }
 
 export function createAnthropicProvider(options: { apiKey: string; model: string; baseURL?: string | undefined; timeoutMs: number }): RemoteProvider {
   const client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL ?? null, timeout: options.timeoutMs, maxRetries: 1 });
   return {
     name: 'anthropic',
+    model: options.model,
     label: `Claude ${options.model}`,
     async classify(taxonomy, text) {
       const categories = taxonomy.map((c) => c.name);
@@ -43,6 +52,10 @@ export function createAnthropicProvider(options: { apiKey: string; model: string
       });
       const call = response.content.find((block) => block.type === 'tool_use' && block.name === DRAFT_TOOL_NAME);
       return checkDraft(call && 'input' in call ? call.input : undefined, request.sources);
+    },
+    async probe() {
+      // GET /v1/models/{model}: unbilled, and checks the key and the model name as well.
+      await client.models.retrieve(options.model, {}, { maxRetries: 0 });
     },
   };
 }

@@ -18,6 +18,7 @@ export function createOpenAiProvider(options: { apiKey: string; model: string; b
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 1 });
   return {
     name: 'openai',
+    model: options.model,
     label: `${options.model} (OpenAI-compatible)`,
     async classify(taxonomy, text) {
       const categories = taxonomy.map((c) => c.name);
@@ -54,6 +55,11 @@ export function createOpenAiProvider(options: { apiKey: string; model: string; b
       });
       const call = response.choices[0]?.message.tool_calls?.find((c) => c.type === 'function' && c.function.name === DRAFT_TOOL_NAME);
       return checkDraft(toolInput(call), request.sources);
+    },
+    async probe() {
+      // GET /models: unbilled, and served by OpenAI-compatible servers (Ollama, vLLM, llama.cpp),
+      // which do not all serve /models/{model}, nor name their models as OPENAI_MODEL does.
+      await client.models.list({ maxRetries: 0 });
     },
   };
 }
