@@ -7,15 +7,15 @@
  * Nothing else in the codebase writes the `conversations` table (conversations-door.test.ts
  * holds that).
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { AppDb, Tx } from '../../db/client.js';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type AppDb, type Tx } from '../../db/client.js';
 import { conversations, messages, teams, users } from '../../db/schema.js';
 import { NotFoundError } from '../../platform/errors.js';
 import { withTenant } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRooms } from '../../realtime/events.js';
 import { describeChange, type Change } from './activity.js';
-import { lastMessages, selectConversations, type ConversationRow } from './conversations.repo.js';
+import { lastMessages, selectConversations, selectMessages, toMessage, type ConversationRow } from './conversations.repo.js';
 
 type Row = typeof conversations.$inferSelect;
 
@@ -66,11 +66,17 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
      */
     async transaction<T>(scope: { accountId: number; userId?: number | undefined }, work: (tx: Tx, changes: ConversationChanges) => Promise<T>): Promise<T> {
       const changed = new Set<number>();
-      const { result, presented } = await withTenant(db, scope, async (tx) => {
-        const result = await work(tx, changesIn(tx, scope.accountId, changed));
-        return { result, presented: await presentConversations(tx, scope.accountId, [...changed]) };
+      const lineIds: number[] = [];
+      const { result, presented, activity } = await withTenant(db, scope, async (tx) => {
+        const result = await work(tx, changesIn(tx, scope.accountId, changed, lineIds));
+        // One array parameter, however many a deleted team or label touched.
+        const activity = lineIds.length ? await selectMessages(tx, scope.accountId, [sql`${messages.id} = any(${sql.param(lineIds)}::bigint[])`], 'asc', lineIds.length) : [];
+        return { result, presented: await presentConversations(tx, scope.accountId, [...changed]), activity };
       });
-      for (const conversation of presented) events.publish(scope.accountId, 'conversation:updated', { conversation }, conversationRooms(conversation));
+      const rooms = new Map(presented.map((conversation) => [conversation.id, conversationRooms(conversation)]));
+      // Open threads show the activity lines as they happen, then the conversation as it now is.
+      for (const line of activity) events.publish(scope.accountId, 'message:new', { conversationId: line.conversationId, message: toMessage(line) }, rooms.get(line.conversationId));
+      for (const conversation of presented) events.publish(scope.accountId, 'conversation:updated', { conversation }, rooms.get(conversation.id));
       return result;
     },
   };
@@ -79,17 +85,25 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
 /** Conversations as the API shows them (with their last message), for the events. */
 export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
   if (ids.length === 0) return [];
-  const rows = await selectConversations(tx, accountId, [inArray(conversations.id, ids)], { limit: ids.length });
+  const rows = await selectConversations(tx, accountId, [sql`${conversations.id} = any(${sql.param(ids)}::integer[])`], { limit: ids.length });
   const latest = await lastMessages(tx, accountId, ids);
   return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
 }
 
-function changesIn(tx: Tx, accountId: number, changed: Set<number>): ConversationChanges {
+function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: number[]): ConversationChanges {
   const inAccount = (id: number) => and(eq(conversations.accountId, accountId), eq(conversations.id, id));
 
-  async function activity(ids: number[], lines: string[]) {
-    if (ids.length === 0 || lines.length === 0) return;
-    await tx.insert(messages).values(ids.flatMap((conversationId) => lines.map((content) => ({ accountId, conversationId, messageType: 'activity' as const, content, private: false }))));
+  async function activity(ids: number[], contents: string[]) {
+    if (ids.length === 0 || contents.length === 0) return;
+    // Array parameters: a deleted team's thousands of conversations are one statement of two.
+    const inserted = await queryRows<{ id: number | string }>(tx, sql`
+      insert into ${messages} (account_id, conversation_id, message_type, content, private)
+      select ${accountId}, conversation.id, 'activity', line.content, false
+      from unnest(${sql.param(ids)}::integer[]) as conversation(id)
+           cross join unnest(${sql.param(contents)}::text[]) with ordinality as line(content, n)
+      order by conversation.id, line.n
+      returning id`);
+    lineIds.push(...inserted.map((row) => Number(row.id)));
   }
 
   return {

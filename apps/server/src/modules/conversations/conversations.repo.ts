@@ -116,7 +116,7 @@ export async function lastMessages(tx: Tx, accountId: number, conversationIds: n
     })
     .from(messages)
     .where(
-      and(eq(messages.accountId, accountId), inArray(messages.conversationId, conversationIds), ne(messages.messageType, 'activity')),
+      and(eq(messages.accountId, accountId), sql`${messages.conversationId} = any(${sql.param(conversationIds)}::integer[])`, ne(messages.messageType, 'activity')),
     )
     .orderBy(messages.conversationId, desc(messages.createdAt), desc(messages.id));
   return new Map(rows.map(({ conversationId, ...message }) => [conversationId, message]));

@@ -96,10 +96,12 @@ describe.each(await databaseKinds())('conversation changes made by other modules
     expect(await activity()).toContainEqual(expect.stringMatching(/^Priority set to urgent by Admin \d+$/));
   });
 
-  it('a deleted team', async () => {
+  it('a deleted team, its activity line live in the open thread too', async () => {
     const unassigned = updated((conversation) => conversation.teamId === null);
+    const line = nextEvent(socket, 'message:new', 60_000, (envelope: any) => envelope.data.conversationId === conversationId && envelope.data.message.messageType === 'activity');
     expect((await api('DELETE', `/api/teams/${teamId}`)).status).toBe(204);
     await unassigned;
+    expect((await line).data.message).toMatchObject({ content: 'Team Webshop was deleted: unassigned', private: false });
     expect(await activity()).toContain('Team Webshop was deleted: unassigned');
   });
 
