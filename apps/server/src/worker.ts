@@ -51,9 +51,15 @@ export async function runWorker(
   const server =
     config.workerMetricsPort === undefined
       ? undefined
-      : createServer(async (request, response) => {
+      : createServer((request, response) => {
           if (request.url === '/metrics') {
-            response.writeHead(200, { 'content-type': metrics.contentType }).end(await metrics.metrics());
+            metrics.metrics().then(
+              (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+              (err: unknown) => {
+                logger.error({ err }, 'collecting metrics failed');
+                response.writeHead(500).end();
+              },
+            );
           } else if (request.url === '/health') {
             response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', role: 'worker', checks: { ai: ai.current() } }));
           } else response.writeHead(404).end();

@@ -42,10 +42,16 @@ async function followBullMq(redisUrl: string) {
       const line = (data as { line?: unknown })?.line;
       if (typeof line === 'string') print('BullMQ', { type: 'log', queue, key: jobId, line });
     });
-    events.on('completed', async ({ jobId, returnvalue }) => {
-      const job = await jobs.getJob(jobId);
-      const durationMs = job?.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
-      print('BullMQ', { type: 'completed', queue, key: jobId, durationMs, result: returnvalue as never });
+    events.on('completed', ({ jobId, returnvalue }) => {
+      // The duration is the job's own; a job already removed prints without one.
+      jobs
+        .getJob(jobId)
+        .catch(() => undefined)
+        .then((job) => {
+          const durationMs = job?.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : 0;
+          print('BullMQ', { type: 'completed', queue, key: jobId, durationMs, result: returnvalue as never });
+        })
+        .catch((error: unknown) => console.error(error));
     });
     events.on('failed', ({ jobId, failedReason }) => print('BullMQ', { type: 'failed', queue, key: jobId, durationMs: 0, error: failedReason, willRetry: false }));
   }

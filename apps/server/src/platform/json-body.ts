@@ -50,7 +50,8 @@ export function useJsonBodies(app: FastifyInstance) {
     if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       return done(new AppError(400, 'too_deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     }
-    parseJson(request, body, (error, value) => {
+    // Fastify's parser answers through its callback (its return value carries nothing).
+    void parseJson(request, body, (error, value) => {
       if (error) return done(error, undefined);
       if (body.includes('\\u') && hasLoneSurrogate(value)) {
         return done(new AppError(400, 'invalid_text', 'Text contains an unpaired UTF-16 surrogate (\\ud800-\\udfff)'), undefined);

@@ -115,16 +115,16 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     registers: [options.metrics],
   });
 
-  io.use(async (socket, next) => {
-    try {
-      const header = socket.handshake.headers.authorization;
-      socket.data = await authenticate(
-        (socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined),
-      );
-      next();
-    } catch (error) {
-      next(Object.assign(new Error((error as Error).message), { data: { code: 'unauthorized' } }));
-    }
+  // Every outcome reaches `next`: the handshake is accepted or refused, never left hanging.
+  io.use((socket, next) => {
+    const header = socket.handshake.headers.authorization;
+    authenticate((socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined)).then(
+      (data) => {
+        socket.data = data;
+        next();
+      },
+      (error: unknown) => next(Object.assign(new Error((error as Error).message), { data: { code: 'unauthorized' } })),
+    );
   });
 
   /** The token's session must be active and its user still a member of the account: checked in the database. */

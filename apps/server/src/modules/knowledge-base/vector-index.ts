@@ -25,7 +25,7 @@ export const vectorParam = (model: Pick<EmbeddingModel, 'dimensions'>, vector: n
 
 export function ensureVectorIndex(db: AppDb, model: EmbeddingModel, onError: (error: unknown) => void): Promise<void> {
   let perDb = ensured.get(db);
-  if (!perDb) ensured.set(db, (perDb = new Map()));
+  if (!perDb) ensured.set(db, (perDb = new Map<string, Promise<void>>()));
   let pending = perDb.get(model.id);
   if (!pending) {
     const name = `knowledge_base_embeddings_hnsw_${model.id.replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);

@@ -15,11 +15,14 @@ export type EmbedResponse = { id: number; vectors: Float32Array[] } | { id: numb
 
 const model = initModel(modelSource);
 
-parentPort!.on('message', async ({ id, texts }: EmbedRequest) => {
+async function embed({ id, texts }: EmbedRequest) {
   try {
     const vectors = (await (await model).embed(texts)).map((vector) => Float32Array.from(vector));
     parentPort!.postMessage({ id, vectors } satisfies EmbedResponse, vectors.map((vector) => vector.buffer as ArrayBuffer));
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies EmbedResponse);
   }
-});
+}
+
+// Every failure is answered to the caller inside embed().
+parentPort!.on('message', (request: EmbedRequest) => void embed(request));
