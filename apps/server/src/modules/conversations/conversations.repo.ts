@@ -1,5 +1,5 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
-import { and, asc, desc, eq, inArray, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { accounts, contacts, conversations, messages, users } from '../../db/schema.js';
 
