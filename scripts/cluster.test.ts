@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../apps/server/src/test-support/databases.js';
+import { eventually } from '../apps/server/src/test-support/eventually.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from '../apps/server/src/test-support/redis.js';
 import { Redis } from 'ioredis';
 import { connected, connectSocket, nextEvent, openFeed } from '../apps/server/src/test-support/sockets.js';
@@ -38,12 +39,15 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
     let output = '';
     cluster.stdout!.on('data', (chunk) => (output += chunk));
     cluster.stderr!.on('data', (chunk) => (output += chunk));
-    for (let i = 0; i < 600 && !output.includes('API replicas behind nginx'); i++) {
-      if (cluster.exitCode !== null) throw new Error(`cluster exited:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    if (!output.includes('API replicas behind nginx')) throw new Error(`cluster did not start:\n${output}`);
-  }, 90_000);
+    await eventually(
+      () => `the cluster to start:\n${output}`,
+      () => {
+        if (cluster.exitCode !== null) throw new Error(`cluster exited:\n${output}`);
+        return output.includes('API replicas behind nginx') ? true : undefined;
+      },
+      { timeoutMs: 170_000 },
+    );
+  }, 180_000);
 
   afterAll(async () => {
     for (const socket of sockets) socket.disconnect();
@@ -109,14 +113,15 @@ describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {
     // Round-robin: of four posts, two are handled by each replica.
     for (let i = 1; i <= 4; i++) {
       const content = `Test message ${i}`;
-      const received = [websocket, polling].map((socket) => nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === content));
+      const received = [websocket, polling].map((socket) => nextEvent(socket, 'message:new', undefined, (e: any) => e.data.message.content === content));
       const posted = await fetch(`${base}/api/conversations/${conversationId}/messages`, { method: 'POST', headers, body: JSON.stringify({ content }) });
       expect(posted.status).toBe(201);
       for (const envelope of await Promise.all(received)) expect(envelope.data.conversationId).toBe(conversationId);
       expect((await feed.next((e) => e.data.message?.content === content)).data.conversationId).toBe(conversationId);
     }
     const count = () => published.filter((message) => message.includes('Test message')).length;
-    for (let i = 0; i < 50 && count() < 4; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    // Every message reached the sockets through that channel; the watcher hears them in its own time.
+    await eventually('the watcher to hear the four messages', () => (count() >= 4 ? true : undefined), { timeoutMs: 60_000 });
     expect(count()).toBe(4);
     watcher.disconnect();
     feed.ws.close();

@@ -10,6 +10,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { eventually } from '../../server/src/test-support/eventually.js';
 import { ADMIN_URL, adminQuery } from '../../server/src/test-support/postgres-admin.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,6 +28,13 @@ if (!available && process.env.CI === 'true') {
 }
 
 export const PASSWORD = 'a long enough password';
+
+/**
+ * How long the page may take to show what an action or a live event changes. A ceiling for what
+ * never comes, not a wait: a loaded machine renders late, not wrong (expect.poll's own default,
+ * one second, is set to this by the test files).
+ */
+export const UI_WAIT_MS = 30_000;
 const JWT_SECRET = 'e2e-secret-that-is-long-enough-0123456789';
 
 export type Answer = { status: number; body: any };
@@ -98,15 +106,20 @@ export async function startServer(env: Record<string, string> = {}, chosenPort?:
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; ; i++) {
-    // Knock first: a refused fetch is logged loudly by happy-dom's fetch in the store tests.
-    if ((await listening(port)) && (await fetch(`${base}/health`).then((r) => r.ok, () => false))) break;
-    if (i > 240 || server.exitCode !== null) {
-      server.kill('SIGKILL');
-      await database.drop();
-      throw new Error('the server did not start');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  try {
+    await eventually(
+      'the server to start',
+      async () => {
+        if (server.exitCode !== null) throw new Error(`it exited with ${server.exitCode}`);
+        // Knock first: a refused fetch is logged loudly by happy-dom's fetch in the store tests.
+        return (await listening(port)) && (await fetch(`${base}/health`).then((r) => r.ok, () => false)) ? true : undefined;
+      },
+      { intervalMs: 250, timeoutMs: 150_000 },
+    );
+  } catch (error) {
+    server.kill('SIGKILL');
+    await database.drop();
+    throw new Error(`the server did not start: ${(error as Error).message}`, { cause: error });
   }
   return {
     base,

@@ -9,9 +9,12 @@
  * they join another account's invitation as themselves. Screenshots of the page (wide, narrow and as an agent), of a
  * pending invitation and of the invitation page are saved under test-output/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { available, PASSWORD, SHOTS, startApp, tokenOf, type App } from './harness.js';
+import { available, PASSWORD, SHOTS, startApp, tokenOf, UI_WAIT_MS, type App } from './harness.js';
+
+// UI updates follow API calls and live events: expect.poll's default second is too short on a loaded machine.
+vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
 
 const unique = Date.now().toString(36);
 const owner = { accountName: `Settings Co ${unique}`, name: 'Ada Admin', email: `ada.${unique}@example.com`, password: PASSWORD };

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'socket.io-client';
 import type { RedisConnections } from '../platform/redis.js';
 import { buildTestApp, call, listen, registerAccount, type Session } from '../test-support/app.js';
+import { eventually, snoozeSoon } from '../test-support/checks.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../test-support/databases.js';
 import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../test-support/redis.js';
 import { connected, connectSocket, dropConnection, nextEvent, openFeed, recordEvents } from '../test-support/sockets.js';
@@ -80,7 +81,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const id = conversation.body.conversation.id;
     const feed = await openFeed(one.url, a.token);
     await feed.opened;
-    const received = nextEvent(socketA, 'message:new', 5_000, (e: any) => e.data.message.content === 'Test message');
+    const received = nextEvent(socketA, 'message:new', undefined, (e: any) => e.data.message.content === 'Test message');
     const posted = await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Test message' } });
     expect(posted.status).toBe(201);
     expect(await received).toMatchObject({ event: 'message:new', accountId: a.accountId, data: { conversationId: id } });
@@ -107,17 +108,20 @@ describe.runIf(runs)('two replicas over Redis', () => {
       const id = (
         await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'snooze me' } } })
       ).body.conversation.id;
-      const reopened = nextEvent(socket, 'conversation:updated', 15_000, (e: any) => e.data.conversation.id === id && e.data.conversation.status === 'open');
-      await call(two.app, a, { method: 'PATCH', url: `/api/conversations/${id}`, payload: { snoozedUntil: new Date(Date.now() + 1_000).toISOString() } });
+      const reopened = nextEvent(socket, 'conversation:updated', 60_000, (e: any) => e.data.conversation.id === id && e.data.conversation.status === 'open');
+      await snoozeSoon(two.app, a, id, 1_000);
       await reopened;
       // The worker records the outcome just after the handler announced the change.
-      await expect
-        .poll(async () => (await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' })).body.data.find((job: { key: string }) => job.key.startsWith(`${id}-`)), {
-          timeout: 10_000,
-        })
-        .toMatchObject({ state: 'completed', attempts: 1 });
-      // The worker's own metrics: what it ran is counted there.
-      const scraped = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+      const job = await eventually('the snooze job to be recorded as finished', async () => {
+        const found = (await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' })).body.data.find((row: { key: string }) => row.key.startsWith(`${id}-`));
+        return found && ['completed', 'failed'].includes(found.state) ? found : undefined;
+      });
+      expect(job).toMatchObject({ state: 'completed', attempts: 1 });
+      // The worker's own metrics: what it ran is counted there (once its outcome is recorded).
+      const scraped = await eventually('the worker to count the job', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${worker.port}/metrics`)).text();
+        return /queue_jobs_finished_total\{queue="conversation-snooze",outcome="\w+"\} [1-9]/.test(text) ? text : undefined;
+      });
       expect(scraped).toMatch(/queue_jobs_finished_total\{queue="conversation-snooze",outcome="completed"\} 1/);
       expect((await fetch(`http://127.0.0.1:${worker.port}/health`)).status).toBe(200);
     } finally {
@@ -133,12 +137,12 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const id = (
       await call(one.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'before' } } })
     ).body.conversation.id;
-    await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
+    await nextEvent(socket, 'message:new', undefined, (e: any) => e.data.conversationId === id);
     await dropConnection(socket);
     await call(one.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'missed it' } });
     // The session lives in Redis: the client comes back through the other replica.
     (socket.io as unknown as { uri: string }).uri = two.url;
-    const missed = nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === 'missed it');
+    const missed = nextEvent(socket, 'message:new', undefined, (e: any) => e.data.message.content === 'missed it');
     socket.connect();
     await connected(socket);
     expect(socket.recovered).toBe(true);
@@ -177,7 +181,7 @@ describe.runIf(runs)('Redis restarting under two replicas', () => {
     const id = (
       await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'warm-up' } } })
     ).body.conversation.id;
-    await nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.conversationId === id);
+    await nextEvent(socket, 'message:new', undefined, (e: any) => e.data.conversationId === id);
 
     await redisServer.stop();
     const degraded = await call(two.app, undefined, { method: 'GET', url: '/health' });
@@ -188,16 +192,14 @@ describe.runIf(runs)('Redis restarting under two replicas', () => {
     expect(whileDown.status).toBe(201);
     expect((await call(two.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'wrong pw' } })).status).toBe(401);
 
-    const caughtUp = nextEvent(socket, 'message:new', 15_000, (e: any) => e.data.message.content === 'posted while Redis was down');
+    const caughtUp = nextEvent(socket, 'message:new', 60_000, (e: any) => e.data.message.content === 'posted while Redis was down');
     await redisServer.start();
     await caughtUp;
-    for (let i = 0; i < 50; i++) {
-      if ((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status === 'healthy') break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status).toBe('healthy');
-    const after = nextEvent(socket, 'message:new', 5_000, (e: any) => e.data.message.content === 'after the restart');
+    await eventually('/health to be healthy again', async () => ((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status === 'healthy' ? true : undefined), {
+      intervalMs: 200,
+    });
+    const after = nextEvent(socket, 'message:new', undefined, (e: any) => e.data.message.content === 'after the restart');
     await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'after the restart' } });
     await after;
-  }, 60_000);
+  }, 180_000);
 });

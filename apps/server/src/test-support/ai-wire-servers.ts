@@ -5,15 +5,42 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
-export type Reply = { tool: Record<string, unknown> } | { status: number } | { delayMs: number; tool: Record<string, unknown> } | { text: string };
+export type Reply =
+  | { tool: Record<string, unknown> }
+  | { status: number }
+  | { delayMs: number; tool: Record<string, unknown> }
+  | { text: string }
+  /** No answer at all: the request stays open until the client gives up (its timeout), however long that takes. */
+  | { hang: true };
+
+export interface WireRequest {
+  path: string;
+  body: any;
+  headers: IncomingMessage['headers'];
+}
+
+/**
+ * Requests held back by the test: they wait, unanswered, until `release()`. What the server is
+ * doing meanwhile (a re-embedding, a job) is then known to be in progress, not hoped to be.
+ */
+export interface Hold {
+  /** The held requests that arrived so far (answered or not). */
+  readonly held: readonly WireRequest[];
+  /** Resolves once `count` held requests have arrived (the first, by default). */
+  arrived(count?: number, timeoutMs?: number): Promise<WireRequest>;
+  /** Answers the held requests, and every later one, as the server otherwise would. */
+  release(): void;
+}
 
 export interface WireServer {
   url: string;
-  requests: { path: string; body: any; headers: IncomingMessage['headers'] }[];
+  requests: WireRequest[];
   /** What the model answers: one reply for every request, or one chosen per request (by its tool). */
   reply: Reply | ((body: any) => Reply);
-  /** Delay of each embeddings answer (OpenAI server), to watch a re-embedding in progress. */
+  /** Delay of each embeddings answer (OpenAI server). Prefer `hold`, which waits for the test, not for a time. */
   embeddingDelayMs: number;
+  /** Holds the requests that `matching` picks (all, without it) until the hold is released. */
+  hold(matching?: (request: WireRequest) => boolean): Hold;
   close(): Promise<void>;
 }
 
@@ -35,14 +62,40 @@ export function hashedEmbedding(text: string, dimensions: number): number[] {
   return vector.map((value) => value / norm);
 }
 
-async function serve(handle: (path: string, body: any, reply: Reply) => { status: number; json: unknown }): Promise<WireServer> {
+type Handle = (path: string, body: any, reply: Exclude<Reply, { hang: true }>) => { status: number; json: unknown };
+
+interface ActiveHold {
+  matching: (request: WireRequest) => boolean;
+  held: WireRequest[];
+  released: boolean;
+  waiting: (() => void)[];
+  /** Called when a held request arrives (the waits of `arrived`). */
+  notify: (() => void)[];
+}
+
+async function serve(handle: Handle): Promise<WireServer> {
   const state = { requests: [] as WireServer['requests'], reply: { status: 500 } as WireServer['reply'], embeddingDelayMs: 0 };
+  const holds: ActiveHold[] = [];
   const server: Server = createServer(async (request, response) => {
     let raw = '';
     for await (const chunk of request) raw += chunk;
     const body = raw ? JSON.parse(raw) : undefined;
-    state.requests.push({ path: request.url ?? '', body, headers: request.headers });
+    const received: WireRequest = { path: request.url ?? '', body, headers: request.headers };
+    state.requests.push(received);
+    const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
+    // Held by the test until it releases the hold (or the client gives up first).
+    for (const hold of holds) {
+      if (hold.released || !hold.matching(received)) continue;
+      hold.held.push(received);
+      for (const notify of hold.notify.splice(0)) notify();
+      await Promise.race([new Promise<void>((resolve) => hold.waiting.push(resolve)), closed]);
+    }
+    if (response.destroyed) return;
     const reply = typeof state.reply === 'function' ? state.reply(body) : state.reply;
+    if ('hang' in reply) {
+      await closed;
+      return;
+    }
     const embedding = (request.url ?? '').endsWith('/embeddings');
     const delayMs = embedding ? state.embeddingDelayMs : 'delayMs' in reply ? reply.delayMs : 0;
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -70,7 +123,42 @@ async function serve(handle: (path: string, body: any, reply: Reply) => { status
     set embeddingDelayMs(ms: number) {
       state.embeddingDelayMs = ms;
     },
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    hold(matching = () => true) {
+      const hold: ActiveHold = { matching, held: [], released: false, waiting: [], notify: [] };
+      holds.push(hold);
+      return {
+        get held() {
+          return hold.held;
+        },
+        async arrived(count = 1, timeoutMs = 120_000) {
+          if (hold.held.length < count) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([
+              (async () => {
+                while (hold.held.length < count) await new Promise<void>((resolve) => hold.notify.push(resolve));
+              })(),
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`no ${count} held request(s) within ${timeoutMs} ms (${hold.held.length} so far)`)), timeoutMs);
+              }),
+            ]).finally(() => clearTimeout(timer));
+          }
+          return hold.held[count - 1]!;
+        },
+        release() {
+          hold.released = true;
+          for (const resume of hold.waiting.splice(0)) resume();
+        },
+      };
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const hold of holds) {
+          hold.released = true;
+          for (const resume of hold.waiting.splice(0)) resume();
+        }
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
   return wire;
 }

@@ -65,20 +65,26 @@ export function decodeJwt(token: string): Record<string, any> {
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /**
- * Polls `probe` until it answers something other than undefined, and returns that: tests wait
- * for a state, never for a fixed time. `retryOnError` treats a failing probe (a server still
- * starting) as "not yet".
+ * Snoozes the conversation until `ms` from now and answers that moment. The server refuses a
+ * moment already past (422 invalid_snooze): should the request arrive only after it (a loaded
+ * machine), it is made again with twice the time, so the snooze is set whatever the timing.
  */
-export async function eventually<T>(
-  what: string | (() => string),
-  probe: () => Promise<T | undefined>,
-  { timeoutMs = 120_000, intervalMs = 100, retryOnError = false }: { timeoutMs?: number; intervalMs?: number; retryOnError?: boolean } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await (retryOnError ? probe().catch(() => undefined) : probe());
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+export async function snoozeSoon(app: FastifyInstance, session: Session, conversationId: number, ms: number): Promise<Date> {
+  for (let ahead = ms; ; ahead *= 2) {
+    const until = new Date(Date.now() + ahead);
+    const answer: Answer = await call(app, session, {
+      method: 'PATCH',
+      url: `/api/conversations/${conversationId}`,
+      payload: { snoozedUntil: until.toISOString() },
+    });
+    if (answer.status === 200) {
+      expect(answer.body.conversation).toMatchObject({ id: conversationId, status: 'snoozed', snoozedUntil: until.toISOString() });
+      return until;
+    }
+    expectError(answer, 422, 'invalid_snooze', `snoozing ${ahead} ms ahead`);
+    if (ahead > 60_000) throw new Error(`every snooze moment had passed before the server saw it (the last ${ahead} ms ahead)`);
   }
 }
+
+/** Waiting for a state (polling, never a fixed sleep): see eventually.ts. */
+export { eventually, eventuallyFound, type EventuallyOptions } from './eventually.js';

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { connectRedis } from '../platform/redis.js';
+import { eventually } from './eventually.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -48,19 +49,24 @@ export async function privateRedis() {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 50; i++) {
-      const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => undefined); // not up yet: the loop tries again
-      try {
-        await probe.connect();
-        probe.disconnect();
-        return;
-      } catch {
-        probe.disconnect();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    throw new Error('redis-server did not start');
+    const started = child;
+    await eventually(
+      'redis-server to accept connections',
+      async () => {
+        if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
+        const probe = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', () => undefined); // not up yet: tried again
+        try {
+          await probe.connect();
+          return true;
+        } catch {
+          return undefined;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      { timeoutMs: 60_000 },
+    );
   };
   const stop = async () => {
     if (!child || child.exitCode !== null) return;

@@ -1,11 +1,18 @@
-/** socket.io-client helpers: connect with a token, wait for an event, collect events. */
+/**
+ * socket.io-client helpers: connect with a token, wait for an event, collect events. Their
+ * timeouts only end a wait for what never comes; they resolve as soon as it does, so they are
+ * generous (a loaded machine is slow, not wrong).
+ */
 import { io, type Socket } from 'socket.io-client';
+
+/** How long an event, a connection or an acknowledgement may take before the wait fails. */
+export const SOCKET_WAIT_MS = 30_000;
 
 export function connectSocket(url: string, token: string | undefined, options: Record<string, unknown> = {}): Socket {
   return io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnectionDelay: 100, ...options });
 }
 
-export function connected(socket: Socket, timeoutMs = 5_000): Promise<void> {
+export function connected(socket: Socket, timeoutMs = SOCKET_WAIT_MS): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket did not connect')), timeoutMs);
     socket.once('connect', () => (clearTimeout(timer), resolve()));
@@ -14,7 +21,7 @@ export function connected(socket: Socket, timeoutMs = 5_000): Promise<void> {
 }
 
 /** Resolves with the connect_error a refused handshake produces. */
-export function refused(socket: Socket, timeoutMs = 5_000): Promise<Error> {
+export function refused(socket: Socket, timeoutMs = SOCKET_WAIT_MS): Promise<Error> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('socket was neither refused nor connected')), timeoutMs);
     socket.once('connect', () => (clearTimeout(timer), reject(new Error('socket connected but should have been refused'))));
@@ -22,7 +29,7 @@ export function refused(socket: Socket, timeoutMs = 5_000): Promise<Error> {
   });
 }
 
-export function nextEvent<T = any>(socket: Socket, event: string, timeoutMs = 5_000, matching: (payload: T) => boolean = () => true): Promise<T> {
+export function nextEvent<T = any>(socket: Socket, event: string, timeoutMs = SOCKET_WAIT_MS, matching: (payload: T) => boolean = () => true): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (socket.off(event, listener), reject(new Error(`no ${event} within ${timeoutMs} ms`))), timeoutMs);
     const listener = (payload: T) => {
@@ -51,7 +58,7 @@ export async function dropConnection(socket: Socket): Promise<void> {
 }
 
 export function join(socket: Socket, room: unknown): Promise<{ success?: true; error?: string }> {
-  return socket.timeout(5_000).emitWithAck('join', room);
+  return socket.timeout(SOCKET_WAIT_MS).emitWithAck('join', room);
 }
 
 /** A plain WebSocket on the event feed (what wscat does), collecting the envelopes it receives. */
@@ -66,7 +73,7 @@ export async function openFeed(url: string, token: string | undefined, path = '/
     ws.once('error', reject);
   });
   /** Resolves with the first envelope (already received or coming) that matches. */
-  const next = (matching: (envelope: any) => boolean, timeoutMs = 5_000) =>
+  const next = (matching: (envelope: any) => boolean, timeoutMs = SOCKET_WAIT_MS) =>
     new Promise<any>((resolve, reject) => {
       const found = received.find(matching);
       if (found) return resolve(found);

@@ -5,8 +5,9 @@ import { aiModels } from '../../db/schema.js';
 import { createEmbedder, type Embedder } from '../../platform/ai/embeddings.js';
 import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
+import { eventually, eventuallyFound } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
-import { connected, connectSocket, nextEvent } from '../../test-support/sockets.js';
+import { connected, connectSocket, recordEvents } from '../../test-support/sockets.js';
 import { trainAccountModel } from './training.js';
 
 describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind) => {
@@ -29,15 +30,15 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
 
   const taxonomy = (session: Session) => call(t.app, session, { method: 'GET', url: '/api/ai/taxonomy' });
   const put = (session: Session, categories: unknown) => call(t.app, session, { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories } });
-  const waitUntilReady = async (session: Session) => {
-    for (let i = 0; i < 200; i++) {
+  /** The classification of the conversation, announced on the socket (recorded from its connection on). */
+  const classificationOf = (seen: { event: string; payload: any }[], id: number) =>
+    eventuallyFound(`the classification of conversation ${id}`, seen, (e) => e.event === 'ai:classification' && e.payload.data.conversationId === id).then((e) => e.payload);
+  const waitUntilReady = (session: Session) =>
+    eventually('the training to finish', async () => {
       const { body } = await taxonomy(session);
-      if (body.training.status === 'ready') return body;
       if (body.training.status === 'failed') throw new Error('training failed');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('training did not finish');
-  };
+      return body.training.status === 'ready' ? body : undefined;
+    });
 
   it('starts an account with the default taxonomy and trains it', async () => {
     const { body } = await taxonomy(a);
@@ -47,7 +48,7 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     expect(body.categories.every((c: { examples: string[] }) => c.examples.length === 10)).toBe(true);
     expect(['training', 'ready']).toContain(body.training.status);
     expect((await waitUntilReady(a)).training.progress).toBe(100);
-  }, 60_000);
+  }, 150_000);
 
   it('refuses a bad taxonomy with a clear 4xx and keeps the one it has', async () => {
     const before = (await taxonomy(a)).body.categories;
@@ -94,7 +95,7 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const preview = await call(t.app, a, { method: 'POST', url: '/api/ai/classify', payload: { text: 'My order has not arrived, where is the parcel?' } });
     expect(preview.body.classification).toMatchObject({ category: 'orders', suggestedTeamId: team });
     expect((await taxonomy(b)).body.categories).toHaveLength(8);
-  }, 60_000);
+  }, 150_000);
 
   it('suggests the online member of the team with the fewest open conversations, and nobody when none is online', async () => {
     const webshop = (await taxonomy(a)).body.categories.find((c: { name: string }) => c.name === 'orders').teamId;
@@ -114,7 +115,8 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const adminSocket = connectSocket(url, a.token);
     sockets.push(adminSocket);
     await connected(adminSocket);
-    for (let i = 0; i < 20 && (await suggest()).suggestedAgentId !== a.userId; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    // The agent's socket is gone once the server has seen it close: then the administrator is the one online.
+    await eventually('the suggestion to follow who is online', async () => ((await suggest()).suggestedAgentId === a.userId ? true : undefined), { timeoutMs: 60_000 });
     expect((await suggest()).suggestedAgentId).toBe(a.userId);
     adminSocket.disconnect();
   }, 60_000);
@@ -123,13 +125,14 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const webshop = (await taxonomy(a)).body.categories.find((c: { name: string }) => c.name === 'orders').teamId;
     const socket = connectSocket(url, a.token);
     sockets.push(socket);
+    const seen = recordEvents(socket);
     await connected(socket);
     const route = async (aiRouting: object) => {
       const patched = await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting } });
       expect(patched.status).toBe(200);
       const opened = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'Where is my order? My parcel is late' } } });
       const id = opened.body.conversation.id;
-      await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+      await classificationOf(seen, id);
       return (await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation;
     };
     expect((await route({ enabled: true, threshold: 0 })).teamId).toBe(webshop);
@@ -182,11 +185,12 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     await waitUntilReady(b);
     const socket = connectSocket(url, b.token);
     sockets.push(socket);
+    const seen = recordEvents(socket);
     await connected(socket);
     const text = 'The Fjell tent pole snapped in the first wind';
     const opened = await call(t.app, b, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: text } } });
     const id = opened.body.conversation.id;
-    const first = await nextEvent(socket, 'ai:classification', 60_000, (e: any) => e.data.conversationId === id);
+    const first = await classificationOf(seen, id);
     const corrected = first.data.classification.category === 'refunds' ? 'general' : 'refunds';
 
     expect((await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'no-such' } })).body.error.code).toBe('unknown_category');

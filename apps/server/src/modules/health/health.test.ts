@@ -180,8 +180,9 @@ describe('the ai check', () => {
   }, 180_000);
 
   describe.each([
-    ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '1500' }), '/v1/models/claude-sonnet-5-5'],
-    ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '1500' }), '/v1/models'],
+    // A timeout a loaded machine does not reach by accident (no case here waits for one).
+    ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' }), '/v1/models/claude-sonnet-5-5'],
+    ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '5000' }), '/v1/models'],
   ] as const)('%s', (provider, startServer, env, probePath) => {
     async function server(reply: WireServer['reply']) {
       const wire = await startServer();
@@ -353,8 +354,9 @@ describe.runIf((await databaseKinds()).includes('postgres'))('Postgres connectio
   it('recovers when connections die while idle in the pool', async () => {
     expect((await call(t.app, admin, { method: 'GET', url: '/health' })).status).toBe(200);
     expect(await terminateBackends()).toBeGreaterThan(0);
-    // Give the pool a moment to notice its idle clients died.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once the pool has noticed its idle clients died (they report it, and are dropped).
+    const pool = (t.database.db as unknown as { $client: pg.Pool }).$client;
+    await eventually('the pool to drop its dead idle clients', async () => (pool.idleCount === 0 ? true : undefined), { intervalMs: 20, timeoutMs: 60_000 });
     const health = await call(t.app, undefined, { method: 'GET', url: '/health' });
     expect(health.status).toBe(200);
     const list = await call(t.app, admin, { method: 'GET', url: '/api/conversations' });

@@ -25,7 +25,7 @@ import { jobKey } from '../../platform/queue/jobs.js';
 import { insertJob } from '../../platform/queue/job-store.js';
 import { APP_ROLE, withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
-import { expectError } from '../../test-support/checks.js';
+import { eventually, expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { insertArticle } from './articles.repo.js';
 import { insertImportItems } from './import-items.repo.js';
@@ -34,19 +34,6 @@ import { paraphrases, rareTermAgainstVectors, rareTermQuestions, testArticles } 
 const KB = '/api/knowledge-base';
 const LOCAL_MODEL = 'local-use-lite-512';
 const unique = `${process.pid}.${Date.now()}`;
-
-/** Polls `probe` until it answers something other than undefined/false, or fails after `timeoutMs`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    last = value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 /** Rows of a raw query on either driver. */
 async function rows<T>(db: Pick<AppDb, 'execute'>, query: SQL): Promise<T[]> {
@@ -88,15 +75,11 @@ function kbApi(app: () => FastifyInstance) {
   }
 
   async function importFinished(session: Session, id: number) {
-    return until(
-      `import ${id} to finish`,
-      async () => {
-        const answer = await call(app(), session, { method: 'GET', url: `${KB}/imports/${id}` });
-        expect(answer.status).toBe(200);
-        return ['completed', 'failed'].includes(answer.body.import.status) ? answer.body.import : undefined;
-      },
-      60_000,
-    );
+    return eventually(`import ${id} to finish`, async () => {
+      const answer = await call(app(), session, { method: 'GET', url: `${KB}/imports/${id}` });
+      expect(answer.status).toBe(200);
+      return ['completed', 'failed'].includes(answer.body.import.status) ? answer.body.import : undefined;
+    });
   }
 
   /** An agent (not an administrator) of the session's account, logged in. */
@@ -461,7 +444,7 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       conversationId = opened.body.conversation.id;
       const requested = await call(t.app, a, { method: 'POST', url: '/api/ai/draft', payload: { messageId: opened.body.message.id } });
       expect(requested.status, JSON.stringify(requested.body)).toBe(202);
-      await until('a draft for A', async () => (await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` })).status === 200);
+      await eventually('a draft for A', async () => ((await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` })).status === 200 ? true : undefined));
     }, 120_000);
 
     it("answers 404 for A's article by id to B, exactly as for a missing id, and changes nothing", async () => {
@@ -676,7 +659,7 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
 
       // Their kb-embed jobs embed them: found by meaning (a real similarity), not only by words.
       const lamp = articles.get('Pairing the Aurora lamp').id;
-      const hit = await until(
+      const hit = await eventually(
         'the imported lamp article to be embedded and found',
         async () => {
           const article = (await call(t.app, s, { method: 'GET', url: `${KB}/articles/${lamp}` })).body.article;
@@ -685,13 +668,12 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
           const top = found.results[0];
           return top && top.articleId === lamp && top.similarity > 0.2 ? top : undefined;
         },
-        60_000,
-        300,
+        { intervalMs: 300 },
       );
       expect(hit.title).toBe('Pairing the Aurora lamp');
       const status = await call(t.app, s, { method: 'GET', url: `${KB}/embeddings` });
       expect(status.body.articles.failed).toBe(0);
-      await until('every imported article embedded', async () => {
+      await eventually('every imported article embedded', async () => {
         const counts = (await call(t.app, s, { method: 'GET', url: `${KB}/embeddings` })).body.articles;
         return counts.pending === 0 ? counts : undefined;
       });
