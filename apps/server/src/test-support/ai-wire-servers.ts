@@ -3,7 +3,7 @@
  * so the real SDKs are exercised end to end without the paid APIs. Each test decides what the
  * "model" answers (a tool call, malformed output, an error, or nothing for a while).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 export type Reply =
   | { tool: Record<string, unknown> }
@@ -76,7 +76,9 @@ interface ActiveHold {
 async function serve(handle: Handle): Promise<WireServer> {
   const state = { requests: [] as WireServer['requests'], reply: { status: 500 } as WireServer['reply'], embeddingDelayMs: 0 };
   const holds: ActiveHold[] = [];
-  const server: Server = createServer(async (request, response) => {
+  // A request that fails here (malformed JSON from a test) ends its connection; the test sees that.
+  const server: Server = createServer((request, response) => void answer(request, response).catch(() => response.destroy()));
+  async function answer(request: IncomingMessage, response: ServerResponse) {
     let raw = '';
     for await (const chunk of request) raw += chunk;
     const body = raw ? JSON.parse(raw) : undefined;
@@ -103,7 +105,7 @@ async function serve(handle: Handle): Promise<WireServer> {
     if (response.destroyed) return;
     response.writeHead(status, { 'content-type': 'application/json' });
     response.end(JSON.stringify(json));
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const wire: WireServer = {

@@ -18,7 +18,7 @@ async function canReachPostgres(): Promise<boolean> {
     await client.connect();
     return true;
   } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`Postgres is required in CI and is not reachable at ${ADMIN_URL}: ${String(error)}`);
+    if (process.env.CI === 'true') throw new Error(`Postgres is required in CI and is not reachable at ${ADMIN_URL}`, { cause: error });
     console.warn(`\n!!! Postgres not reachable at ${ADMIN_URL}: its tests are SKIPPED (they fail under CI=true)\n`);
     return false;
   } finally {

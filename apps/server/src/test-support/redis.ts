@@ -21,7 +21,7 @@ export async function redisAvailable(): Promise<boolean> {
     await probe.ping();
     return true;
   } catch (error) {
-    if (process.env.CI === 'true') throw new Error(`Redis is required in CI and is not reachable at ${REDIS_URL}: ${String(error)}`);
+    if (process.env.CI === 'true') throw new Error(`Redis is required in CI and is not reachable at ${REDIS_URL}`, { cause: error });
     console.warn(`\n!!! Redis not reachable at ${REDIS_URL}: its tests are SKIPPED (they fail under CI=true)\n`);
     return false;
   } finally {

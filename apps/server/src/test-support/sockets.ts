@@ -66,7 +66,7 @@ export async function openFeed(url: string, token: string | undefined, path = '/
   const { WebSocket } = await import('ws');
   const ws = new WebSocket(url.replace(/^http/, 'ws') + path, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const received: any[] = [];
-  ws.on('message', (data) => received.push(JSON.parse(String(data))));
+  ws.on('message', (data: Buffer) => received.push(JSON.parse(data.toString())));
   const opened = new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
@@ -78,9 +78,12 @@ export async function openFeed(url: string, token: string | undefined, path = '/
       const found = received.find(matching);
       if (found) return resolve(found);
       const timer = setTimeout(() => (ws.off('message', listener), reject(new Error('no matching feed event'))), timeoutMs);
-      const listener = (data: unknown) => {
-        const envelope = JSON.parse(String(data));
-        if (matching(envelope)) (clearTimeout(timer), ws.off('message', listener), resolve(envelope));
+      const listener = (data: Buffer) => {
+        const envelope = JSON.parse(data.toString());
+        if (!matching(envelope)) return;
+        clearTimeout(timer);
+        ws.off('message', listener);
+        resolve(envelope);
       };
       ws.on('message', listener);
     });
