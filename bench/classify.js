@@ -72,15 +72,21 @@ async function measure(name, base) {
   }
   await Promise.all(steady);
   latencies.sort((a, b) => a - b);
-  log(`${name}: POST -> ai:classification at ${rate}/s: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (${latencies.length} messages)`);
+  log(
+    `${name}: POST -> ai:classification at ${rate}/s: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms (${latencies.length} messages)`,
+  );
 
   const burstStart = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 10 }, async () => {
-    while (next < burst) await post(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (next < burst) await post(next++);
+    }),
+  );
   const seconds = (performance.now() - burstStart) / 1000;
-  log(`${name}: ${burst} messages posted 10 at a time, all classified in ${seconds.toFixed(1)} s: ${(burst / seconds).toFixed(1)} classified messages/s sustained`);
+  log(
+    `${name}: ${burst} messages posted 10 at a time, all classified in ${seconds.toFixed(1)} s: ${(burst / seconds).toFixed(1)} classified messages/s sustained`,
+  );
   socket.disconnect();
 }
 

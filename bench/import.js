@@ -25,7 +25,11 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 function manual(name, chars = 4_000_000) {
   const parts = [`# ${name}`];
   for (let i = 1, length = 0; length < chars; i++) {
-    parts.push(i % 40 === 0 ? `## ${name}, part ${i / 40}` : `Step ${i} of ${name}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`);
+    parts.push(
+      i % 40 === 0
+        ? `## ${name}, part ${i / 40}`
+        : `Step ${i} of ${name}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`,
+    );
     length += parts.at(-1).length + 2;
   }
   return parts.join('\n\n').slice(0, chars);
@@ -69,7 +73,11 @@ function report(phase, { latencies, errors }, extra = '') {
 
 const postZip = async (headers, archive) => {
   const started = performance.now();
-  const response = await fetch(`${base}/api/knowledge-base/imports/zip`, { method: 'POST', headers: { ...headers, 'content-type': 'application/zip' }, body: archive });
+  const response = await fetch(`${base}/api/knowledge-base/imports/zip`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/zip' },
+    body: archive,
+  });
   const body = await response.json();
   return { status: response.status, body, ms: performance.now() - started };
 };
@@ -77,13 +85,26 @@ const postZip = async (headers, archive) => {
 const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-bench-import-'));
 const server = await startProcess(
   ['apps/server/dist/main.js'],
-  { LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT: '100000', HOST: '127.0.0.1', PORT: '5623', HUMMDESK_DATA_DIR: dataDir, JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123', DATABASE_URL: '', REDIS_URL: '' },
+  {
+    LOG_LEVEL: 'warn',
+    LOGIN_RATE_LIMIT: '100000',
+    HOST: '127.0.0.1',
+    PORT: '5623',
+    HUMMDESK_DATA_DIR: dataDir,
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    DATABASE_URL: '',
+    REDIS_URL: '',
+  },
   /running on/,
 );
 try {
   const a = await account('a');
   const b = await account('b');
-  const opened = await fetch(`${base}/api/conversations`, { method: 'POST', headers: b, body: JSON.stringify({ contact: { name: 'Ella' }, message: { content: 'Where is my tent?' } }) });
+  const opened = await fetch(`${base}/api/conversations`, {
+    method: 'POST',
+    headers: b,
+    body: JSON.stringify({ contact: { name: 'Ella' }, message: { content: 'Where is my tent?' } }),
+  });
   if (opened.status !== 201) throw new Error(`opening a conversation answered ${opened.status}`);
   // The accounts' first model trainings and the message's triage run first: not part of any phase.
   for (const headers of [a, b]) {
@@ -99,13 +120,21 @@ try {
   const manyPosted = postZip(a, many);
   const duringMany = await whileRunning(b, manyPosted);
   const manyAnswer = await manyPosted;
-  report(`25 x 4 MB zip (${Math.round(many.length / 1024)} KB)`, duringMany, `; A's answer ${manyAnswer.status} ${manyAnswer.body.error?.code} in ${manyAnswer.ms.toFixed(0)} ms`);
+  report(
+    `25 x 4 MB zip (${Math.round(many.length / 1024)} KB)`,
+    duringMany,
+    `; A's answer ${manyAnswer.status} ${manyAnswer.body.error?.code} in ${manyAnswer.ms.toFixed(0)} ms`,
+  );
 
   const bomb = await lyingBomb();
   const bombPosted = postZip(a, bomb);
   const duringBomb = await whileRunning(b, bombPosted);
   const bombAnswer = await bombPosted;
-  report(`lying 1 GiB bomb (${Math.round(bomb.length / 1024)} KB)`, duringBomb, `; A's answer ${bombAnswer.status} ${bombAnswer.body.error?.code} in ${bombAnswer.ms.toFixed(0)} ms`);
+  report(
+    `lying 1 GiB bomb (${Math.round(bomb.length / 1024)} KB)`,
+    duringBomb,
+    `; A's answer ${bombAnswer.status} ${bombAnswer.body.error?.code} in ${bombAnswer.ms.toFixed(0)} ms`,
+  );
 
   const files = {};
   for (let i = 1; i <= manuals; i++) files[`manuals/manual-${i}.md`] = strToU8(manual(`Manual ${i}`));
@@ -126,8 +155,13 @@ try {
   const duringImport = await whileRunning(b, imported);
   const done = await imported;
   const worst = (samples) => Math.max(0, ...samples.map((sample) => sample.ms)).toFixed(0);
-  log(`  B's slowest answer while A's import request was answered: ${worst(duringImport.samples.filter((x) => x.at < answeredAt))} ms; while its job ran: ${worst(duringImport.samples.filter((x) => x.at >= answeredAt))} ms`);
-  const chunks = (await (await fetch(`${base}/api/knowledge-base/articles?limit=100`, { headers: a })).json()).data.reduce((sum, article) => sum + article.chunkCount, 0);
+  log(
+    `  B's slowest answer while A's import request was answered: ${worst(duringImport.samples.filter((x) => x.at < answeredAt))} ms; while its job ran: ${worst(duringImport.samples.filter((x) => x.at >= answeredAt))} ms`,
+  );
+  const chunks = (await (await fetch(`${base}/api/knowledge-base/articles?limit=100`, { headers: a })).json()).data.reduce(
+    (sum, article) => sum + article.chunkCount,
+    0,
+  );
   report(
     `import of ${manuals} x 4 MB (${Math.round(archive.length / 1024)} KB zip)`,
     duringImport,

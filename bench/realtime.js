@@ -58,23 +58,25 @@ try {
   let foreign = 0;
   await Promise.all(
     accounts.flatMap((account, a) =>
-      Array.from({ length: SOCKETS_PER_ACCOUNT }, () =>
-        new Promise((resolve, reject) => {
-          const socket = io('http://127.0.0.1:5611', { auth: { token: account.token }, transports: ['websocket'] });
-          sockets.push(socket);
-          socket.on('message:new', (envelope) => {
-            const now = performance.now();
-            const sent = sentAt.get(envelope.data.message.content);
-            if (!sent) return;
-            if (sent.account !== a) foreign += 1;
-            receipts += 1;
-            fromStart.push(now - sent.start);
-            // A receipt can beat the 201 to the client; it is then counted as 0 ms after it.
-            sent.pending.push(now);
-          });
-          socket.once('connect', resolve);
-          socket.once('connect_error', reject);
-        }),
+      Array.from(
+        { length: SOCKETS_PER_ACCOUNT },
+        () =>
+          new Promise((resolve, reject) => {
+            const socket = io('http://127.0.0.1:5611', { auth: { token: account.token }, transports: ['websocket'] });
+            sockets.push(socket);
+            socket.on('message:new', (envelope) => {
+              const now = performance.now();
+              const sent = sentAt.get(envelope.data.message.content);
+              if (!sent) return;
+              if (sent.account !== a) foreign += 1;
+              receipts += 1;
+              fromStart.push(now - sent.start);
+              // A receipt can beat the 201 to the client; it is then counted as 0 ms after it.
+              sent.pending.push(now);
+            });
+            socket.once('connect', resolve);
+            socket.once('connect_error', reject);
+          }),
       ),
     ),
   );

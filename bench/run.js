@@ -37,7 +37,14 @@ await seedMillion(databaseUrl, await hashPassword(PASSWORD), log);
 const hello = await startProcess(['bench/hello-server.js'], { PORT: '5601' }, /ready/);
 const server = await startProcess(
   ['apps/server/dist/main.js'],
-  { PORT: '5602', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT: '10000', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' },
+  {
+    PORT: '5602',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    LOGIN_RATE_LIMIT: '10000',
+    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+  },
   /running on/,
 );
 try {
@@ -45,7 +52,10 @@ try {
   results.push(await load('bare Fastify hello-world', { url: 'http://127.0.0.1:5601/' }));
   results.push(await load('HummDesk GET /health (database ping)', { url: 'http://127.0.0.1:5602/health' }));
   const tokens = [];
-  for (let i = 0; i < 50; i++) tokens.push(await login('http://127.0.0.1:5602', '/api/auth/login', { email: `bench${1 + Math.floor((i * ACCOUNTS) / 50)}@example.com`, password: PASSWORD }));
+  for (let i = 0; i < 50; i++)
+    tokens.push(
+      await login('http://127.0.0.1:5602', '/api/auth/login', { email: `bench${1 + Math.floor((i * ACCOUNTS) / 50)}@example.com`, password: PASSWORD }),
+    );
   let next = 0;
   const listConversations = {
     url: 'http://127.0.0.1:5602/api/conversations?limit=50',

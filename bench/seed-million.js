@@ -21,8 +21,11 @@ export async function seedMillion(url, passwordHash, log) {
     await client.query('begin');
     await client.query(`insert into accounts (id, name, last_display_id)
       select a, 'Bench account ' || a, ${CONVERSATIONS / ACCOUNTS} from generate_series(1, ${ACCOUNTS}) a`);
-    await client.query(`insert into users (id, email, name, password_hash)
-      select a, 'bench' || a || '@example.com', 'Bench admin ' || a, $1 from generate_series(1, ${ACCOUNTS}) a`, [passwordHash]);
+    await client.query(
+      `insert into users (id, email, name, password_hash)
+      select a, 'bench' || a || '@example.com', 'Bench admin ' || a, $1 from generate_series(1, ${ACCOUNTS}) a`,
+      [passwordHash],
+    );
     await client.query(`insert into account_users (account_id, user_id, role)
       select a, a, 'administrator' from generate_series(1, ${ACCOUNTS}) a`);
     await client.query(`insert into inboxes (id, account_id, name) select a, a, 'Website' from generate_series(1, ${ACCOUNTS}) a`);

@@ -99,7 +99,12 @@ async function api(token, method, path, body) {
   return response.json();
 }
 const register = (name) =>
-  login(base, '/api/auth/register', { accountName: name, name: 'Bench', email: `training-${randomBytes(4).toString('hex')}@example.com`, password: 'bench-password' });
+  login(base, '/api/auth/register', {
+    accountName: name,
+    name: 'Bench',
+    email: `training-${randomBytes(4).toString('hex')}@example.com`,
+    password: 'bench-password',
+  });
 const training = async (token) => (await api(token, 'GET', '/api/ai/training')).training;
 async function untilReady(token) {
   for (;;) {
@@ -235,7 +240,9 @@ try {
   console.log('');
   console.table(rows);
   const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  log(`${values.postgres ? 'Postgres' : 'PGlite'}, ${rate} requests/s each; A's training of ${examples.length} examples × ${CATEGORIES} categories: ${seconds(ended - started)} in all, embedding ${seconds((fitStarted ?? ended) - started)}, fitting and storing about ${seconds(ended - (fitStarted ?? ended))}`);
+  log(
+    `${values.postgres ? 'Postgres' : 'PGlite'}, ${rate} requests/s each; A's training of ${examples.length} examples × ${CATEGORIES} categories: ${seconds(ended - started)} in all, embedding ${seconds((fitStarted ?? ended) - started)}, fitting and storing about ${seconds(ended - (fitStarted ?? ended))}`,
+  );
   if (pollErrors) log(`${pollErrors} polls of A's training status failed`);
   log(`A's new model on ${heldOut.length} held-out synthetic messages: ${((100 * right) / heldOut.length).toFixed(1)} % right`);
   clearInterval(sampler);

@@ -106,7 +106,9 @@ async function load(client) {
   await client.query('DELETE FROM bench_vector_meta');
   await client.query('DROP TABLE IF EXISTS knowledge_base_embeddings');
   const sizes = accountSizes(CHUNKS, ACCOUNTS);
-  log(`loading ${count(CHUNKS)} chunks over ${ACCOUNTS} accounts (largest ${count(sizes[1])}, then ${sizes.slice(2, 6).map(count).join(', ')}, ..., smallest ${count(Math.min(...sizes.slice(1).filter((n) => n > 0)))})`);
+  log(
+    `loading ${count(CHUNKS)} chunks over ${ACCOUNTS} accounts (largest ${count(sizes[1])}, then ${sizes.slice(2, 6).map(count).join(', ')}, ..., smallest ${count(Math.min(...sizes.slice(1).filter((n) => n > 0)))})`,
+  );
   const started = performance.now();
   // Table and COPY in one transaction allow FREEZE: rows are written frozen, and no later pass
   // (the first queries, or vacuum) rewrites every page to set hint bits.
@@ -129,10 +131,13 @@ async function load(client) {
   log(`VACUUM ANALYZE: ${seconds(step).toFixed(1)} s`);
   const loadSeconds = seconds(started);
   log(`load total: ${loadSeconds.toFixed(1)} s`);
-  await client.query(
-    'INSERT INTO bench_vector_meta (id, chunks, accounts, seed, generator, loaded_at, load_seconds) VALUES (1, $1, $2, $3, $4, now(), $5)',
-    [CHUNKS, ACCOUNTS, SEED, GENERATOR, loadSeconds],
-  );
+  await client.query('INSERT INTO bench_vector_meta (id, chunks, accounts, seed, generator, loaded_at, load_seconds) VALUES (1, $1, $2, $3, $4, now(), $5)', [
+    CHUNKS,
+    ACCOUNTS,
+    SEED,
+    GENERATOR,
+    loadSeconds,
+  ]);
 }
 
 /** Logs the build's progress every minute from a second connection; returns a stop function. */
@@ -143,9 +148,7 @@ function watchBuild(label, expected) {
   const timer = setInterval(async () => {
     try {
       await connected;
-      const { rows } = await monitor.query(
-        'SELECT phase, tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE datname = current_database()',
-      );
+      const { rows } = await monitor.query('SELECT phase, tuples_done, tuples_total FROM pg_stat_progress_create_index WHERE datname = current_database()');
       if (rows.length === 0) return;
       const { phase, tuples_done: done } = rows[0];
       const total = Number(rows[0].tuples_total) || expected; // HNSW builds report no total
@@ -208,7 +211,12 @@ async function prepare(client) {
 
 async function machineFacts(client) {
   const cpus = os.cpus();
-  log(`machine: ${cpus.length} cores (${cpus[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  log(
+    `machine: ${cpus.length} cores (${cpus[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   // Loads pgvector in this session, so its settings can be read.
   await client.query("SELECT '[1]'::vector");
   const { rows } = await client.query(`SELECT version() AS postgres,
@@ -219,7 +227,9 @@ async function machineFacts(client) {
       current_setting('hnsw.max_scan_tuples') AS max_scan_tuples, current_setting('hnsw.scan_mem_multiplier') AS scan_mem_multiplier`);
   const f = rows[0];
   log(`${f.postgres.split(' on ')[0]}, pgvector ${f.pgvector}`);
-  log(`shared_buffers ${f.shared_buffers}, work_mem ${f.work_mem}, effective_cache_size ${f.effective_cache_size}, jit ${f.jit}, max_parallel_workers_per_gather ${f.parallel_workers}`);
+  log(
+    `shared_buffers ${f.shared_buffers}, work_mem ${f.work_mem}, effective_cache_size ${f.effective_cache_size}, jit ${f.jit}, max_parallel_workers_per_gather ${f.parallel_workers}`,
+  );
   log(`hnsw.max_scan_tuples ${f.max_scan_tuples}, hnsw.scan_mem_multiplier ${f.scan_mem_multiplier} (pgvector defaults: how far an iterative scan goes)`);
 }
 
@@ -307,7 +317,9 @@ function summarize(account, strategy, plan, results, truth) {
 }
 
 function report(figures) {
-  log(`  account ${figures.account} (${count(figures.chunks)}): ${figures.strategy} [${figures.plan}]: p50 ${figures['p50 ms']} ms, p95 ${figures['p95 ms']} ms, recall@10 ${figures['recall@10']} (min ${figures['min recall']}), rows ${figures['rows avg']} avg / ${figures['rows min']} min${figures.queries < QUERIES ? ` (only ${figures.queries} queries: time budget)` : ''}`);
+  log(
+    `  account ${figures.account} (${count(figures.chunks)}): ${figures.strategy} [${figures.plan}]: p50 ${figures['p50 ms']} ms, p95 ${figures['p95 ms']} ms, recall@10 ${figures['recall@10']} (min ${figures['min recall']}), rows ${figures['rows avg']} avg / ${figures['rows min']} min${figures.queries < QUERIES ? ` (only ${figures.queries} queries: time budget)` : ''}`,
+  );
 }
 
 /** How much of the whole table's neighbourhood of a query is the account's own (approximate). */
@@ -315,15 +327,14 @@ async function neighbourhoodShare(client, account, vectors) {
   let own = 0;
   for (const vector of vectors) {
     await client.query('BEGIN; SET LOCAL hnsw.ef_search = 200; SET LOCAL hnsw.iterative_scan = off');
-    const { rows } = await client.query(
-      `SELECT account_id FROM knowledge_base_embeddings WHERE model = '${MODEL}' ORDER BY ${DISTANCE} LIMIT 100`,
-      [vector],
-    );
+    const { rows } = await client.query(`SELECT account_id FROM knowledge_base_embeddings WHERE model = '${MODEL}' ORDER BY ${DISTANCE} LIMIT 100`, [vector]);
     await client.query('COMMIT');
     own += rows.filter((row) => row.account_id === account.id).length;
   }
   const share = own / (vectors.length * 100);
-  log(`account ${account.id} (${count(account.n)} chunks, ${((100 * account.n) / CHUNKS).toFixed(2)}% of all): ${(100 * share).toFixed(1)}% of the 100 nearest chunks of all tenants are its own (HNSW ef_search 200, ${vectors.length} queries)`);
+  log(
+    `account ${account.id} (${count(account.n)} chunks, ${((100 * account.n) / CHUNKS).toFixed(2)}% of all): ${(100 * share).toFixed(1)}% of the 100 nearest chunks of all tenants are its own (HNSW ef_search 200, ${vectors.length} queries)`,
+  );
 }
 
 const strategyName = (iterative, ef) => `${iterative === 'off' ? 'no iterative' : iterative.replace('_order', '')}, ef ${ef}`;
@@ -349,7 +360,9 @@ async function benchmarkAccount(client, account, strategies, truths) {
       const forcedSetup = `${setup}; ${FORCE_HNSW}`;
       const forced = await planOf(client, FORCED_HNSW_SQL, forcedSetup, [vectors[0], account.id]);
       if (!forced.hnsw) log(`  (could not force HNSW for account ${account.id}: ${forced.label})`);
-      figures.push(summarize(account, `${name}, forced`, forced.label, await run(client, FORCED_HNSW_SQL, forcedSetup, account.id, vectors, BUDGET_SECONDS), truth));
+      figures.push(
+        summarize(account, `${name}, forced`, forced.label, await run(client, FORCED_HNSW_SQL, forcedSetup, account.id, vectors, BUDGET_SECONDS), truth),
+      );
       report(figures.at(-1));
     }
   }
@@ -378,8 +391,15 @@ async function benchmarkAccountIndex(client, largest, truth) {
   for (const { iterative, ef } of STRATEGIES.filter((s) => s.iterative !== 'strict_order')) {
     const setup = `SET LOCAL hnsw.iterative_scan = ${iterative}; SET LOCAL hnsw.ef_search = ${ef}`;
     const plan = await planOf(client, HNSW_SQL, setup, [vectors[0], largest.id]);
-    figures.push(summarize(largest, `${strategyName(iterative, ef)}, own partial index`, plan.label,
-      await run(client, HNSW_SQL, setup, largest.id, vectors, BUDGET_SECONDS), truth));
+    figures.push(
+      summarize(
+        largest,
+        `${strategyName(iterative, ef)}, own partial index`,
+        plan.label,
+        await run(client, HNSW_SQL, setup, largest.id, vectors, BUDGET_SECONDS),
+        truth,
+      ),
+    );
     report(figures.at(-1));
   }
   // Dropped again: it would take account 1's queries away from the shared index on the next run.
@@ -390,8 +410,10 @@ async function benchmarkAccountIndex(client, largest, truth) {
 
 /** The figures of the HNSW path for an account and strategy: the planner's, or the forced one when the planner chose otherwise. */
 function hnswPath(figures, account, name) {
-  return figures.find((f) => f.account === account && f.strategy === name && f.plan.includes('HNSW'))
-    ?? figures.find((f) => f.account === account && f.strategy === `${name}, forced`);
+  return (
+    figures.find((f) => f.account === account && f.strategy === name && f.plan.includes('HNSW')) ??
+    figures.find((f) => f.account === account && f.strategy === `${name}, forced`)
+  );
 }
 
 /** The threshold and the strategy the figures support, stated with the figures. */
@@ -405,36 +427,54 @@ function recommend(figures) {
   }
   console.log('');
   log('by account size: exact search against the HNSW path (forced where the planner chose the B-tree or a scan):');
-  console.table(exactByAccount.map((f) => {
-    const planner = figures.find((g) => g.account === f.account && g.strategy === strategyName('relaxed_order', 40));
-    const relaxed = hnswPath(figures, f.account, strategyName('relaxed_order', 40));
-    const off = hnswPath(figures, f.account, strategyName('off', 40));
-    return {
-      account: f.account,
-      chunks: f.chunks,
-      'exact p50': f['p50 ms'],
-      'exact p95': f['p95 ms'],
-      'exact plan': f.plan,
-      'planner (relaxed, ef 40)': planner?.plan,
-      'HNSW relaxed ef40 recall': relaxed?.['recall@10'],
-      'rows min': relaxed?.['rows min'],
-      'p95': relaxed?.['p95 ms'],
-      'HNSW no-iterative ef40 recall': off?.['recall@10'],
-      'rows min ': off?.['rows min'],
-    };
-  }));
-  if (threshold) log(`exact search stays under p95 ${TARGET_P95_MS} ms up to ${count(threshold.chunks)} chunks (p95 ${threshold['p95 ms']} ms)${firstSlow ? `; at ${count(firstSlow.chunks)} chunks it takes p95 ${firstSlow['p95 ms']} ms` : ''}`);
-  else log(`exact search is over p95 ${TARGET_P95_MS} ms even for the smallest measured account (${count(exactByAccount[0].chunks)} chunks: ${exactByAccount[0]['p95 ms']} ms)`);
+  console.table(
+    exactByAccount.map((f) => {
+      const planner = figures.find((g) => g.account === f.account && g.strategy === strategyName('relaxed_order', 40));
+      const relaxed = hnswPath(figures, f.account, strategyName('relaxed_order', 40));
+      const off = hnswPath(figures, f.account, strategyName('off', 40));
+      return {
+        account: f.account,
+        chunks: f.chunks,
+        'exact p50': f['p50 ms'],
+        'exact p95': f['p95 ms'],
+        'exact plan': f.plan,
+        'planner (relaxed, ef 40)': planner?.plan,
+        'HNSW relaxed ef40 recall': relaxed?.['recall@10'],
+        'rows min': relaxed?.['rows min'],
+        p95: relaxed?.['p95 ms'],
+        'HNSW no-iterative ef40 recall': off?.['recall@10'],
+        'rows min ': off?.['rows min'],
+      };
+    }),
+  );
+  if (threshold)
+    log(
+      `exact search stays under p95 ${TARGET_P95_MS} ms up to ${count(threshold.chunks)} chunks (p95 ${threshold['p95 ms']} ms)${firstSlow ? `; at ${count(firstSlow.chunks)} chunks it takes p95 ${firstSlow['p95 ms']} ms` : ''}`,
+    );
+  else
+    log(
+      `exact search is over p95 ${TARGET_P95_MS} ms even for the smallest measured account (${count(exactByAccount[0].chunks)} chunks: ${exactByAccount[0]['p95 ms']} ms)`,
+    );
   // Exact search costs about the same per row of the account: a linear fit says where it crosses the target.
   const fit = exactByAccount.filter((f) => !f.plan.includes('seq scan'));
   if (fit.length >= 2) {
     const [a, b] = [fit[0], fit.at(-1)];
     const perThousand = ((b['p95 ms'] - a['p95 ms']) / (b.chunks - a.chunks)) * 1000;
     const crossing = b.chunks + ((TARGET_P95_MS - b['p95 ms']) / perThousand) * 1000;
-    log(`exact p95 grows ~${perThousand.toFixed(2)} ms per 1,000 chunks of the account (B-tree plans, ${count(a.chunks)} to ${count(b.chunks)} chunks): ${TARGET_P95_MS} ms at ~${count(Math.round(crossing / 100) * 100)} chunks`);
+    log(
+      `exact p95 grows ~${perThousand.toFixed(2)} ms per 1,000 chunks of the account (B-tree plans, ${count(a.chunks)} to ${count(b.chunks)} chunks): ${TARGET_P95_MS} ms at ~${count(Math.round(crossing / 100) * 100)} chunks`,
+    );
   }
   for (const f of figures) {
-    if (f.strategy === strategyName(f.strategy.startsWith('relaxed') ? 'relaxed_order' : f.strategy.startsWith('strict') ? 'strict_order' : 'off', Number(f.strategy.split('ef ')[1])) && !f.plan.includes('HNSW') && (!threshold || f.chunks > threshold.chunks)) {
+    if (
+      f.strategy ===
+        strategyName(
+          f.strategy.startsWith('relaxed') ? 'relaxed_order' : f.strategy.startsWith('strict') ? 'strict_order' : 'off',
+          Number(f.strategy.split('ef ')[1]),
+        ) &&
+      !f.plan.includes('HNSW') &&
+      (!threshold || f.chunks > threshold.chunks)
+    ) {
       log(`  note: for account ${f.account} (${count(f.chunks)} chunks) with ${f.strategy} the planner chose ${f.plan}, not HNSW: p95 ${f['p95 ms']} ms`);
     }
   }
@@ -444,14 +484,19 @@ function recommend(figures) {
   const above = exactByAccount.filter((f) => !threshold || f.chunks > threshold.chunks).map((f) => f.account);
   const worst = (accounts, name) => {
     const rows = accounts.map((account) => hnswPath(figures, account, name)).filter(Boolean);
-    return rows.length === 0 ? null : {
-      name,
-      recall: Math.min(...rows.map((f) => f['recall@10'])),
-      rowsMin: Math.min(...rows.map((f) => f['rows min'])),
-      p95: Math.max(...rows.map((f) => f['p95 ms'])),
-    };
+    return rows.length === 0
+      ? null
+      : {
+          name,
+          recall: Math.min(...rows.map((f) => f['recall@10'])),
+          rowsMin: Math.min(...rows.map((f) => f['rows min'])),
+          p95: Math.max(...rows.map((f) => f['p95 ms'])),
+        };
   };
-  for (const [label, accounts] of [['at or below the threshold', below], ['above the threshold', above]]) {
+  for (const [label, accounts] of [
+    ['at or below the threshold', below],
+    ['above the threshold', above],
+  ]) {
     for (const { iterative, ef } of STRATEGIES) {
       const w = worst(accounts, strategyName(iterative, ef));
       if (w) log(`  ${label}, HNSW ${w.name}: worst recall@10 ${w.recall}, fewest rows ${w.rowsMin}, worst p95 ${w.p95} ms`);
@@ -462,7 +507,9 @@ function recommend(figures) {
     .sort((a, b) => a.p95 - b.p95);
   const limit = threshold ? `${count(threshold.chunks)}` : 'no';
   if (good.length > 0) {
-    log(`recommendation: accounts with up to ~${limit} chunks of a model: exact search through the B-tree (exact by construction); larger accounts: HNSW with ${good[0].name} (over the measured larger accounts: worst recall@10 ${good[0].recall}, always 10 rows, worst p95 ${good[0].p95} ms)`);
+    log(
+      `recommendation: accounts with up to ~${limit} chunks of a model: exact search through the B-tree (exact by construction); larger accounts: HNSW with ${good[0].name} (over the measured larger accounts: worst recall@10 ${good[0].recall}, always 10 rows, worst p95 ${good[0].p95} ms)`,
+    );
   } else {
     log(`no HNSW setting reached recall@10 >= ${GOOD_RECALL} with 10 rows for every account above the threshold: see the tables above`);
   }
@@ -485,7 +532,9 @@ try {
   const medium = nearest(rows, 10_000, taken);
   const small = nearest(rows, 200, taken);
   const sweep = [1_000, 5_000, 20_000, 50_000].map((target) => nearest(rows, target, taken)).filter(Boolean);
-  log(`accounts: largest ${largest.id} (${count(largest.n)} chunks), medium ${medium.id} (${count(medium.n)}), small ${small.id} (${count(small.n)}); for the size sweep ${sweep.map((a) => `${a.id} (${count(a.n)})`).join(', ')}`);
+  log(
+    `accounts: largest ${largest.id} (${count(largest.n)} chunks), medium ${medium.id} (${count(medium.n)}), small ${small.id} (${count(small.n)}); for the size sweep ${sweep.map((a) => `${a.id} (${count(a.n)})`).join(', ')}`,
+  );
   log(`${QUERIES} queries per account and strategy after ${WARMUP} warm-up queries, top 10`);
 
   const figures = [];
@@ -498,7 +547,12 @@ try {
   if (flags['account-index']) figures.push(...(await benchmarkAccountIndex(client, largest, truths.get(largest.id))));
 
   console.log('');
-  log(`${count(CHUNKS)} chunks, ${ACCOUNTS} accounts, ${QUERIES} queries each (latency of the SELECT, one connection, warm; load average now ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}):`);
+  log(
+    `${count(CHUNKS)} chunks, ${ACCOUNTS} accounts, ${QUERIES} queries each (latency of the SELECT, one connection, warm; load average now ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}):`,
+  );
   console.table(figures);
   recommend(figures);
 } finally {

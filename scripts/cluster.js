@@ -36,7 +36,8 @@ function ensureNginx() {
   } catch {
     log('nginx is missing: installing the Debian package');
     const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-    const run = (args) => execFileSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const run = (args) =>
+      execFileSync(sudo[0] ?? args[0], sudo.length ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     run(['apt-get', 'update', '-qq']);
     run(['apt-get', 'install', '-y', '-qq', 'nginx']);
   }
@@ -98,7 +99,10 @@ await Promise.all(ports.map((replicaPort) => waitFor(`http://127.0.0.1:${replica
 const nginxDir = `${dataDir}/nginx`;
 mkdirSync(nginxDir, { recursive: true });
 const servers = ports.map((p) => `    server 127.0.0.1:${p};`).join('\n');
-writeFileSync(`${nginxDir}/upstreams.conf`, `upstream hummdesk_api {\n${servers}\n    keepalive 32;\n}\n\nupstream hummdesk_sockets {\n    ip_hash;\n${servers}\n}\n`);
+writeFileSync(
+  `${nginxDir}/upstreams.conf`,
+  `upstream hummdesk_api {\n${servers}\n    keepalive 32;\n}\n\nupstream hummdesk_sockets {\n    ip_hash;\n${servers}\n}\n`,
+);
 writeFileSync(`${nginxDir}/nginx.conf`, readFileSync(`${root}/deploy/nginx.conf`, 'utf8').replace('listen 5000;', `listen ${port};`));
 start('nginx', 'nginx', ['-p', nginxDir, '-c', `${nginxDir}/nginx.conf`, '-g', `daemon off; pid ${nginxDir}/nginx.pid; error_log stderr warn;`], {});
 await waitFor(`http://127.0.0.1:${port}/health`);

@@ -14,7 +14,11 @@ const base = `http://127.0.0.1:${port}`;
 const out = new URL('../docs/screenshots/', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-screenshots-'));
 
-const server = await startProcess(['apps/server/dist/main.js'], { HUMMDESK_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, /running on/);
+const server = await startProcess(
+  ['apps/server/dist/main.js'],
+  { HUMMDESK_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  /running on/,
+);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

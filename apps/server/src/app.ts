@@ -96,8 +96,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     global: false,
     // With Redis the limits hold across replicas; if Redis is away, requests are not refused for it.
     ...(redis ? { redis: redis.failFast, nameSpace: `${config.redisPrefix}:rate-limit:`, skipOnError: true } : {}),
-    errorResponseBuilder: (_request, context) =>
-      new AppError(429, 'rate_limited', `Too many attempts, try again in ${context.after}`),
+    errorResponseBuilder: (_request, context) => new AppError(429, 'rate_limited', `Too many attempts, try again in ${context.after}`),
   });
   await app.register(swagger, {
     openapi: {
@@ -158,7 +157,12 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   await app.register(labelRoutes, { prefix: '/api/labels', labels: services.labels });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations: services.conversations });
   await app.register(queueRoutes, { db, queue, jwtSecret });
-  await app.register(aiRoutes, { classifications: services.classifications, conversations: services.conversations, drafts: services.drafts, taxonomy: services.taxonomy });
+  await app.register(aiRoutes, {
+    classifications: services.classifications,
+    conversations: services.conversations,
+    drafts: services.drafts,
+    taxonomy: services.taxonomy,
+  });
   await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase: services.knowledgeBase });
   await app.register(reportRoutes, { prefix: '/api/reports', reports: services.reports });
   await app.register(demoRoutes, { prefix: '/api/demo', demo: services.demo, publicEnabled: config.demoEnabled });
@@ -173,4 +177,3 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
   app.addHook('onClose', async () => queue.close());
   return app;
 }
-

@@ -82,7 +82,12 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
     const json = { 'content-type': 'application/json' };
     await expectRejected([
       { label: 'truncated object', request: postMessage('{"a":', json), status: 400, code: 'invalid_json' },
-      { label: 'truncated create', request: { method: 'POST', url: '/api/conversations', payload: '{"contact":{', headers: json }, status: 400, code: 'invalid_json' },
+      {
+        label: 'truncated create',
+        request: { method: 'POST', url: '/api/conversations', payload: '{"contact":{', headers: json },
+        status: 400,
+        code: 'invalid_json',
+      },
       { label: 'not JSON at all', request: postMessage('content=hello', json), status: 400, code: 'invalid_json' },
       { label: 'prototype pollution', request: postMessage('{"content":"x","__proto__":{"admin":true}}', json), status: 400 },
     ]);
@@ -101,7 +106,12 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
       { label: 'limit=-5', request: get('/api/contacts?limit=-5'), status: 400, code: 'validation_error' },
       { label: 'messages limit=abc', request: get(`/api/conversations/${conversationId}/messages?limit=abc`), status: 400, code: 'validation_error' },
       { label: 'status=bogus', request: get('/api/conversations?status=bogus'), status: 400, code: 'validation_error' },
-      { label: 'patch status 42', request: { method: 'PATCH', url: `/api/conversations/${conversationId}`, payload: { status: 42 } }, status: 400, code: 'validation_error' },
+      {
+        label: 'patch status 42',
+        request: { method: 'PATCH', url: `/api/conversations/${conversationId}`, payload: { status: 42 } },
+        status: 400,
+        code: 'validation_error',
+      },
     ]);
   });
 
@@ -185,7 +195,12 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
       { label: 'GET', request: get(`/api/conversations/${missing}`), status: 404, code: 'not_found' },
       { label: 'PATCH', request: { method: 'PATCH', url: `/api/conversations/${missing}`, payload: { status: 'resolved' } }, status: 404, code: 'not_found' },
       { label: 'messages', request: get(`/api/conversations/${missing}/messages`), status: 404, code: 'not_found' },
-      { label: 'reply', request: { method: 'POST', url: `/api/conversations/${missing}/messages`, payload: { content: 'hi' } }, status: 404, code: 'not_found' },
+      {
+        label: 'reply',
+        request: { method: 'POST', url: `/api/conversations/${missing}/messages`, payload: { content: 'hi' } },
+        status: 404,
+        code: 'not_found',
+      },
       { label: 'contact', request: get(`/api/contacts/${missing}`), status: 404, code: 'not_found' },
       { label: 'delete contact', request: { method: 'DELETE', url: `/api/contacts/${missing}` }, status: 404, code: 'not_found' },
       { label: 'team', request: get(`/api/teams/${missing}`), status: 404, code: 'not_found' },
@@ -196,7 +211,12 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
   it('rejects names over 200 characters, accepts exactly 200', async () => {
     await expectRejected([
       { label: 'contact name 201', request: openConversation({ name: 'n'.repeat(201) }, 'hello'), status: 400, code: 'validation_error' },
-      { label: 'contacts POST 201', request: { method: 'POST', url: '/api/contacts', payload: { name: 'n'.repeat(201) } }, status: 400, code: 'validation_error' },
+      {
+        label: 'contacts POST 201',
+        request: { method: 'POST', url: '/api/contacts', payload: { name: 'n'.repeat(201) } },
+        status: 400,
+        code: 'validation_error',
+      },
       { label: 'contact name 10,000', request: openConversation({ name: 'n'.repeat(10_000) }, 'hello'), status: 400, code: 'validation_error' },
       {
         label: 'contacts PATCH 201',
@@ -205,7 +225,12 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
         code: 'validation_error',
       },
       { label: 'team name 101', request: { method: 'POST', url: '/api/teams', payload: { name: 't'.repeat(101) } }, status: 400, code: 'validation_error' },
-      { label: 'category name with a symbol', request: { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } }, status: 400, code: 'validation_error' },
+      {
+        label: 'category name with a symbol',
+        request: { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } },
+        status: 400,
+        code: 'validation_error',
+      },
       { label: 'search q 201', request: get(`/api/conversations?q=${'q'.repeat(201)}`), status: 400, code: 'validation_error' },
     ]);
     const ok = await call(t.app, admin, openConversation({ name: 'n'.repeat(200) }, 'hello'));
@@ -215,11 +240,27 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
 
   it('explains formats and patterns in words, next to the field, not as regular expressions', async () => {
     const cases = [
-      { request: { method: 'POST' as const, url: '/api/agents', payload: { name: 'Ines', email: 'not-an-address' } }, field: 'body.email', message: 'must be an e-mail address' },
-      { request: { method: 'POST' as const, url: '/api/labels', payload: { title: 'two words' } }, field: 'body.title', message: 'must be letters, digits, `-` and `_` (no spaces), as in Chatwoot' },
-      { request: { method: 'PUT' as const, url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } }, field: 'body.categories.0.name', message: 'must be letters, digits, spaces, `-` and `_`, not only spaces' },
+      {
+        request: { method: 'POST' as const, url: '/api/agents', payload: { name: 'Ines', email: 'not-an-address' } },
+        field: 'body.email',
+        message: 'must be an e-mail address',
+      },
+      {
+        request: { method: 'POST' as const, url: '/api/labels', payload: { title: 'two words' } },
+        field: 'body.title',
+        message: 'must be letters, digits, `-` and `_` (no spaces), as in Chatwoot',
+      },
+      {
+        request: { method: 'PUT' as const, url: '/api/ai/taxonomy', payload: { categories: [{ name: 'warranty!' }, { name: 'billing' }] } },
+        field: 'body.categories.0.name',
+        message: 'must be letters, digits, spaces, `-` and `_`, not only spaces',
+      },
       { request: postMessage({ content: ' \n ' }), field: 'body.content', message: 'must not be blank' },
-      { request: { method: 'PATCH' as const, url: `/api/conversations/${conversationId}`, payload: { snoozedUntil: 'tomorrow' } }, field: 'body.snoozedUntil', message: 'must be a date and time such as 2026-11-26T09:00:00Z' },
+      {
+        request: { method: 'PATCH' as const, url: `/api/conversations/${conversationId}`, payload: { snoozedUntil: 'tomorrow' } },
+        field: 'body.snoozedUntil',
+        message: 'must be a date and time such as 2026-11-26T09:00:00Z',
+      },
     ];
     for (const { request, field, message } of cases) {
       const refused = await call(t.app, admin, request);
@@ -261,12 +302,27 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
   it('rejects bodies that are not JSON with 415, and unknown routes with 404', async () => {
     await expectRejected([
       { label: 'text/plain', request: postMessage('hello', { 'content-type': 'text/plain' }), status: 415, code: 'unsupported_media_type' },
-      { label: 'JSON text as text/plain', request: postMessage('{"content":"hello"}', { 'content-type': 'text/plain' }), status: 415, code: 'unsupported_media_type' },
-      { label: 'form', request: postMessage('content=hello', { 'content-type': 'application/x-www-form-urlencoded' }), status: 415, code: 'unsupported_media_type' },
+      {
+        label: 'JSON text as text/plain',
+        request: postMessage('{"content":"hello"}', { 'content-type': 'text/plain' }),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
+      {
+        label: 'form',
+        request: postMessage('content=hello', { 'content-type': 'application/x-www-form-urlencoded' }),
+        status: 415,
+        code: 'unsupported_media_type',
+      },
       { label: 'xml', request: postMessage('<content>hi</content>', { 'content-type': 'application/xml' }), status: 415, code: 'unsupported_media_type' },
       { label: 'GET unknown', request: get('/api/does-not-exist'), status: 404, code: 'not_found' },
       { label: 'POST unknown', request: { method: 'POST', url: `/api/conversations/${conversationId}/nope`, payload: {} }, status: 404, code: 'not_found' },
-      { label: 'DELETE conversation (no such route)', request: { method: 'DELETE', url: `/api/conversations/${conversationId}` }, status: 404, code: 'not_found' },
+      {
+        label: 'DELETE conversation (no such route)',
+        request: { method: 'DELETE', url: `/api/conversations/${conversationId}` },
+        status: 404,
+        code: 'not_found',
+      },
     ]);
   });
 
@@ -299,8 +355,7 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
     expect(messages.map((m) => m.content)).toEqual([orTrue]);
 
     // Searching for them finds exactly the conversations that contain them, nothing more.
-    const search = async (q: string) =>
-      (await listAll(t.app, admin, `/api/conversations?q=${encodeURIComponent(q)}`)).map((c) => c.id).sort();
+    const search = async (q: string) => (await listAll(t.app, admin, `/api/conversations?q=${encodeURIComponent(q)}`)).map((c) => c.id).sort();
     const both = [first.body.conversation.id, second.body.conversation.id].sort();
     expect(await search(drop)).toEqual(both);
     expect(await search(orTrue)).toEqual(both);
@@ -339,7 +394,10 @@ describe.each(await databaseKinds())('bad input on %s', (kind) => {
       const messages = await listAll(t.app, admin, `/api/conversations/${id}/messages`);
       expect(messages.map((m) => m.content)).toEqual([`Message: ${text}`]);
       const found = await listAll(t.app, admin, `/api/conversations?q=${encodeURIComponent(text)}`);
-      expect(found.map((c) => c.id), text).toContain(id);
+      expect(
+        found.map((c) => c.id),
+        text,
+      ).toContain(id);
     }
   });
 

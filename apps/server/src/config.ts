@@ -105,9 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   );
   const converted = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw));
   if (!Value.Check(EnvSchema, converted)) {
-    const problems = Value.Errors(EnvSchema, converted).map(
-      (error) => `${error.instancePath.slice(1) || 'environment'}: ${error.message}`,
-    );
+    const problems = Value.Errors(EnvSchema, converted).map((error) => `${error.instancePath.slice(1) || 'environment'}: ${error.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = converted as Static<typeof EnvSchema>;
@@ -122,7 +120,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     e.AI_PROVIDER === 'anthropic'
       ? { provider: 'anthropic' as const, apiKey: e.ANTHROPIC_API_KEY!, model: e.ANTHROPIC_MODEL, baseURL: e.ANTHROPIC_BASE_URL, timeoutMs: e.AI_TIMEOUT_MS }
       : e.AI_PROVIDER === 'openai'
-        ? { provider: 'openai' as const, apiKey: e.OPENAI_API_KEY ?? 'not-needed', model: e.OPENAI_MODEL, baseURL: e.OPENAI_BASE_URL, timeoutMs: e.AI_TIMEOUT_MS }
+        ? {
+            provider: 'openai' as const,
+            apiKey: e.OPENAI_API_KEY ?? 'not-needed',
+            model: e.OPENAI_MODEL,
+            baseURL: e.OPENAI_BASE_URL,
+            timeoutMs: e.AI_TIMEOUT_MS,
+          }
         : undefined;
   return {
     port: e.PORT,

@@ -60,7 +60,8 @@ describe('crash and resume of the embedded queue', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const healthy = (what: string) => eventually(what, async () => ((await fetch(`${base}/health`)).ok ? true : undefined), { retryOnError: true, timeoutMs: 150_000 });
+  const healthy = (what: string) =>
+    eventually(what, async () => ((await fetch(`${base}/health`)).ok ? true : undefined), { retryOnError: true, timeoutMs: 150_000 });
 
   it('runs a job again after kill -9 and classifies the message once', async () => {
     const classificationsOf = (request: { path: string; body: any }) =>
@@ -68,18 +69,24 @@ describe('crash and resume of the embedded queue', () => {
     classifying = model.hold(classificationsOf);
     server = start(model);
     await healthy('the first start');
-    const login = await (
+    const login = (await (
       await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_LOGIN) })
-    ).json() as { token: string };
+    ).json()) as { token: string };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${login.token}` };
-    const opened = await (
-      await fetch(`${base}/api/conversations`, { method: 'POST', headers, body: JSON.stringify({ contact: { name: 'Crash Test' }, message: { content: QUESTION } }) })
-    ).json() as { conversation: { id: number }; message: { id: number } };
+    const opened = (await (
+      await fetch(`${base}/api/conversations`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ contact: { name: 'Crash Test' }, message: { content: QUESTION } }),
+      })
+    ).json()) as { conversation: { id: number }; message: { id: number } };
     const key = `msg-${opened.message.id}`;
     const jobOf = async () => {
       const jobs = (await (await fetch(`${base}/api/queue/jobs?limit=200`, { headers })).json()) as { data: unknown };
       // The classification job (the message's draft job has the same key in the ai-draft queue).
-      return (jobs.data as { queue: string; key: string; state: string; attempts: number }[]).find((job) => job.queue === 'ai-classification' && job.key === key);
+      return (jobs.data as { queue: string; key: string; state: string; attempts: number }[]).find(
+        (job) => job.queue === 'ai-classification' && job.key === key,
+      );
     };
     // The job has asked the model, which does not answer: it is running, and stays so, when killed.
     await classifying.arrived();

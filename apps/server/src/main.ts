@@ -44,7 +44,14 @@ async function main() {
     return;
   }
 
-  const app = await buildApp({ config, database, redis, runWorkers: config.role === 'all', jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir), logger });
+  const app = await buildApp({
+    config,
+    database,
+    redis,
+    runWorkers: config.role === 'all',
+    jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir),
+    logger,
+  });
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');

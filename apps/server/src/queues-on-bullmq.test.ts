@@ -93,7 +93,9 @@ describe.runIf(runs)('every queue on BullMQ', () => {
 
     const rows = await allFinished();
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);
-    expect(new Set(rows.map((job) => job.queue))).toEqual(new Set(['ai-train', 'ai-classification', 'ai-draft', 'conversation-snooze', 'kb-embed', 'kb-import']));
+    expect(new Set(rows.map((job) => job.queue))).toEqual(
+      new Set(['ai-train', 'ai-classification', 'ai-draft', 'conversation-snooze', 'kb-embed', 'kb-import']),
+    );
     // The draft asked for by hand has a key of its own (message id and a UUID) beside the automatic `msg-<id>`.
     expect(rows.filter((job) => job.queue === 'ai-draft' && /^\d+-[0-9a-f-]{36}$/.test(job.key))).toHaveLength(1);
     const done = await call(app, admin, { method: 'GET', url: `/api/knowledge-base/imports/${imported.body.import.id}` });
@@ -107,10 +109,14 @@ describe.runIf(runs)('every queue on BullMQ', () => {
     await start({ EMBEDDING_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${server.url}/v1`, EMBEDDING_DIMENSIONS: '64' });
     const status = await call(app, admin, { method: 'GET', url: '/api/knowledge-base/embeddings' });
     expect(status.body.buildingModel).toBe('openai-text-embedding-3-small-64');
-    await eventually(() => 'the switch to the new model', async () => {
-      const state = await call(app, admin, { method: 'GET', url: '/api/knowledge-base/embeddings' });
-      return state.body.activeModel === 'openai-text-embedding-3-small-64' ? state.body : undefined;
-    }, { intervalMs: 200 });
+    await eventually(
+      () => 'the switch to the new model',
+      async () => {
+        const state = await call(app, admin, { method: 'GET', url: '/api/knowledge-base/embeddings' });
+        return state.body.activeModel === 'openai-text-embedding-3-small-64' ? state.body : undefined;
+      },
+      { intervalMs: 200 },
+    );
     const rows = await allFinished();
     expect(rows.filter((job) => job.queue === 'kb-reembed')).toEqual([expect.objectContaining({ state: 'completed' })]);
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);

@@ -28,7 +28,11 @@ describe.each(await databaseKinds())('identity and membership on %s', (kind) => 
     t = await createTestApp(kind);
     a = await registerAccount(t.app, 'Company A');
     b = await registerAccount(t.app, 'Attacker B');
-    const opened = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Secret' }, message: { content: 'A private matter' } } });
+    const opened = await call(t.app, a, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'Secret' }, message: { content: 'A private matter' } },
+    });
     conversationOfA = opened.body.conversation.id;
   });
   afterAll(() => t?.close());
@@ -67,7 +71,7 @@ describe.each(await databaseKinds())('identity and membership on %s', (kind) => 
     expect(members.body.data.map((agent: { email: string }) => agent.email)).not.toContain(newhire);
   });
 
-  it("finding 2: no account adds an existing user to itself, learns who is registered, or blocks a registration", async () => {
+  it('finding 2: no account adds an existing user to itself, learns who is registered, or blocks a registration', async () => {
     const victim = (await call(t.app, a, { method: 'GET', url: '/api/auth/me' })).body.user;
     const existing = await call(t.app, b, { method: 'POST', url: '/api/agents', payload: { name: 'Boss', email: victim.email, role: 'administrator' } });
     const fresh = await call(t.app, b, { method: 'POST', url: '/api/agents', payload: { name: 'Boss', email: address('fresh'), role: 'administrator' } });
@@ -108,7 +112,8 @@ describe.each(await databaseKinds())('identity and membership on %s', (kind) => 
 
     expectError(await change({ password: 'second long password' }), 422, 'current_password_required');
     expectError(await change({ password: 'second long password', currentPassword: 'not the password' }), 422, 'wrong_password');
-    for (const weak of ['12345678', 'password', '        ']) expectError(await change({ password: weak, currentPassword: 'first long password' }), 400, 'validation_error');
+    for (const weak of ['12345678', 'password', '        '])
+      expectError(await change({ password: weak, currentPassword: 'first long password' }), 400, 'validation_error');
     for (const weak of ['1234567890', 'qwertyuiop', '          ', email]) {
       expectError(await change({ password: weak, currentPassword: 'first long password' }), 422, 'weak_password');
     }
@@ -134,7 +139,16 @@ describe.each(await databaseKinds())('identity and membership on %s', (kind) => 
   it('signs out: the token stops working at once, and sessions can be listed and ended one by one', async () => {
     const email = (await call(t.app, a, { method: 'GET', url: '/api/auth/me' })).body.user.email;
     const laptop = asSession((await login({ email, password: 'correct horse battery' })).body);
-    const phone = asSession((await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email, password: 'correct horse battery' }, headers: { 'user-agent': 'Phone/1.0' } })).body);
+    const phone = asSession(
+      (
+        await call(t.app, undefined, {
+          method: 'POST',
+          url: '/api/auth/login',
+          payload: { email, password: 'correct horse battery' },
+          headers: { 'user-agent': 'Phone/1.0' },
+        })
+      ).body,
+    );
     const sessions = await call(t.app, laptop, { method: 'GET', url: '/api/auth/sessions' });
     const phoneSession = sessions.body.data.find((session: { userAgent: string }) => session.userAgent === 'Phone/1.0');
     expect(phoneSession).toMatchObject({ current: false, ip: '127.0.0.1' });
@@ -151,11 +165,13 @@ describe.each(await databaseKinds())('identity and membership on %s', (kind) => 
     expect((await call(t.app, a, { method: 'GET', url: '/api/conversations' })).status).toBe(200);
   });
 
-  it("keeps invitations and sessions of other accounts and users out of reach in SQL as hummdesk_app", async () => {
+  it('keeps invitations and sessions of other accounts and users out of reach in SQL as hummdesk_app', async () => {
     await call(t.app, a, { method: 'POST', url: '/api/agents', payload: { name: 'Pending', email: address('pending') } });
     const asApp = (accountId: number, userId: number, query: ReturnType<typeof sql>) =>
       t.database.db.transaction(async (tx) => {
-        await tx.execute(sql`select set_config('role', 'hummdesk_app', true), set_config('app.current_account_id', ${String(accountId)}, true), set_config('app.current_user_id', ${String(userId)}, true)`);
+        await tx.execute(
+          sql`select set_config('role', 'hummdesk_app', true), set_config('app.current_account_id', ${String(accountId)}, true), set_config('app.current_user_id', ${String(userId)}, true)`,
+        );
         return queryRows<{ n: number | string }>(tx, query);
       });
     const [own] = await asApp(a.accountId, a.userId, sql`select count(*) as n from invitations where account_id = ${a.accountId}`);
@@ -307,7 +323,10 @@ describe('finding 8: terminated Postgres connections', () => {
       } finally {
         await killer.end();
       }
-      expect([...statuses.keys()].every((status) => status === 200 || status === 503), JSON.stringify([...statuses])).toBe(true);
+      expect(
+        [...statuses.keys()].every((status) => status === 200 || status === 503),
+        JSON.stringify([...statuses]),
+      ).toBe(true);
       expect(statuses.get(200)).toBeGreaterThan(0);
     });
   });

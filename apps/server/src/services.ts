@@ -54,7 +54,13 @@ export function createServices(deps: ServiceDependencies) {
   // The local model is always at hand: search stays up on its vectors while hosted ones are built.
   const local = localEmbeddingModel(embedder);
   const configured = config.remoteEmbeddings ? openAiEmbeddingModel(config.remoteEmbeddings) : local;
-  const embeddingIndex = createEmbeddingIndex({ db, model: configured, models: new Map([local, configured].map((m) => [m.id, m])), queue, onError: deps.onError });
+  const embeddingIndex = createEmbeddingIndex({
+    db,
+    model: configured,
+    models: new Map([local, configured].map((m) => [m.id, m])),
+    queue,
+    onError: deps.onError,
+  });
   const search = createKnowledgeSearch({
     db,
     index: embeddingIndex,

@@ -248,12 +248,7 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       ['PATCH', `/api/conversations/${A.conversation}`, { assigneeId: b.userId }, 'invalid_assignee'],
       ['PATCH', `/api/conversations/${A.conversation}`, { teamId: B.team }, 'invalid_team'],
       ['PATCH', `/api/conversations/${A.conversation}`, { labels: [B.labelTitle] }, 'unknown_label'],
-      [
-        'POST',
-        '/api/conversations',
-        { inboxId: B.inbox, contact: { name: 'Sneaky' }, message: { content: 'Into B please' } },
-        'invalid_inbox',
-      ],
+      ['POST', '/api/conversations', { inboxId: B.inbox, contact: { name: 'Sneaky' }, message: { content: 'Into B please' } }, 'invalid_inbox'],
       ['PUT', `/api/teams/${A.team}/members`, { userIds: [B.agent] }, 'invalid_agent'],
       ['PUT', `/api/teams/${A.team}/members`, { userIds: [a.userId, b.userId] }, 'invalid_agent'],
       ['POST', '/api/inboxes', { name: 'Cross inbox', defaultTeamId: B.team }, 'invalid_team'],
@@ -329,7 +324,7 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
     }
   });
 
-  it("refuses a validly signed token naming an account the user is not a member of", async () => {
+  it('refuses a validly signed token naming an account the user is not a member of', async () => {
     // B's administrator with A's account in the claims: the signature is right, the membership is not.
     const forged = t.app.jwt.sign({ sub: String(b.userId), acc: a.accountId, sid: decodeJwt(b.token).sid });
     const session: Session = { token: forged, accountId: a.accountId, userId: b.userId, auth: { authorization: `Bearer ${forged}` } };

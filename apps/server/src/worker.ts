@@ -22,7 +22,10 @@ import { jobHandlers, startWorkers } from './workers.js';
 export async function runWorker(
   database: Database,
   redis: RedisConnections,
-  config: Pick<Config, 'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'queueConcurrency' | 'workerMetricsPort'>,
+  config: Pick<
+    Config,
+    'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'queueConcurrency' | 'workerMetricsPort'
+  >,
   logger: Logger,
 ) {
   const { redisPrefix } = config;
@@ -61,7 +64,9 @@ export async function runWorker(
               },
             );
           } else if (request.url === '/health') {
-            response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', role: 'worker', checks: { ai: ai.current() } }));
+            response
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(JSON.stringify({ status: 'healthy', role: 'worker', checks: { ai: ai.current() } }));
           } else response.writeHead(404).end();
         });
   if (server) await new Promise<void>((resolve) => server.listen(config.workerMetricsPort, resolve));

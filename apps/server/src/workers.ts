@@ -24,7 +24,8 @@ export function jobHandlers(services: Services): JobHandlers {
         return result;
       } catch (error) {
         // The last attempt leaves the article visibly failed rather than pending for ever.
-        if (payload.articleId !== undefined && job.attempt >= 3) await services.embeddingIndex.markFailed(payload.accountId, payload.articleId, String((error as Error).message ?? error));
+        if (payload.articleId !== undefined && job.attempt >= 3)
+          await services.embeddingIndex.markFailed(payload.accountId, payload.articleId, String((error as Error).message ?? error));
         throw error;
       }
     },

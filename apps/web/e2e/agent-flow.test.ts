@@ -55,7 +55,9 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await row.waitFor({ timeout: UI_WAIT_MS });
     await expect.poll(() => row.textContent()).toContain('Maria Virtanen');
     await row.getByTestId('category').waitFor({ timeout: 60_000 });
-    const stored = await fetch(`${base}/api/conversations/${ticket.body.conversation.id}/classification`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as any);
+    const stored = await fetch(`${base}/api/conversations/${ticket.body.conversation.id}/classification`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.json() as any);
     expect(['billing', 'refunds']).toContain(stored.classification.category);
     expect(await row.getByTestId('category').textContent()).toBe(stored.classification.category);
     expect(await row.getByTestId('sentiment').textContent()).toBe(stored.classification.sentiment);
@@ -263,7 +265,12 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
   });
 
   it("shows an agent of another account none of the first account's conversations", async () => {
-    const other = await post('/api/auth/register', undefined, { accountName: `Other ${unique}`, name: 'Olli Other', email: `olli.${unique}@example.com`, password: owner.password });
+    const other = await post('/api/auth/register', undefined, {
+      accountName: `Other ${unique}`,
+      name: 'Olli Other',
+      email: `olli.${unique}@example.com`,
+      password: owner.password,
+    });
     expect(other.status).toBe(201);
     const otherPage = await app.newPage({ token: other.body.token });
     await otherPage.goto(`${base}/conversations`);

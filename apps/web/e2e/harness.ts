@@ -112,7 +112,13 @@ export async function startServer(env: Record<string, string> = {}, chosenPort?:
       async () => {
         if (server.exitCode !== null) throw new Error(`it exited with ${server.exitCode}`);
         // Knock first: a refused fetch is logged loudly by happy-dom's fetch in the store tests.
-        return (await listening(port)) && (await fetch(`${base}/health`).then((r) => r.ok, () => false)) ? true : undefined;
+        return (await listening(port)) &&
+          (await fetch(`${base}/health`).then(
+            (r) => r.ok,
+            () => false,
+          ))
+          ? true
+          : undefined;
       },
       { intervalMs: 250, timeoutMs: 150_000 },
     );

@@ -39,7 +39,10 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
       button.page().waitForResponse((answer) => answer.request().method() === method && new URL(answer.url()).pathname === path),
       button.click(),
     ]);
-    return { status: response.status(), error: ((await response.json()) as { error: { message: string; details?: { field: string; message: string }[] } }).error };
+    return {
+      status: response.status(),
+      error: ((await response.json()) as { error: { message: string; details?: { field: string; message: string }[] } }).error,
+    };
   }
 
   /** The page scrolls inside its own box: a screenshot of all of it needs a window as tall. */
@@ -99,7 +102,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     invitationLink = await pending.getByLabel(`Invitation link for ${invitee.name}`).inputValue();
     expect(invitationLink).toMatch(new RegExp(`^${app.base}/accept-invitation\\?token=[\\w-]{40,}$`));
     expect((await api('GET', '/api/agents')).body.data.map((agent: { email: string }) => agent.email)).not.toContain(invitee.email);
-    expect((await api('GET', '/api/agents/invitations')).body.data).toEqual([expect.objectContaining({ email: invitee.email, name: invitee.name, role: 'agent' })]);
+    expect((await api('GET', '/api/agents/invitations')).body.data).toEqual([
+      expect.objectContaining({ email: invitee.email, name: invitee.name, role: 'agent' }),
+    ]);
     await section('agents').screenshot({ path: `${SHOTS}settings-invitation.png` });
 
     // Inviting a member again is refused next to the e-mail.
@@ -151,7 +156,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await expect.poll(() => link.inputValue()).not.toBe(first);
     const renewed = await link.inputValue();
     const oldToken = new URL(first).searchParams.get('token');
-    expect((await app.call('POST', '/api/auth/accept-invitation', undefined, { token: oldToken, password: PASSWORD })).body.error.code).toBe('invalid_invitation');
+    expect((await app.call('POST', '/api/auth/accept-invitation', undefined, { token: oldToken, password: PASSWORD })).body.error.code).toBe(
+      'invalid_invitation',
+    );
 
     await row.getByRole('button', { name: `Revoke the invitation of ${rita.name}` }).click();
     const confirm = page.getByRole('dialog', { name: `Revoke the invitation of ${rita.name}?` });
@@ -311,7 +318,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await added.getByLabel('Description').fill('Broken products still under warranty: repairs and replacements');
     await added.getByLabel('Team to route to').click();
     await page.getByRole('option', { name: 'Billing and refunds' }).click();
-    await added.getByRole('textbox', { name: 'Examples' }).fill('My blender stopped working after two months, is it covered?\nCan I get a replacement under warranty?');
+    await added
+      .getByRole('textbox', { name: 'Examples' })
+      .fill('My blender stopped working after two months, is it covered?\nCan I get a replacement under warranty?');
     const refused = await refusal(categories.getByRole('button', { name: 'Save categories' }), 'PUT', '/api/ai/taxonomy');
     expect(refused.status).toBe(400);
     expect(refused.error.details?.[0]?.field).toBe('body.categories.8.name');
@@ -347,7 +356,11 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
       await route.continue();
     });
     await page.route('**/api/labels', (route) =>
-      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'service_unavailable', message: 'The database is unavailable, try again shortly', requestId: 'e2e' } }) }),
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'service_unavailable', message: 'The database is unavailable, try again shortly', requestId: 'e2e' } }),
+      }),
     );
     await page.reload();
     await section('inboxes').getByRole('status', { name: 'Loading Inboxes' }).waitFor();
@@ -403,7 +416,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     expect(await agentSection('teams').getByRole('switch').isDisabled()).toBe(true);
 
     // The categories open, but read-only; the team's members can be seen.
-    await agentSection('categories').getByRole('button', { name: /warranty/ }).click();
+    await agentSection('categories')
+      .getByRole('button', { name: /warranty/ })
+      .click();
     const warranty = agentSection('categories').locator('[data-category="warranty"]');
     expect(await warranty.getByLabel('Category name').getAttribute('readonly')).not.toBeNull();
     expect(await warranty.getByRole('textbox', { name: 'Examples' }).inputValue()).toContain('My blender');
@@ -439,7 +454,12 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
   }, 60_000);
 
   it('lets a signed-in person join another account they are invited to, as themselves', async () => {
-    const other = await app.call('POST', '/api/auth/register', undefined, { accountName: `Other Co ${unique}`, name: 'Olli Other', email: `olli.${unique}@example.com`, password: PASSWORD });
+    const other = await app.call('POST', '/api/auth/register', undefined, {
+      accountName: `Other Co ${unique}`,
+      name: 'Olli Other',
+      email: `olli.${unique}@example.com`,
+      password: PASSWORD,
+    });
     const invitation = await app.call('POST', '/api/agents', other.body.token, { name: invitee.name, email: invitee.email });
     expect(invitation.status).toBe(201);
     const agentPage = await app.newPage({ token: inviteeToken });
@@ -468,7 +488,9 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     const row = (token: string) => account.locator(`[data-session-id="${sessionOf(token)}"]`);
     await row(inviteeToken).getByText('this session').waitFor();
     await row(otherToken).waitFor();
-    await row(spareToken).getByRole('button', { name: /^Sign out / }).click();
+    await row(spareToken)
+      .getByRole('button', { name: /^Sign out / })
+      .click();
     await row(spareToken).waitFor({ state: 'detached' });
     expect((await app.call('GET', '/api/auth/me', spareToken)).body.error.code).toBe('session_ended');
 

@@ -11,7 +11,12 @@ export const router = createRouter({
       component: () => import('./views/AppShell.vue'),
       children: [
         { path: '', redirect: { name: 'inbox' } },
-        { path: 'conversations/:id(\\d+)?', name: 'inbox', component: () => import('./views/InboxView.vue'), props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }) },
+        {
+          path: 'conversations/:id(\\d+)?',
+          name: 'inbox',
+          component: () => import('./views/InboxView.vue'),
+          props: (route) => ({ id: route.params.id ? Number(route.params.id) : null }),
+        },
         { path: 'knowledge-base', name: 'knowledge-base', component: () => import('./views/KnowledgeBaseView.vue') },
         { path: 'reports', name: 'reports', component: () => import('./views/ReportsView.vue') },
         { path: 'settings', name: 'settings', component: () => import('./views/SettingsView.vue') },

@@ -53,13 +53,20 @@ try {
   latencies.sort((x, y) => x - y);
   const result = evaluate(scored);
   const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
-  console.log(`training: ${examples.length} examples${limit ? ` (${limit} per category)` : ''}, ${model.labels.length} categories, ${Math.round(trainingMs)} ms, temperature ${model.temperature.toFixed(2)}`);
+  console.log(
+    `training: ${examples.length} examples${limit ? ` (${limit} per category)` : ''}, ${model.labels.length} categories, ${Math.round(trainingMs)} ms, temperature ${model.temperature.toFixed(2)}`,
+  );
   console.log(`test: ${result.count} messages`);
   console.log(`accuracy ${pct(result.accuracy)}, macro-F1 ${result.macroF1.toFixed(3)}, calibration error (ECE) ${result.calibrationError.toFixed(3)}`);
-  console.log(`latency per message (embedding + model): p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p95 ${latencies[Math.floor(latencies.length * 0.95)]!.toFixed(1)} ms`);
+  console.log(
+    `latency per message (embedding + model): p50 ${latencies[Math.floor(latencies.length / 2)]!.toFixed(1)} ms, p95 ${latencies[Math.floor(latencies.length * 0.95)]!.toFixed(1)} ms`,
+  );
   console.table(
     Object.fromEntries(
-      Object.entries(result.perLabel).map(([label, m]) => [label, { precision: m.precision.toFixed(2), recall: m.recall.toFixed(2), f1: m.f1.toFixed(2), support: m.support }]),
+      Object.entries(result.perLabel).map(([label, m]) => [
+        label,
+        { precision: m.precision.toFixed(2), recall: m.recall.toFixed(2), f1: m.f1.toFixed(2), support: m.support },
+      ]),
     ),
   );
 } finally {

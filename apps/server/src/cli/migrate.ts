@@ -5,8 +5,6 @@ await withConfiguredDatabase(async (database) => {
   const before = await migrationStatus(database);
   await database.migrate();
   console.log(
-    before.pending.length === 0
-      ? 'Nothing to migrate: all migrations applied'
-      : `Applied ${before.pending.length} migration(s): ${before.pending.join(', ')}`,
+    before.pending.length === 0 ? 'Nothing to migrate: all migrations applied' : `Applied ${before.pending.length} migration(s): ${before.pending.join(', ')}`,
   );
 });

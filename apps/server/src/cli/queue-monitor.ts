@@ -53,7 +53,9 @@ async function followBullMq(redisUrl: string) {
         })
         .catch((error: unknown) => console.error(error));
     });
-    events.on('failed', ({ jobId, failedReason }) => print('BullMQ', { type: 'failed', queue, key: jobId, durationMs: 0, error: failedReason, willRetry: false }));
+    events.on('failed', ({ jobId, failedReason }) =>
+      print('BullMQ', { type: 'failed', queue, key: jobId, durationMs: 0, error: failedReason, willRetry: false }),
+    );
   }
 }
 

@@ -13,10 +13,7 @@ export async function migrationStatus(database: Database): Promise<MigrationStat
     entries: { tag: string; when: number }[];
   };
   const appliedAt = new Set<number>();
-  const [table] = await queryRows<{ found: boolean }>(
-    database.db,
-    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as found`,
-  );
+  const [table] = await queryRows<{ found: boolean }>(database.db, sql`select to_regclass('drizzle.__drizzle_migrations') is not null as found`);
   if (table?.found) {
     const rows = await queryRows<{ created_at: string }>(database.db, sql`select created_at from drizzle.__drizzle_migrations`);
     for (const row of rows) appliedAt.add(Number(row.created_at));

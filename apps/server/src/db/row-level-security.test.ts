@@ -353,12 +353,9 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
         expect(await failure(asApp(runner(), A, (tx) => exec(tx, statement))), `insert into ${table}`).toEqual(rlsError);
       }
       // The same insert into the set account works (the failure above is the policy, not the SQL).
-      const own = await asApp(
-        runner(),
-        A,
-        (tx) => exec(tx, sql`insert into labels (account_id, title) values (${A}, ${`planted-${unique}`})`),
-        { rollback: true },
-      );
+      const own = await asApp(runner(), A, (tx) => exec(tx, sql`insert into labels (account_id, title) values (${A}, ${`planted-${unique}`})`), {
+        rollback: true,
+      });
       expect(own.count).toBe(1);
 
       // Moving an own row into the other account breaks WITH CHECK.
@@ -373,12 +370,9 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
       const before = new Map<string, number>();
       for (const table of tenantTables) before.set(table, await ownerCount(table, B));
       for (const table of tenantTables) {
-        const updated = await asApp(
-          runner(),
-          A,
-          (tx) => exec(tx, sql`update ${ident(table)} set account_id = account_id where account_id = ${B}`),
-          { rollback: true },
-        );
+        const updated = await asApp(runner(), A, (tx) => exec(tx, sql`update ${ident(table)} set account_id = account_id where account_id = ${B}`), {
+          rollback: true,
+        });
         expect(updated.count, `update ${table}`).toBe(0);
         const deleted = await asApp(runner(), A, (tx) => exec(tx, sql`delete from ${ident(table)} where account_id = ${B}`), {
           rollback: true,
@@ -412,9 +406,7 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
         expect(next.rows).toEqual([{ n: 0, pid: first.rows[0]!.pid, setting: null }]);
 
         // Outside a transaction the connection is back to the role it logged in as.
-        const loggedInAs = runner().switchRole
-          ? (await owner<{ user: string }>(sql`select session_user as "user"`)).rows[0]!.user
-          : APP_ROLE;
+        const loggedInAs = runner().switchRole ? (await owner<{ user: string }>(sql`select session_user as "user"`)).rows[0]!.user : APP_ROLE;
         const { rows } = await exec<{ user: string }>(runner().db, sql`select current_user as "user"`);
         expect(rows).toEqual([{ user: loggedInAs }]);
       });
@@ -427,9 +419,7 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
       const client = appClient!;
       const byId = (x: { id: number }, y: { id: number }) => x.id - y.id;
       const ownerRows = async (accountId: number) =>
-        (await owner<{ id: number; account_id: number }>(sql`select id, account_id from conversations where account_id = ${accountId}`)).rows.sort(
-          byId,
-        );
+        (await owner<{ id: number; account_id: number }>(sql`select id, account_id from conversations where account_id = ${accountId}`)).rows.sort(byId);
       const query = async () => (await client.query<{ id: number; account_id: number }>('SELECT id, account_id FROM conversations;')).rows.sort(byId);
       try {
         expect(await query()).toEqual([]);

@@ -79,8 +79,12 @@ export const users = pgTable(
 export const accountUsers = pgTable(
   'account_users',
   {
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     role: accountRole('role').notNull().default('agent'),
     invitedBy: integer('invited_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -98,7 +102,9 @@ export const invitations = pgTable(
   'invitations',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: accountRole('role').notNull().default('agent'),
@@ -127,7 +133,9 @@ export const userSessions = pgTable(
   'user_sessions',
   {
     id: text('id').primaryKey(),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),
@@ -141,7 +149,9 @@ export const teams = pgTable(
   'teams',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     /** Whether the AI router may assign this team's conversations to its members. */
@@ -149,10 +159,7 @@ export const teams = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    unique('teams_account_id_id_key').on(t.accountId, t.id),
-    uniqueIndex('teams_account_name_key').on(t.accountId, sql`lower(${t.name})`),
-  ],
+  (t) => [unique('teams_account_id_id_key').on(t.accountId, t.id), uniqueIndex('teams_account_name_key').on(t.accountId, sql`lower(${t.name})`)],
 );
 
 export const teamMembers = pgTable(
@@ -167,9 +174,7 @@ export const teamMembers = pgTable(
     primaryKey({ columns: [t.teamId, t.userId] }),
     index('team_members_account_user_idx').on(t.accountId, t.userId),
     foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ columns: [t.accountId, t.userId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }).onDelete('cascade'),
   ],
 );
 
@@ -177,7 +182,9 @@ export const inboxes = pgTable(
   'inboxes',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     channelType: channelType('channel_type').notNull().default('api'),
     /** Team that new conversations of this inbox go to before AI routing, if any. */
@@ -195,7 +202,9 @@ export const contacts = pgTable(
   'contacts',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     name: text('name').notNull().default(''),
     email: text('email'),
     phone: text('phone'),
@@ -215,7 +224,9 @@ export const labels = pgTable(
   'labels',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
     color: text('color').notNull().default('#1f93ff'),
@@ -229,7 +240,9 @@ export const conversations = pgTable(
   'conversations',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     /** The number agents see (#42), counted per account. */
     displayId: integer('display_id').notNull(),
     inboxId: integer('inbox_id').notNull(),
@@ -243,7 +256,10 @@ export const conversations = pgTable(
     /** Sentiment of the latest AI classification (or an agent's correction of it); null until classified. */
     sentiment: sentiment('sentiment'),
     /** Label titles; kept on the row so the inbox filters by label with one GIN lookup. */
-    labels: text('labels').array().notNull().default(sql`'{}'::text[]`),
+    labels: text('labels')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     snoozedUntil: timestamp('snoozed_until', { withTimezone: true, precision: 3 }),
     firstReplyAt: timestamp('first_reply_at', { withTimezone: true, precision: 3 }),
     /** When it was last resolved; null while it is not resolved (reports measure resolution time from it). */
@@ -264,9 +280,7 @@ export const conversations = pgTable(
     index('conversations_contact_idx').on(t.accountId, t.contactId),
     index('conversations_labels_idx').using('gin', t.labels),
     foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
-    foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
     foreignKey({ columns: [t.accountId, t.assigneeId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }),
     foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }),
   ],
@@ -276,7 +290,9 @@ export const messages = pgTable(
   'messages',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     conversationId: integer('conversation_id').notNull(),
     messageType: messageType('message_type').notNull(),
     /** A private note: visible to agents only, never sent to the customer. */
@@ -292,9 +308,7 @@ export const messages = pgTable(
       columns: [t.accountId, t.conversationId],
       foreignColumns: [conversations.accountId, conversations.id],
     }).onDelete('cascade'),
-    foreignKey({ columns: [t.accountId, t.senderContactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ columns: [t.accountId, t.senderContactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
   ],
 );
 
@@ -302,7 +316,9 @@ export const knowledgeBaseArticles = pgTable(
   'knowledge_base_articles',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
     content: text('content').notNull(),
     category: text('category'),
@@ -330,7 +346,9 @@ export const knowledgeBaseChunks = pgTable(
   'knowledge_base_chunks',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     articleId: integer('article_id').notNull(),
     position: integer('position').notNull(),
     /** The section heading the passage sits under, if any. */
@@ -344,9 +362,7 @@ export const knowledgeBaseChunks = pgTable(
     unique('knowledge_base_chunks_account_id_id_key').on(t.accountId, t.id),
     index('knowledge_base_chunks_article_idx').on(t.accountId, t.articleId, t.position),
     index('knowledge_base_chunks_search_idx').using('gin', t.searchVector),
-    foreignKey({ columns: [t.accountId, t.articleId], foreignColumns: [knowledgeBaseArticles.accountId, knowledgeBaseArticles.id] }).onDelete(
-      'cascade',
-    ),
+    foreignKey({ columns: [t.accountId, t.articleId], foreignColumns: [knowledgeBaseArticles.accountId, knowledgeBaseArticles.id] }).onDelete('cascade'),
   ],
 );
 
@@ -360,7 +376,9 @@ export const knowledgeBaseEmbeddings = pgTable(
   'knowledge_base_embeddings',
   {
     chunkId: bigint('chunk_id', { mode: 'number' }).notNull(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     model: text('model').notNull(),
     embedding: anyVector('embedding').notNull(),
   },
@@ -390,7 +408,9 @@ export const knowledgeBaseImports = pgTable(
   'knowledge_base_imports',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     status: importStatus('status').notNull().default('queued'),
     total: integer('total').notNull(),
     processed: integer('processed').notNull().default(0),
@@ -416,7 +436,9 @@ export const knowledgeBaseImports = pgTable(
 export const knowledgeBaseImportItems = pgTable(
   'knowledge_base_import_items',
   {
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     importId: integer('import_id').notNull(),
     position: integer('position').notNull(),
     title: text('title').notNull(),
@@ -441,7 +463,9 @@ export const jobs = pgTable(
   'jobs',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     queue: text('queue').notNull(),
     key: text('key').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
@@ -471,7 +495,9 @@ export const aiCategories = pgTable(
   'ai_categories',
   {
     id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     /** The team this category's conversations are routed to. */
@@ -490,7 +516,9 @@ export const aiExamples = pgTable(
   'ai_examples',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     category: text('category').notNull(),
     text: text('text').notNull(),
     source: exampleSource('source').notNull().default('taxonomy'),
@@ -521,7 +549,9 @@ export const messageClassifications = pgTable(
   'message_classifications',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     conversationId: integer('conversation_id').notNull(),
     messageId: bigint('message_id', { mode: 'number' }).notNull(),
     category: text('category').notNull(),
@@ -555,7 +585,9 @@ export const aiDrafts = pgTable(
   'ai_drafts',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
-    accountId: integer('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
     conversationId: integer('conversation_id').notNull(),
     messageId: bigint('message_id', { mode: 'number' }).notNull(),
     content: text('content').notNull(),

@@ -96,7 +96,7 @@ class TokenError extends AppError {
   }
 }
 
-const JWT_ERRORS: Record<string, [ 'token_expired' | 'invalid_token' | 'unauthorized', string]> = {
+const JWT_ERRORS: Record<string, ['token_expired' | 'invalid_token' | 'unauthorized', string]> = {
   FST_JWT_AUTHORIZATION_TOKEN_EXPIRED: ['token_expired', 'The token has expired, log in again'],
   FST_JWT_NO_AUTHORIZATION_IN_HEADER: ['unauthorized', 'Authentication required: send Authorization: Bearer <token>'],
   FST_JWT_BAD_REQUEST: ['unauthorized', 'Authentication required: send Authorization: Bearer <token>'],

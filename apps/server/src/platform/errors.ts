@@ -78,7 +78,21 @@ const POSTGRES_INPUT_ERRORS: Record<string, [number, string, string]> = {
 };
 
 /** Failures meaning "the database is not reachable now": the client may retry later. */
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '53300',
+]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   const err = error as { code?: string; message?: string; cause?: unknown } | undefined;
@@ -147,9 +161,7 @@ export function toErrorReply(error: unknown, requestId: string): { status: numbe
     const details = fastifyError.validation.map((issue) => ({
       field: `${fastifyError.validationContext ?? ''}${issue.instancePath}`.replace(/\//g, '.'),
       message: plainMessage(issue),
-      ...(issue.keyword === 'additionalProperties'
-        ? { unknownField: (issue.params as { additionalProperty?: string }).additionalProperty }
-        : {}),
+      ...(issue.keyword === 'additionalProperties' ? { unknownField: (issue.params as { additionalProperty?: string }).additionalProperty } : {}),
     }));
     const unknown = details.find((detail) => detail.unknownField)?.unknownField;
     const first = details[0];

@@ -16,9 +16,7 @@ describe('cursor pagination', () => {
     ['fractional id', encodeCursor(['2026-11-26T10:00:00Z', 1.5])],
     ['too many parts', encodeCursor(['2026-11-26T10:00:00Z', 1, 2])],
   ])('rejects a cursor that is %s with 400 invalid_cursor', (_, cursor) => {
-    expect(() => decodeTimeIdCursor(cursor)).toThrowError(
-      expect.objectContaining({ statusCode: 400, code: 'invalid_cursor' }) as unknown as AppError,
-    );
+    expect(() => decodeTimeIdCursor(cursor)).toThrowError(expect.objectContaining({ statusCode: 400, code: 'invalid_cursor' }) as unknown as AppError);
   });
 
   it('cuts a page from limit + 1 rows and points at its last row', () => {

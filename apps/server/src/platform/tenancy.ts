@@ -43,11 +43,7 @@ export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promis
 }
 
 /** Runs `work` in one transaction that sees only the rows of `scope.accountId`. */
-export function withTenant<T>(
-  db: AppDb,
-  scope: { accountId: number; userId?: number },
-  work: (tx: Tx) => Promise<T>,
-): Promise<T> {
+export function withTenant<T>(db: AppDb, scope: { accountId: number; userId?: number }, work: (tx: Tx) => Promise<T>): Promise<T> {
   return runAsApp(db, scope, work);
 }
 

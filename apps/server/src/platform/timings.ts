@@ -15,4 +15,7 @@ export async function timed<T>(timings: Timings | undefined, phase: string, work
 }
 
 /** "embedding 12, model 3, storing 9": the phases for a human-readable line. */
-export const describeTimings = (timings: Timings) => Object.entries(timings).map(([phase, ms]) => `${phase} ${ms}`).join(', ');
+export const describeTimings = (timings: Timings) =>
+  Object.entries(timings)
+    .map(([phase, ms]) => `${phase} ${ms}`)
+    .join(', ');

@@ -43,11 +43,7 @@ export interface AccessChanges {
   close(): Promise<void>;
 }
 
-export function createAccessChanges(options: {
-  redis?: { shared: Redis } | undefined;
-  redisPrefix: string;
-  onError: (error: unknown) => void;
-}): AccessChanges {
+export function createAccessChanges(options: { redis?: { shared: Redis } | undefined; redisPrefix: string; onError: (error: unknown) => void }): AccessChanges {
   const listeners = new Set<(change: AccessChange) => void>();
   const origin = randomUUID();
   const channel = `${options.redisPrefix}:access-changes`;

@@ -73,7 +73,9 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
     try {
       account = await options.authenticate(token);
     } catch (error) {
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: { code: 'unauthorized', message: (error as Error).message } })}`);
+      socket.end(
+        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: { code: 'unauthorized', message: (error as Error).message } })}`,
+      );
       return;
     }
     wss.handleUpgrade(request, socket, head, (client) => {

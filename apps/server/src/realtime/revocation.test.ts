@@ -68,8 +68,16 @@ describe.each(await databaseKinds())('ended access on %s', (kind) => {
     expect(await feedClosed).toBe(4003);
 
     // Later events of the account (a private note among them) reach neither.
-    const conversation = await call(t.app, admin, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'After' }, message: { content: 'After removal' } } });
-    await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversation.body.conversation.id}/messages`, payload: { content: 'secret note', private: true } });
+    const conversation = await call(t.app, admin, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'After' }, message: { content: 'After removal' } },
+    });
+    await call(t.app, admin, {
+      method: 'POST',
+      url: `/api/conversations/${conversation.body.conversation.id}/messages`,
+      payload: { content: 'secret note', private: true },
+    });
     expect(seen.map((entry) => entry.event)).toEqual(['auth:revoked']);
     expect(feed.received).toEqual([]);
     // The token opens nothing any more.

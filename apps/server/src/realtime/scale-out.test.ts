@@ -50,7 +50,10 @@ describe.runIf(runs)('two replicas over Redis', () => {
   });
 
   it('names each replica in /health and checks Redis', async () => {
-    for (const [replica, name] of [[one, 'api_1'], [two, 'api_2']] as const) {
+    for (const [replica, name] of [
+      [one, 'api_1'],
+      [two, 'api_2'],
+    ] as const) {
       const health = await call(replica.app, undefined, { method: 'GET', url: '/health' });
       expect(health.body).toMatchObject({ status: 'healthy', serverInstance: name, checks: { redis: { status: 'ok' } } });
       expect(health.body.checks.redis.latency).toMatch(/^\d+ms$/);
@@ -100,20 +103,34 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const { runWorker } = await import('../worker.js');
     const pino = (await import('pino')).default;
     const workerRedis = connectTestRedis();
-    const worker = await runWorker(testDb.database, workerRedis, { redisPrefix: prefix, remoteAi: undefined, remoteEmbeddings: undefined, draftSimilarityThreshold: undefined, exactSearchMaxVectors: 2_000, queueConcurrency: 4, workerMetricsPort: 0 }, pino({ level: 'silent' }));
+    const worker = await runWorker(
+      testDb.database,
+      workerRedis,
+      {
+        redisPrefix: prefix,
+        remoteAi: undefined,
+        remoteEmbeddings: undefined,
+        draftSimilarityThreshold: undefined,
+        exactSearchMaxVectors: 2_000,
+        queueConcurrency: 4,
+        workerMetricsPort: 0,
+      },
+      pino({ level: 'silent' }),
+    );
     try {
       const socket = connectSocket(one.url, a.token);
       sockets.push(socket);
       await connected(socket);
-      const id = (
-        await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'snooze me' } } })
-      ).body.conversation.id;
+      const id = (await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'snooze me' } } })).body
+        .conversation.id;
       const reopened = nextEvent(socket, 'conversation:updated', 60_000, (e: any) => e.data.conversation.id === id && e.data.conversation.status === 'open');
       await snoozeSoon(two.app, a, id, 1_000);
       await reopened;
       // The worker records the outcome just after the handler announced the change.
       const job = await eventually('the snooze job to be recorded as finished', async () => {
-        const found = (await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' })).body.data.find((row: { key: string }) => row.key.startsWith(`${id}-`));
+        const found = (await call(one.app, a, { method: 'GET', url: '/api/queue/jobs' })).body.data.find((row: { key: string }) =>
+          row.key.startsWith(`${id}-`),
+        );
         return found && ['completed', 'failed'].includes(found.state) ? found : undefined;
       });
       expect(job).toMatchObject({ state: 'completed', attempts: 1 });
@@ -134,9 +151,8 @@ describe.runIf(runs)('two replicas over Redis', () => {
     const socket = connectSocket(one.url, a.token);
     sockets.push(socket);
     await connected(socket);
-    const id = (
-      await call(one.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'before' } } })
-    ).body.conversation.id;
+    const id = (await call(one.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'before' } } })).body
+      .conversation.id;
     await nextEvent(socket, 'message:new', undefined, (e: any) => e.data.conversationId === id);
     await dropConnection(socket);
     await call(one.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'missed it' } });
@@ -178,9 +194,8 @@ describe.runIf(runs)('Redis restarting under two replicas', () => {
     const socket = connectSocket(one.url, a.token);
     sockets.push(socket);
     await connected(socket);
-    const id = (
-      await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'warm-up' } } })
-    ).body.conversation.id;
+    const id = (await call(two.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'warm-up' } } })).body
+      .conversation.id;
     await nextEvent(socket, 'message:new', undefined, (e: any) => e.data.conversationId === id);
 
     await redisServer.stop();
@@ -190,14 +205,20 @@ describe.runIf(runs)('Redis restarting under two replicas', () => {
     // The API keeps answering, rate-limited routes included, while Redis is away.
     const whileDown = await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'posted while Redis was down' } });
     expect(whileDown.status).toBe(201);
-    expect((await call(two.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'wrong pw' } })).status).toBe(401);
+    expect((await call(two.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: 'x@example.com', password: 'wrong pw' } })).status).toBe(
+      401,
+    );
 
     const caughtUp = nextEvent(socket, 'message:new', 60_000, (e: any) => e.data.message.content === 'posted while Redis was down');
     await redisServer.start();
     await caughtUp;
-    await eventually('/health to be healthy again', async () => ((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status === 'healthy' ? true : undefined), {
-      intervalMs: 200,
-    });
+    await eventually(
+      '/health to be healthy again',
+      async () => ((await call(two.app, undefined, { method: 'GET', url: '/health' })).body.status === 'healthy' ? true : undefined),
+      {
+        intervalMs: 200,
+      },
+    );
     const after = nextEvent(socket, 'message:new', undefined, (e: any) => e.data.message.content === 'after the restart');
     await call(two.app, a, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'after the restart' } });
     await after;

@@ -158,7 +158,10 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     if (kind === 'user') return id === userId;
     const table = kind === 'conversation' ? conversations : teams;
     const rows = await withTenant(db, { accountId, userId }, (tx) =>
-      tx.select({ id: table.id }).from(table).where(and(eq(table.accountId, accountId), eq(table.id, id))),
+      tx
+        .select({ id: table.id })
+        .from(table)
+        .where(and(eq(table.accountId, accountId), eq(table.id, id))),
     );
     return rows.length > 0;
   }
@@ -170,10 +173,13 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     const remaining = socket.data.expiresAt - Date.now();
     const expiry =
       remaining < 2 ** 31
-        ? setTimeout(() => {
-            socket.emit('auth:expired');
-            socket.disconnect(true);
-          }, Math.max(remaining, 0))
+        ? setTimeout(
+            () => {
+              socket.emit('auth:expired');
+              socket.disconnect(true);
+            },
+            Math.max(remaining, 0),
+          )
         : undefined;
     let windowStart = Date.now();
     let joinsInWindow = 0;

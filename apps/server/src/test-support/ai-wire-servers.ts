@@ -170,7 +170,8 @@ const errorBody = (status: number) => ({ type: 'error', error: { type: status ==
 export function anthropicServer(): Promise<WireServer> {
   return serve((_path, body, reply) => {
     if ('status' in reply) return { status: reply.status, json: errorBody(reply.status) };
-    const content = 'text' in reply ? [{ type: 'text', text: reply.text }] : [{ type: 'tool_use', id: 'toolu_test', name: body.tools[0].name, input: reply.tool }];
+    const content =
+      'text' in reply ? [{ type: 'text', text: reply.text }] : [{ type: 'tool_use', id: 'toolu_test', name: body.tools[0].name, input: reply.tool }];
     return {
       status: 200,
       json: {

@@ -32,7 +32,13 @@ export async function createTestApp(
 }
 
 /** One more API process on an existing test database (a replica, when given Redis). */
-export async function buildTestApp(database: Database, env: Record<string, string> = {}, redis?: RedisConnections, runWorkers = false, logger = pino({ level: 'silent' })) {
+export async function buildTestApp(
+  database: Database,
+  env: Record<string, string> = {},
+  redis?: RedisConnections,
+  runWorkers = false,
+  logger = pino({ level: 'silent' }),
+) {
   const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
   const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger });
   await app.ready();

@@ -52,7 +52,10 @@ const auth: Middleware = {
   },
   async onResponse({ response, request }) {
     if (response.status === 401 && request.headers.has('authorization')) {
-      const body = (await response.clone().json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as { error?: { code?: string } } | undefined;
       onUnauthorized(body?.error?.code);
     }
     return response;

@@ -21,7 +21,12 @@ describe.skipIf(!available)('the inbox store on the real server', () => {
   let inbox: ReturnType<typeof useInbox>;
 
   const register = async (name: string) => {
-    const answer = await server.call('POST', '/api/auth/register', undefined, { accountName: name, name: `${name} admin`, email: `${name.toLowerCase()}.${unique}@example.com`, password: PASSWORD });
+    const answer = await server.call('POST', '/api/auth/register', undefined, {
+      accountName: name,
+      name: `${name} admin`,
+      email: `${name.toLowerCase()}.${unique}@example.com`,
+      password: PASSWORD,
+    });
     expect(answer.status).toBe(201);
     return answer.body.token as string;
   };

@@ -139,7 +139,12 @@ export const useInbox = defineStore('inbox', () => {
     const index = rows.value.findIndex((row) => row.id === data.conversationId);
     const row = rows.value[index];
     if (!row || data.message.private) return;
-    const updated = { ...row, lastMessage: data.message, lastActivityAt: data.message.createdAt, unread: data.message.messageType === 'incoming' || row.unread };
+    const updated = {
+      ...row,
+      lastMessage: data.message,
+      lastActivityAt: data.message.createdAt,
+      unread: data.message.messageType === 'incoming' || row.unread,
+    };
     rows.value.splice(index, 1);
     rows.value.unshift(updated);
   });

@@ -57,8 +57,7 @@ export const useSession = defineStore('session', () => {
     register: (body: { accountName: string; name: string; email: string; password: string }) => begin(unwrap(api.POST('/api/auth/register', { body }))),
     switchAccount: (accountId: number) => begin(unwrap(api.POST('/api/auth/switch-account', { body: { accountId } }))),
     /** Signed in, the invitation is accepted by the signed-in person (the token goes along); otherwise with a password. */
-    acceptInvitation: (body: { token: string; password?: string; name?: string }) =>
-      begin(unwrap(api.POST('/api/auth/accept-invitation', { body }))),
+    acceptInvitation: (body: { token: string; password?: string; name?: string }) => begin(unwrap(api.POST('/api/auth/accept-invitation', { body }))),
     load,
     /**
      * Dropped here first, then ended on the server with its token (a failure is ignored: the token

@@ -76,7 +76,11 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invi
     '/invitations',
     {
       preHandler: app.requireAdmin,
-      schema: { ...schemaBase, summary: 'Pending invitations (administrators)', response: { 200: Type.Object({ data: Type.Array(Invitation) }), ...errorResponses } },
+      schema: {
+        ...schemaBase,
+        summary: 'Pending invitations (administrators)',
+        response: { 200: Type.Object({ data: Type.Array(Invitation) }), ...errorResponses },
+      },
     },
     async (request) => ({ data: await agents.invitations(request.auth) }),
   );

@@ -29,10 +29,7 @@ export function listPendingInvitations(tx: Tx, accountId: number) {
 }
 
 /** Creates (or replaces, for the same e-mail) the account's pending invitation; returns it with its token. */
-export async function createInvitation(
-  tx: Tx,
-  input: { accountId: number; email: string; name: string; role: AccountRole; invitedBy: number },
-) {
+export async function createInvitation(tx: Tx, input: { accountId: number; email: string; name: string; role: AccountRole; invitedBy: number }) {
   await tx
     .update(invitations)
     .set({ revokedAt: new Date() })

@@ -53,7 +53,13 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
 
   app.get(
     '/api/ai/taxonomy',
-    { schema: { ...schemaBase, summary: "The account's categories, their examples and the model's training state", response: { 200: Taxonomy, ...errorResponses } } },
+    {
+      schema: {
+        ...schemaBase,
+        summary: "The account's categories, their examples and the model's training state",
+        response: { 200: Taxonomy, ...errorResponses },
+      },
+    },
     async (request) => taxonomy.get(request.auth),
   );
 
@@ -104,7 +110,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         ...schemaBase,
-        summary: "The latest AI reply draft of the conversation, with its knowledge-base sources; 404 until there is one",
+        summary: 'The latest AI reply draft of the conversation, with its knowledge-base sources; 404 until there is one',
         params: IdParams,
         response: { 200: Type.Object({ draft: Draft }), ...errorResponses },
       },

@@ -51,10 +51,7 @@ export const Taxonomy = Type.Object({
   training: Training,
 });
 
-export const PutTaxonomyBody = Type.Object(
-  { categories: Type.Array(TaxonomyCategory, { minItems: 2, maxItems: 200 }) },
-  { additionalProperties: false },
-);
+export const PutTaxonomyBody = Type.Object({ categories: Type.Array(TaxonomyCategory, { minItems: 2, maxItems: 200 }) }, { additionalProperties: false });
 
 export const CorrectionBody = Type.Object(
   {
@@ -75,7 +72,11 @@ export const Draft = Type.Object({
   confidence: Type.Number({ minimum: 0, maximum: 1 }),
   reasoning: Type.String(),
   knowledgeBaseSources: Type.Array(
-    Type.Object({ articleId: Type.Integer(), title: Type.String(), similarity: Type.Number({ description: 'Cosine similarity of its best passage to the message' }) }),
+    Type.Object({
+      articleId: Type.Integer(),
+      title: Type.String(),
+      similarity: Type.Number({ description: 'Cosine similarity of its best passage to the message' }),
+    }),
   ),
   generationTime: Type.String({ description: 'e.g. "1.5s" or "240ms"' }),
   provider: Type.String({ description: 'local (extractive), anthropic or openai' }),
@@ -92,7 +93,9 @@ export const DraftRequestBody = Type.Object(
 
 export const SendDraftBody = Type.Object(
   {
-    content: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000, pattern: '\\S', description: "The agent's edited text; omit to send the draft as it is" })),
+    content: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100_000, pattern: '\\S', description: "The agent's edited text; omit to send the draft as it is" }),
+    ),
     private: Type.Optional(Type.Boolean({ description: 'Send it as a private note instead' })),
   },
   { additionalProperties: false },

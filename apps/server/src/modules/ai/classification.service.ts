@@ -72,44 +72,49 @@ export function createClassificationService(deps: {
       const context = { vip: source.labels.includes('vip') || source.attributes.vip === true, recentContacts: source.recentContacts };
       const classification = await deps.classifier.classify(payload.accountId, source.content, context, timings);
 
-      await timed(timings, 'storing', () => deps.door.transaction(scope, async (tx, changes) => {
-        await tx
-          .insert(messageClassifications)
-          .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
-          .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
-        const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
-        const routing = aiRoutingOf(account?.settings ?? {});
-        // The draft is written with the classification at hand (sentiment, language, category).
-        if (aiDraftsOf(account?.settings ?? {}).enabled) {
-          await deps.queue.enqueue(tx, 'ai-draft', { accountId: payload.accountId, messageId: payload.messageId }, { key: `msg-${payload.messageId}` });
-        }
-        const [current] = await tx
-          .select({ priority: conversations.priority, teamId: conversations.teamId, assigneeId: conversations.assigneeId })
-          .from(conversations)
-          .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)))
-          .for('update');
-        const route = routing.enabled && classification.confidence >= routing.threshold;
-        const teamId = current!.teamId ?? (route ? classification.suggestedTeamId : null);
-        let assigneeId = current!.assigneeId;
-        if (route && assigneeId === null && teamId !== null && teamId === classification.suggestedTeamId) {
-          const [team] = await tx.select({ allow: teams.allowAutoAssign }).from(teams).where(and(eq(teams.accountId, payload.accountId), eq(teams.id, teamId)));
-          if (team?.allow) assigneeId = classification.suggestedAgentId;
-        }
-        // Its category, sentiment, priority, team and assignee may change: the door announces the
-        // conversation as it then is, and routing leaves a line naming AI triage.
-        await changes.change(
-          source.conversationId,
-          {
-            category: classification.category,
-            sentiment: classification.sentiment,
-            // An agent's choice of priority stands; a conversation without one takes the AI's.
-            priority: current!.priority === 'none' ? classification.priority : current!.priority,
-            teamId,
-            assigneeId,
-          },
-          { kind: 'ai', category: classification.category, confidence: classification.confidence },
-        );
-      }));
+      await timed(timings, 'storing', () =>
+        deps.door.transaction(scope, async (tx, changes) => {
+          await tx
+            .insert(messageClassifications)
+            .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
+            .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
+          const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
+          const routing = aiRoutingOf(account?.settings ?? {});
+          // The draft is written with the classification at hand (sentiment, language, category).
+          if (aiDraftsOf(account?.settings ?? {}).enabled) {
+            await deps.queue.enqueue(tx, 'ai-draft', { accountId: payload.accountId, messageId: payload.messageId }, { key: `msg-${payload.messageId}` });
+          }
+          const [current] = await tx
+            .select({ priority: conversations.priority, teamId: conversations.teamId, assigneeId: conversations.assigneeId })
+            .from(conversations)
+            .where(and(eq(conversations.accountId, payload.accountId), eq(conversations.id, source.conversationId)))
+            .for('update');
+          const route = routing.enabled && classification.confidence >= routing.threshold;
+          const teamId = current!.teamId ?? (route ? classification.suggestedTeamId : null);
+          let assigneeId = current!.assigneeId;
+          if (route && assigneeId === null && teamId !== null && teamId === classification.suggestedTeamId) {
+            const [team] = await tx
+              .select({ allow: teams.allowAutoAssign })
+              .from(teams)
+              .where(and(eq(teams.accountId, payload.accountId), eq(teams.id, teamId)));
+            if (team?.allow) assigneeId = classification.suggestedAgentId;
+          }
+          // Its category, sentiment, priority, team and assignee may change: the door announces the
+          // conversation as it then is, and routing leaves a line naming AI triage.
+          await changes.change(
+            source.conversationId,
+            {
+              category: classification.category,
+              sentiment: classification.sentiment,
+              // An agent's choice of priority stands; a conversation without one takes the AI's.
+              priority: current!.priority === 'none' ? classification.priority : current!.priority,
+              teamId,
+              assigneeId,
+            },
+            { kind: 'ai', category: classification.category, confidence: classification.confidence },
+          );
+        }),
+      );
       deps.queue.wake();
       await timed(timings, 'broadcast', async () =>
         deps.events.publish(
@@ -121,7 +126,14 @@ export function createClassificationService(deps: {
       );
       const { category, confidence, provider } = classification;
       const duration = Math.round(performance.now() - started);
-      log(`Classification complete: category=${category}, confidence=${confidence} (${duration} ms: ${describeTimings(timings)})`, { ...fields, category, confidence, provider, duration, timings });
+      log(`Classification complete: category=${category}, confidence=${confidence} (${duration} ms: ${describeTimings(timings)})`, {
+        ...fields,
+        category,
+        confidence,
+        provider,
+        duration,
+        timings,
+      });
       return { ...classification };
     },
 

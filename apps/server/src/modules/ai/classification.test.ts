@@ -54,7 +54,11 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     expect(envelope).toMatchObject({
       event: 'ai:classification',
       accountId: a.accountId,
-      data: { conversationId: id, messageId: opened.body.message.id, classification: { category: 'billing', priority: 'high', language: 'en', provider: 'local' } },
+      data: {
+        conversationId: id,
+        messageId: opened.body.message.id,
+        classification: { category: 'billing', priority: 'high', language: 'en', provider: 'local' },
+      },
     });
     const { classification } = envelope.data;
     expect(classification.confidence).toBeGreaterThan(0);
@@ -137,8 +141,19 @@ describe.each(await databaseKinds())('AI triage (local provider) on %s', (kind) 
     const started = await logged(/^Classification started$/);
     expect(started).toMatchObject({ level: 30, accountId: a.accountId, messageId: expect.any(Number) });
     const complete = await logged(/^Classification complete/);
-    expect(complete).toMatchObject({ accountId: a.accountId, messageId: started.messageId, category: expect.any(String), confidence: expect.any(Number), provider: 'local' });
-    expect(complete.timings).toMatchObject({ reading: expect.any(Number), embedding: expect.any(Number), model: expect.any(Number), storing: expect.any(Number) });
+    expect(complete).toMatchObject({
+      accountId: a.accountId,
+      messageId: started.messageId,
+      category: expect.any(String),
+      confidence: expect.any(Number),
+      provider: 'local',
+    });
+    expect(complete.timings).toMatchObject({
+      reading: expect.any(Number),
+      embedding: expect.any(Number),
+      model: expect.any(Number),
+      storing: expect.any(Number),
+    });
     expect(complete.duration).toBeGreaterThanOrEqual(complete.timings.embedding + complete.timings.storing);
     const draft = await logged(/^Draft ready/);
     expect(draft).toMatchObject({ accountId: a.accountId, messageId: started.messageId, confidence: expect.any(Number), duration: expect.any(Number) });

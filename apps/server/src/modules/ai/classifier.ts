@@ -39,7 +39,6 @@ export interface ClassifyContext {
   recentContacts?: number;
 }
 
-
 const quote = (text: string) => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
 
 export interface ClassifierMetrics {
@@ -72,13 +71,7 @@ export type Presence = (userIds: number[]) => Promise<Set<number> | null>;
  * The classifier of a process: the hosted provider when one is configured, the local model
  * otherwise and whenever the hosted one fails; a message is never left unclassified.
  */
-export function createClassifier(deps: {
-  db: AppDb;
-  embedder: Embedder;
-  presence: Presence;
-  remote?: RemoteProvider | undefined;
-  metrics: ClassifierMetrics;
-}) {
+export function createClassifier(deps: { db: AppDb; embedder: Embedder; presence: Presence; remote?: RemoteProvider | undefined; metrics: ClassifierMetrics }) {
   const local = createLocalClassifier(deps);
   return {
     /** Who answers first, for the queue monitor. */
@@ -118,7 +111,11 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder; presence: 
   async function modelFor(accountId: number): Promise<CategoryModel> {
     for (let attempt = 0; attempt < 2; attempt++) {
       const [row] = await withTenant(deps.db, { accountId }, (tx) =>
-        tx.select({ version: aiModels.version, weights: sql<string | null>`case when ${aiModels.version} = ${cache.get(accountId)?.version ?? -1} then null else ${aiModels.weights} end` })
+        tx
+          .select({
+            version: aiModels.version,
+            weights: sql<string | null>`case when ${aiModels.version} = ${cache.get(accountId)?.version ?? -1} then null else ${aiModels.weights} end`,
+          })
           .from(aiModels)
           .where(eq(aiModels.accountId, accountId)),
       );

@@ -108,7 +108,13 @@ export function createDraftService(deps: {
   async function context(accountId: number, messageId: number) {
     return withTenant(db, { accountId }, async (tx) => {
       const [message] = await tx
-        .select({ content: messages.content, conversationId: messages.conversationId, createdAt: messages.createdAt, customerName: contacts.name, accountName: accounts.name })
+        .select({
+          content: messages.content,
+          conversationId: messages.conversationId,
+          createdAt: messages.createdAt,
+          customerName: contacts.name,
+          accountName: accounts.name,
+        })
         .from(messages)
         .innerJoin(conversations, and(eq(conversations.accountId, messages.accountId), eq(conversations.id, messages.conversationId)))
         .innerJoin(contacts, and(eq(contacts.accountId, conversations.accountId), eq(contacts.id, conversations.contactId)))
@@ -149,11 +155,13 @@ export function createDraftService(deps: {
 
   /** The quotable sentences of the relevant articles' passages, scored against the question. */
   async function scoreSentences(question: string, articles: ArticleHit[]): Promise<ScoredSentence[]> {
-    const candidates = articles.flatMap((article) =>
-      article.passages.flatMap((passage, p) =>
-        quotableSentences(passage.content).map((text, s) => ({ text, articleId: article.articleId, title: article.title, order: p * 1_000 + s })),
-      ),
-    ).slice(0, SENTENCE_CANDIDATES);
+    const candidates = articles
+      .flatMap((article) =>
+        article.passages.flatMap((passage, p) =>
+          quotableSentences(passage.content).map((text, s) => ({ text, articleId: article.articleId, title: article.title, order: p * 1_000 + s })),
+        ),
+      )
+      .slice(0, SENTENCE_CANDIDATES);
     if (candidates.length === 0) return [];
     const [asked, ...vectors] = await deps.embedder.embed([question, ...candidates.map((candidate) => candidate.text)]);
     return candidates.map((candidate, i) => ({ ...candidate, similarity: round3(cosineSimilarity(asked!, vectors[i]!)) }));
@@ -209,14 +217,23 @@ export function createDraftService(deps: {
           content: answer.content,
           confidence: Math.round(confidence * 100) / 100,
           reasoning: answer.reasoning,
-          sources: cited.map((s) => ({ articleId: s.articleId, title: s.title, similarity: relevant.find((hit) => hit.articleId === s.articleId)!.similarity })),
+          sources: cited.map((s) => ({
+            articleId: s.articleId,
+            title: s.title,
+            similarity: relevant.find((hit) => hit.articleId === s.articleId)!.similarity,
+          })),
           provider: deps.remote.name,
         };
       } catch (error) {
         const { kind } = failureReason(error);
         // A malformed draft answer is one the citation check refused: counted and said as such.
         deps.metrics.fallbacks.inc({ provider: deps.remote.name, reason: kind === 'malformed' ? 'refused' : kind });
-        const what = kind === 'malformed' ? `answer refused (${(error as Error).message})` : kind === 'timeout' ? 'timed out' : `failed (${String((error as Error).message).slice(0, 150)})`;
+        const what =
+          kind === 'malformed'
+            ? `answer refused (${(error as Error).message})`
+            : kind === 'timeout'
+              ? 'timed out'
+              : `failed (${String((error as Error).message).slice(0, 150)})`;
         fallback = `${deps.remote.name} ${what}, so the local provider wrote this draft`;
       }
     }
@@ -238,7 +255,12 @@ export function createDraftService(deps: {
   }
 
   async function loadDraft(ctx: TenantContext, id: number) {
-    const [row] = await withTenant(db, ctx, (tx) => tx.select().from(aiDrafts).where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id))));
+    const [row] = await withTenant(db, ctx, (tx) =>
+      tx
+        .select()
+        .from(aiDrafts)
+        .where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id))),
+    );
     if (!row) throw new NotFoundError('Draft');
     return row;
   }
@@ -271,22 +293,24 @@ export function createDraftService(deps: {
       log(`Drafting with ${deps.remote?.label ?? 'the local extractive provider'}...`);
       const draft = await writeDraft(payload.accountId, source, log, timings);
       const generationMs = Math.round(performance.now() - started);
-      const [row] = await timed(timings, 'storing', () => withTenant(db, { accountId: payload.accountId }, (tx) =>
-        tx
-          .insert(aiDrafts)
-          .values({
-            accountId: payload.accountId,
-            conversationId: source.conversationId,
-            messageId: payload.messageId,
-            content: draft.content,
-            confidence: draft.confidence,
-            reasoning: draft.reasoning,
-            sources: draft.sources,
-            provider: draft.provider,
-            generationMs,
-          })
-          .returning(),
-      ));
+      const [row] = await timed(timings, 'storing', () =>
+        withTenant(db, { accountId: payload.accountId }, (tx) =>
+          tx
+            .insert(aiDrafts)
+            .values({
+              accountId: payload.accountId,
+              conversationId: source.conversationId,
+              messageId: payload.messageId,
+              content: draft.content,
+              confidence: draft.confidence,
+              reasoning: draft.reasoning,
+              sources: draft.sources,
+              provider: draft.provider,
+              generationMs,
+            })
+            .returning(),
+        ),
+      );
       deps.metrics.duration.observe({ provider: draft.provider }, generationMs / 1000);
       const presented = presentDraft(row!);
       await timed(timings, 'broadcast', async () =>
@@ -295,14 +319,17 @@ export function createDraftService(deps: {
         ]),
       );
       const duration = Math.round(performance.now() - started);
-      log(`Draft ready: confidence=${draft.confidence}, sources=${draft.sources.map((s) => s.title).join('; ') || 'none'} (${duration} ms: ${describeTimings(timings)})`, {
-        ...fields,
-        confidence: draft.confidence,
-        provider: draft.provider,
-        sources: draft.sources.length,
-        duration,
-        timings,
-      });
+      log(
+        `Draft ready: confidence=${draft.confidence}, sources=${draft.sources.map((s) => s.title).join('; ') || 'none'} (${duration} ms: ${describeTimings(timings)})`,
+        {
+          ...fields,
+          confidence: draft.confidence,
+          provider: draft.provider,
+          sources: draft.sources.length,
+          duration,
+          timings,
+        },
+      );
       return { draftId: row!.id, provider: draft.provider, confidence: draft.confidence, sources: draft.sources.length };
     },
 
@@ -350,12 +377,19 @@ export function createDraftService(deps: {
         message = await deps.conversations.addMessage(ctx, decided.conversationId, { content, private: input.private });
       } catch (error) {
         await withTenant(db, ctx, (tx) =>
-          tx.update(aiDrafts).set({ outcome: 'proposed', editRatio: null, decidedBy: null, decidedAt: null }).where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id))),
+          tx
+            .update(aiDrafts)
+            .set({ outcome: 'proposed', editRatio: null, decidedBy: null, decidedAt: null })
+            .where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id))),
         );
         throw error;
       }
       const [row] = await withTenant(db, ctx, (tx) =>
-        tx.update(aiDrafts).set({ sentMessageId: message.id }).where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id))).returning(),
+        tx
+          .update(aiDrafts)
+          .set({ sentMessageId: message.id })
+          .where(and(eq(aiDrafts.accountId, ctx.accountId), eq(aiDrafts.id, id)))
+          .returning(),
       );
       deps.metrics.outcomes.inc({ outcome: decided.outcome });
       if (edited) deps.metrics.editRatio.observe(editRatio);

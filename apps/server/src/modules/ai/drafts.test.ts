@@ -49,7 +49,14 @@ const DUPLICATE_QUESTION = 'I was charged twice for order #12345, please refund 
 const UNCOVERED_QUESTION = 'Do you ship live animals to Antarctica?';
 
 /** A classification the hosted model gives for every classification request. */
-const CLASSIFICATION = { category: 'billing', priority: 'high', sentiment: 'frustrated', language: 'en', confidence: 0.95, reasoning: 'Duplicate charge: billing.' };
+const CLASSIFICATION = {
+  category: 'billing',
+  priority: 'high',
+  sentiment: 'frustrated',
+  language: 'en',
+  confidence: 0.95,
+  reasoning: 'Duplicate charge: billing.',
+};
 
 /** The value of a Prometheus sample (summed over the series matching the labels), 0 when absent. */
 function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -64,7 +71,11 @@ function metricValue(text: string, name: string, labels: Record<string, string> 
 }
 
 /** Resolves with the first recorded event that matches, already received or still to come. */
-async function until<T>(seen: { event: string; payload: any }[], matching: (event: { event: string; payload: any }) => boolean, timeoutMs = EVENT_WAIT_MS): Promise<T> {
+async function until<T>(
+  seen: { event: string; payload: any }[],
+  matching: (event: { event: string; payload: any }) => boolean,
+  timeoutMs = EVENT_WAIT_MS,
+): Promise<T> {
   const found = await eventuallyFound(() => `a matching event (seen: ${seen.map((e) => e.event).join(', ')})`, seen, matching, { timeoutMs });
   return found.payload as T;
 }
@@ -156,7 +167,13 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
 
     // The automatic draft (after classification) arrives on the account's socket.
     const first = await draftEvent(seen, conversationId);
-    expect(first).toMatchObject({ event: 'ai:draft', accountId: a.accountId, id: expect.any(String), timestamp: expect.any(String), data: { conversationId, messageId } });
+    expect(first).toMatchObject({
+      event: 'ai:draft',
+      accountId: a.accountId,
+      id: expect.any(String),
+      timestamp: expect.any(String),
+      data: { conversationId, messageId },
+    });
     const auto = first.data.draft;
     expectDraftShape(auto);
     expect(auto).toMatchObject({ conversationId, messageId, provider: 'local' });
@@ -199,11 +216,15 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expect(draft.content).toBe(auto.content);
   }, 120_000);
 
-  it("answers a short follow-up (\"any news?\") from what the customer asked before", async () => {
+  it('answers a short follow-up ("any news?") from what the customer asked before', async () => {
     const { seen } = await socketOf(a);
     const { conversationId } = await openConversation(t, a, DUPLICATE_QUESTION);
     const first = (await draftEvent(seen, conversationId)).data.draft;
-    const followUp = await call(t.app, a, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Any news on this?', messageType: 'incoming' } });
+    const followUp = await call(t.app, a, {
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      payload: { content: 'Any news on this?', messageType: 'incoming' },
+    });
     expect(followUp.status).toBe(201);
     const { data } = await draftEvent(seen, conversationId, [first.id]);
     expect(data.messageId).toBe(followUp.body.message.id);
@@ -216,7 +237,11 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     const { seen } = await socketOf(a);
     const { conversationId } = await openConversation(t, a, 'My invoice shows the wrong VAT number');
     await draftEvent(seen, conversationId);
-    const reply = await call(t.app, a, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Let me check that for you.' } });
+    const reply = await call(t.app, a, {
+      method: 'POST',
+      url: `/api/conversations/${conversationId}/messages`,
+      payload: { content: 'Let me check that for you.' },
+    });
     expect(reply.status).toBe(201);
     expect(reply.body.message.messageType).toBe('outgoing');
     expectError(await call(t.app, a, { method: 'POST', url: '/api/ai/draft', payload: { messageId: reply.body.message.id } }), 422, 'not_a_customer_message');
@@ -255,7 +280,15 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     const drafts: any[] = [(await draftEvent(seen, conversationId)).data.draft];
     for (let i = 0; i < 3; i++) {
       expect((await call(t.app, a, { method: 'POST', url: '/api/ai/draft', payload: { messageId } })).status).toBe(202);
-      drafts.push((await draftEvent(seen, conversationId, drafts.map((d) => d.id))).data.draft);
+      drafts.push(
+        (
+          await draftEvent(
+            seen,
+            conversationId,
+            drafts.map((d) => d.id),
+          )
+        ).data.draft,
+      );
     }
     const [asIs, toEdit, toDiscard, sameText] = drafts;
     const before = await metrics();
@@ -355,7 +388,7 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expect(sent.body.message).toMatchObject({ conversationId, messageType: 'outgoing', private: false, content: draft.content });
   }, 120_000);
 
-  it("keeps drafts within the account: another account can neither request, read nor decide them, nor hear of them", async () => {
+  it('keeps drafts within the account: another account can neither request, read nor decide them, nor hear of them', async () => {
     const b = await registerAccount(t.app, 'Drafts B');
     const { seen: seenByA } = await socketOf(a);
     const { seen: seenByB } = await socketOf(b);
@@ -415,7 +448,11 @@ function promptOf(provider: 'anthropic' | 'openai', body: any): { system: string
 
 describe.each([
   // A timeout a loaded machine does not reach by accident; the slow answer below never comes at all.
-  ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' })],
+  [
+    'anthropic',
+    anthropicServer,
+    (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' }),
+  ],
   ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '5000' })],
 ] as const)('reply drafts by the %s provider over its wire format', (provider, startServer, env) => {
   let server: WireServer;
@@ -466,7 +503,8 @@ describe.each([
   }
 
   const GROUNDED = {
-    content: 'Hi Maria,\n\nI am sorry about the double charge on order #12345. We issue immediate refunds for duplicate charges within 1-3 business days [S1].\n\nThanks for your patience!',
+    content:
+      'Hi Maria,\n\nI am sorry about the double charge on order #12345. We issue immediate refunds for duplicate charges within 1-3 business days [S1].\n\nThanks for your patience!',
     citations: ['S1'],
     answered: true,
     confidence: 0.9,
@@ -502,7 +540,9 @@ describe.each([
     );
     expect(draft.content).not.toMatch(/\[S\d+\]/);
     expect(draft.reasoning).toBe(GROUNDED.reasoning);
-    expect(draft.knowledgeBaseSources).toEqual([{ articleId: articleIds[DUPLICATE_CHARGE.title], title: 'Duplicate Charge Policy', similarity: expect.any(Number) }]);
+    expect(draft.knowledgeBaseSources).toEqual([
+      { articleId: articleIds[DUPLICATE_CHARGE.title], title: 'Duplicate Charge Policy', similarity: expect.any(Number) },
+    ]);
     expect(draft.knowledgeBaseSources[0].similarity).toBeGreaterThanOrEqual(0.45);
     expect(draft.confidence).toBeGreaterThan(0.3);
     expect(draft.confidence).toBeLessThanOrEqual(0.9);
@@ -517,7 +557,15 @@ describe.each([
       payload: { content: 'Internal: this customer is on the fraud watch list', private: true },
     });
     expect(note.status).toBe(201);
-    expect((await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Let me look into the charges.' } })).status).toBe(201);
+    expect(
+      (
+        await call(t.app, admin, {
+          method: 'POST',
+          url: `/api/conversations/${conversationId}/messages`,
+          payload: { content: 'Let me look into the charges.' },
+        })
+      ).status,
+    ).toBe(201);
     const requestsBefore = draftRequests().length;
     const followUp = await call(t.app, admin, {
       method: 'POST',
@@ -538,21 +586,33 @@ describe.each([
 
   it.each([
     ['a citation of a source it was not given', { ...GROUNDED, citations: ['S1', 'S7'] }, 'cites S7, a source it was not given'],
-    ['an in-text marker of a source it was not given', { ...GROUNDED, content: `${GROUNDED.content} You also get a 10 € voucher [S9].` }, 'cites S9, a source it was not given'],
-    ['an answer that cites nothing', { ...GROUNDED, citations: [], content: 'Hi Maria, we refund duplicate charges within 24 hours.' }, 'answers without citing a source'],
-  ] as const)('refuses %s and writes the local draft instead', async (_case, answer, why) => {
-    answerDrafts({ tool: answer });
-    const before = await fallbacks('refused');
-    const { draft } = await drafted();
-    expect(draft.provider).toBe('local');
-    expect(draft.reasoning.startsWith(`${provider} answer refused (${why}), so the local provider wrote this draft`), draft.reasoning).toBe(true);
-    expect(draft.reasoning).toMatch(/Extractive draft/);
-    // Nothing of the refused answer reaches the draft.
-    expect(draft.content).not.toMatch(/voucher|24 hours|\[S\d+\]/);
-    expect(draft.content).toContain('1-3 business days');
-    expect(draft.knowledgeBaseSources.map((s: any) => s.title)).toEqual(['Duplicate Charge Policy']);
-    expect((await fallbacks('refused')) - before).toBe(1);
-  }, 120_000);
+    [
+      'an in-text marker of a source it was not given',
+      { ...GROUNDED, content: `${GROUNDED.content} You also get a 10 € voucher [S9].` },
+      'cites S9, a source it was not given',
+    ],
+    [
+      'an answer that cites nothing',
+      { ...GROUNDED, citations: [], content: 'Hi Maria, we refund duplicate charges within 24 hours.' },
+      'answers without citing a source',
+    ],
+  ] as const)(
+    'refuses %s and writes the local draft instead',
+    async (_case, answer, why) => {
+      answerDrafts({ tool: answer });
+      const before = await fallbacks('refused');
+      const { draft } = await drafted();
+      expect(draft.provider).toBe('local');
+      expect(draft.reasoning.startsWith(`${provider} answer refused (${why}), so the local provider wrote this draft`), draft.reasoning).toBe(true);
+      expect(draft.reasoning).toMatch(/Extractive draft/);
+      // Nothing of the refused answer reaches the draft.
+      expect(draft.content).not.toMatch(/voucher|24 hours|\[S\d+\]/);
+      expect(draft.content).toContain('1-3 business days');
+      expect(draft.knowledgeBaseSources.map((s: any) => s.title)).toEqual(['Duplicate Charge Policy']);
+      expect((await fallbacks('refused')) - before).toBe(1);
+    },
+    120_000,
+  );
 
   it('accepts an honest "not answered" holding reply without citations, with a low confidence', async () => {
     answerDrafts({
@@ -567,7 +627,11 @@ describe.each([
     const before = await metrics();
     const { draft, request } = await drafted(UNCOVERED_QUESTION);
     expect(promptOf(provider, request.body).system).toContain('(none: the knowledge base has nothing on this question)');
-    expect(draft).toMatchObject({ provider, knowledgeBaseSources: [], content: 'Hi Maria,\n\nThanks for your question. A colleague will look into this and get back to you.' });
+    expect(draft).toMatchObject({
+      provider,
+      knowledgeBaseSources: [],
+      content: 'Hi Maria,\n\nThanks for your question. A colleague will look into this and get back to you.',
+    });
     expect(draft.confidence).toBeLessThanOrEqual(0.3);
     const after = await metrics();
     expect(metricValue(after, 'ai_draft_fallbacks_total', { provider })).toBe(metricValue(before, 'ai_draft_fallbacks_total', { provider }));
@@ -578,16 +642,20 @@ describe.each([
     ['an answer that never comes', { hang: true }, 'timeout', `${provider} timed out, so the local provider wrote this draft`],
     ['a server error', { status: 500 }, 'error', `${provider} failed (`],
     ['prose instead of the tool', { text: 'Sure, we will refund you.' }, 'refused', `${provider} answer refused (`],
-  ] as const)('falls back to the local draft on %s', async (_case, reply, reason, why) => {
-    answerDrafts(reply as Reply);
-    const before = await fallbacks(reason);
-    const { draft } = await drafted();
-    expect(draft.provider).toBe('local');
-    expect(draft.reasoning.startsWith(why), draft.reasoning).toBe(true);
-    expect(draft.content).toContain('1-3 business days');
-    expect(draft.knowledgeBaseSources.map((s: any) => s.title)).toEqual(['Duplicate Charge Policy']);
-    expect((await fallbacks(reason)) - before).toBe(1);
-  }, 120_000);
+  ] as const)(
+    'falls back to the local draft on %s',
+    async (_case, reply, reason, why) => {
+      answerDrafts(reply as Reply);
+      const before = await fallbacks(reason);
+      const { draft } = await drafted();
+      expect(draft.provider).toBe('local');
+      expect(draft.reasoning.startsWith(why), draft.reasoning).toBe(true);
+      expect(draft.content).toContain('1-3 business days');
+      expect(draft.knowledgeBaseSources.map((s: any) => s.title)).toEqual(['Duplicate Charge Policy']);
+      expect((await fallbacks(reason)) - before).toBe(1);
+    },
+    120_000,
+  );
 });
 
 describe("the brief's Part 2 with AI_PROVIDER=anthropic", () => {
@@ -604,7 +672,8 @@ describe("the brief's Part 2 with AI_PROVIDER=anthropic", () => {
       return system.includes('[S1] Duplicate Charge Policy')
         ? {
             tool: {
-              content: 'Hi Maria,\n\nI sincerely apologize for the duplicate charge on order #12345. We issue immediate refunds for duplicate charges within 1-3 business days [S1].\n\nBest regards',
+              content:
+                'Hi Maria,\n\nI sincerely apologize for the duplicate charge on order #12345. We issue immediate refunds for duplicate charges within 1-3 business days [S1].\n\nBest regards',
               citations: ['S1'],
               answered: true,
               confidence: 0.92,
@@ -636,7 +705,12 @@ describe("the brief's Part 2 with AI_PROVIDER=anthropic", () => {
     const { conversationId, messageId } = await openConversation(t, admin, DUPLICATE_QUESTION);
     const auto = await latestDraft(conversationId);
 
-    const requested = await call(t.app, admin, { method: 'POST', url: '/api/ai/draft', headers: { 'content-type': 'application/json' }, payload: { messageId } });
+    const requested = await call(t.app, admin, {
+      method: 'POST',
+      url: '/api/ai/draft',
+      headers: { 'content-type': 'application/json' },
+      payload: { messageId },
+    });
     expect(requested.status).toBe(202);
     const draft = await latestDraft(conversationId, auto.id);
 

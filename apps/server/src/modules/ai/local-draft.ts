@@ -51,7 +51,9 @@ const MAX_QUOTED = 3;
 const MIN_SENTENCE_SIMILARITY = 0.25;
 const PRIMARY_BONUS = 0.05;
 const STOP_WORDS = new Set(
-  'a an and are as at be been but by can could did do does for from had has have hello hi how i if in into is it its just me my no not of on or our please so than that the their them then there these they this to too us was we were what when where which who why will with would you your yours thanks thank help'.split(' '),
+  'a an and are as at be been but by can could did do does for from had has have hello hi how i if in into is it its just me my no not of on or our please so than that the their them then there these they this to too us was we were what when where which who why will with would you your yours thanks thank help'.split(
+    ' ',
+  ),
 );
 
 const ACKNOWLEDGEMENTS: Record<string, string> = {
@@ -75,9 +77,7 @@ const signOff = (accountName: string) => `Best regards,\n${accountName} Support`
 
 /** Content words, reduced to a crude stem so "charged" meets "charge". */
 export function keywords(text: string): Set<string> {
-  return new Set(
-    (text.toLowerCase().match(/[\p{L}\p{N}#-]{3,}/gu) ?? []).filter((word) => !STOP_WORDS.has(word)).map((word) => word.slice(0, 6)),
-  );
+  return new Set((text.toLowerCase().match(/[\p{L}\p{N}#-]{3,}/gu) ?? []).filter((word) => !STOP_WORDS.has(word)).map((word) => word.slice(0, 6)));
 }
 
 /** Sentences worth quoting: statements of a sensible length (not questions, not fragments). */
@@ -105,9 +105,16 @@ export function composeLocalDraft(input: LocalDraftInput): DraftContent {
     .slice(0, MAX_QUOTED);
 
   if (input.articles.length === 0 || quoted.length === 0) {
-    const match = input.bestMatch ? `the closest is "${input.bestMatch.title}" at ${input.bestMatch.similarity.toFixed(2)}` : 'the knowledge base has no published article';
+    const match = input.bestMatch
+      ? `the closest is "${input.bestMatch.title}" at ${input.bestMatch.similarity.toFixed(2)}`
+      : 'the knowledge base has no published article';
     return {
-      content: [greeting(input.customerName), acknowledgement, 'I am checking this with the right colleague and will get back to you as soon as I can.', signOff(input.accountName)].join('\n\n'),
+      content: [
+        greeting(input.customerName),
+        acknowledgement,
+        'I am checking this with the right colleague and will get back to you as soon as I can.',
+        signOff(input.accountName),
+      ].join('\n\n'),
       confidence: 0.1,
       reasoning: `Extractive draft (local provider): no article covers this question well enough (${match}; a passage needs ${input.threshold.toFixed(2)}), so this is a holding reply that states no policy.${languageNote}`,
       sources: [],
@@ -118,7 +125,12 @@ export function composeLocalDraft(input: LocalDraftInput): DraftContent {
   const articleRank = new Map(input.articles.map((article, i) => [article.articleId, i]));
   quoted.sort((a, b) => articleRank.get(a.articleId)! - articleRank.get(b.articleId)! || a.order - b.order);
   const usedArticles = input.articles.filter((article) => quoted.some((sentence) => sentence.articleId === article.articleId));
-  const paragraphs = usedArticles.map((article) => quoted.filter((sentence) => sentence.articleId === article.articleId).map((sentence) => sentence.text).join(' '));
+  const paragraphs = usedArticles.map((article) =>
+    quoted
+      .filter((sentence) => sentence.articleId === article.articleId)
+      .map((sentence) => sentence.text)
+      .join(' '),
+  );
 
   const asked = keywords(input.question);
   const covered = keywords([...quoted.map((sentence) => sentence.text), ...usedArticles.map((article) => article.title)].join(' '));

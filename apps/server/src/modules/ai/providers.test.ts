@@ -12,7 +12,11 @@ const GOOD = { category: 'billing', priority: 'high', sentiment: 'frustrated', l
 
 describe.each([
   // A timeout a loaded machine does not reach by accident; the slow answer below never comes at all.
-  ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' })],
+  [
+    'anthropic',
+    anthropicServer,
+    (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' }),
+  ],
   ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '5000' })],
 ] as const)('%s provider over its wire format', (provider, startServer, env) => {
   let server: WireServer;
@@ -57,15 +61,19 @@ describe.each([
     ['prose instead of the tool', { text: 'It is billing, I think.' }, /malformed answer/],
     ['a server error', { status: 500 }, /failed/],
     ['an answer that never comes', { hang: true }, /timed out/],
-  ] as const)('falls back to the local model on %s', async (_case, reply, why) => {
-    server.reply = reply as never;
-    const answer = await classify('Where is my parcel? It has not arrived');
-    expect(answer.status).toBe(200);
-    expect(answer.body.classification.provider).toBe('local');
-    expect(answer.body.classification.category).toBe('shipping');
-    expect(answer.body.classification.reasoning).toMatch(new RegExp(`^${provider} failed`));
-    expect(answer.body.classification.reasoning).toMatch(why);
-  }, 60_000);
+  ] as const)(
+    'falls back to the local model on %s',
+    async (_case, reply, why) => {
+      server.reply = reply as never;
+      const answer = await classify('Where is my parcel? It has not arrived');
+      expect(answer.status).toBe(200);
+      expect(answer.body.classification.provider).toBe('local');
+      expect(answer.body.classification.category).toBe('shipping');
+      expect(answer.body.classification.reasoning).toMatch(new RegExp(`^${provider} failed`));
+      expect(answer.body.classification.reasoning).toMatch(why);
+    },
+    60_000,
+  );
 
   it('counts fallbacks and durations by provider in the metrics', async () => {
     const metrics = (await call(t.app, undefined, { method: 'GET', url: '/metrics' })).body as string;

@@ -13,9 +13,9 @@ export interface CategoryInput {
 }
 
 /** The taxonomy a new account starts with: support's usual categories, ten examples each. */
-export const DEFAULT_TAXONOMY = JSON.parse(
-  readFileSync(new URL('../../../src/platform/ai/data/default-taxonomy.json', import.meta.url), 'utf8'),
-) as Required<Pick<CategoryInput, 'name' | 'description' | 'examples'>>[];
+export const DEFAULT_TAXONOMY = JSON.parse(readFileSync(new URL('../../../src/platform/ai/data/default-taxonomy.json', import.meta.url), 'utf8')) as Required<
+  Pick<CategoryInput, 'name' | 'description' | 'examples'>
+>[];
 
 export async function replaceCategories(tx: Tx, accountId: number, categories: CategoryInput[]) {
   await tx.delete(aiCategories).where(eq(aiCategories.accountId, accountId));
@@ -76,6 +76,10 @@ export async function loadCategories(tx: Tx, accountId: number, examplesPerCateg
 
 /** A new account: the default taxonomy (optionally routed to its teams), and its model trained. */
 export async function seedDefaultTaxonomy(tx: Tx, accountId: number, teamIds: Record<string, number> = {}) {
-  await replaceCategories(tx, accountId, DEFAULT_TAXONOMY.map((category) => ({ ...category, teamId: teamIds[category.name] ?? null })));
+  await replaceCategories(
+    tx,
+    accountId,
+    DEFAULT_TAXONOMY.map((category) => ({ ...category, teamId: teamIds[category.name] ?? null })),
+  );
   await requestTraining(tx, accountId);
 }

@@ -55,21 +55,36 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
       await withTenant(db, ctx, async (tx) => {
         const teamIds = [...new Set(categories.map((category) => category.teamId).filter((id): id is number => id != null))];
         if (teamIds.length > 0) {
-          const found = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, ctx.accountId), inArray(teams.id, teamIds)));
+          const found = await tx
+            .select({ id: teams.id })
+            .from(teams)
+            .where(and(eq(teams.accountId, ctx.accountId), inArray(teams.id, teamIds)));
           const missing = teamIds.filter((id) => !found.some((team) => team.id === id));
           if (missing.length > 0) throw new UnprocessableError('invalid_team', `No team ${missing.join(', ')} in this account`);
         }
         await replaceCategories(tx, ctx.accountId, trimmed);
         // Corrections into categories that no longer exist teach nothing any more.
-        await tx
-          .delete(aiExamples)
-          .where(and(eq(aiExamples.accountId, ctx.accountId), eq(aiExamples.source, 'correction'), notInArray(aiExamples.category, trimmed.map((c) => c.name))));
+        await tx.delete(aiExamples).where(
+          and(
+            eq(aiExamples.accountId, ctx.accountId),
+            eq(aiExamples.source, 'correction'),
+            notInArray(
+              aiExamples.category,
+              trimmed.map((c) => c.name),
+            ),
+          ),
+        );
         await requestTraining(tx, ctx.accountId);
       });
       deps.queue.wake();
       // What was stored, without reading 20,000 examples back.
       return {
-        categories: trimmed.map((category) => ({ name: category.name, description: category.description ?? '', teamId: category.teamId ?? null, examples: category.examples ?? [] })),
+        categories: trimmed.map((category) => ({
+          name: category.name,
+          description: category.description ?? '',
+          teamId: category.teamId ?? null,
+          examples: category.examples ?? [],
+        })),
         training: await training(ctx),
       };
     },
@@ -100,17 +115,28 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
           .where(eq(messageClassifications.id, latest.id))
           .returning();
         // The corrected classification is the latest one, whose category and sentiment the conversation shows.
-        await changes.change(conversationId, { category, priority: correction.priority, sentiment: correction.sentiment }, { kind: 'agent', userId: ctx.userId });
+        await changes.change(
+          conversationId,
+          { category, priority: correction.priority, sentiment: correction.sentiment },
+          { kind: 'agent', userId: ctx.userId },
+        );
         if (category && category !== latest.category) {
-          const [message] = await tx.select({ content: messages.content }).from(messages).where(and(eq(messages.accountId, ctx.accountId), eq(messages.id, latest.messageId)));
-          await tx.insert(aiExamples).values({ accountId: ctx.accountId, category, text: message!.content.slice(0, 2_000), source: 'correction', messageId: latest.messageId });
+          const [message] = await tx
+            .select({ content: messages.content })
+            .from(messages)
+            .where(and(eq(messages.accountId, ctx.accountId), eq(messages.id, latest.messageId)));
+          await tx
+            .insert(aiExamples)
+            .values({ accountId: ctx.accountId, category, text: message!.content.slice(0, 2_000), source: 'correction', messageId: latest.messageId });
           await requestTraining(tx, ctx.accountId);
         }
         return updated!;
       });
       deps.queue.wake();
       const classification = toApi(updated);
-      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: updated.messageId, classification }, [conversationRoom(conversationId)]);
+      deps.events.publish(ctx.accountId, 'ai:classification', { conversationId, messageId: updated.messageId, classification }, [
+        conversationRoom(conversationId),
+      ]);
       return classification;
     },
   };

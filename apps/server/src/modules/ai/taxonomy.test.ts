@@ -32,7 +32,9 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
   const put = (session: Session, categories: unknown) => call(t.app, session, { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories } });
   /** The classification of the conversation, announced on the socket (recorded from its connection on). */
   const classificationOf = (seen: { event: string; payload: any }[], id: number) =>
-    eventuallyFound(`the classification of conversation ${id}`, seen, (e) => e.event === 'ai:classification' && e.payload.data.conversationId === id).then((e) => e.payload);
+    eventuallyFound(`the classification of conversation ${id}`, seen, (e) => e.event === 'ai:classification' && e.payload.data.conversationId === id).then(
+      (e) => e.payload,
+    );
   const waitUntilReady = (session: Session) =>
     eventually('the training to finish', async () => {
       const { body } = await taxonomy(session);
@@ -43,7 +45,14 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
   it('starts an account with the default taxonomy and trains it', async () => {
     const { body } = await taxonomy(a);
     expect(body.categories.map((c: { name: string }) => c.name)).toEqual([
-      'billing', 'refunds', 'shipping', 'technical', 'bug', 'account', 'feature_request', 'general',
+      'billing',
+      'refunds',
+      'shipping',
+      'technical',
+      'bug',
+      'account',
+      'feature_request',
+      'general',
     ]);
     expect(body.categories.every((c: { examples: string[] }) => c.examples.length === 10)).toBe(true);
     expect(['training', 'ready']).toContain(body.training.status);
@@ -73,8 +82,16 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     }
     expect((await taxonomy(a)).body.categories).toEqual(before);
     // Agents read the taxonomy but do not change it.
-    const agent = await call(t.app, a, { method: 'POST', url: '/api/agents', payload: { name: 'Agent', email: `tax.${Date.now()}@example.com`, password: 'agent password 1' } });
-    const session = await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: agent.body.agent.email, password: 'agent password 1' } });
+    const agent = await call(t.app, a, {
+      method: 'POST',
+      url: '/api/agents',
+      payload: { name: 'Agent', email: `tax.${Date.now()}@example.com`, password: 'agent password 1' },
+    });
+    const session = await call(t.app, undefined, {
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: agent.body.agent.email, password: 'agent password 1' },
+    });
     const asAgent = { token: session.body.token, accountId: a.accountId, userId: agent.body.agent.id, auth: { authorization: `Bearer ${session.body.token}` } };
     expect((await taxonomy(asAgent)).status).toBe(200);
     expect((await put(asAgent, [ok('orders'), ok('app')])).status).toBe(403);
@@ -83,8 +100,17 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
   it("replaces an account's taxonomy, trains it in the background, and leaves other accounts alone", async () => {
     const team = (await call(t.app, a, { method: 'POST', url: '/api/teams', payload: { name: 'Webshop' } })).body.team.id;
     const answer = await put(a, [
-      { name: 'orders', description: 'Orders and deliveries', teamId: team, examples: ['where is my order', 'my parcel is late', 'tracking does not move', 'change my delivery address'] },
-      { name: 'app', description: 'The mobile app', examples: ['the app crashes', 'sync fails with an error', 'cannot log in to the app', 'map does not load'] },
+      {
+        name: 'orders',
+        description: 'Orders and deliveries',
+        teamId: team,
+        examples: ['where is my order', 'my parcel is late', 'tracking does not move', 'change my delivery address'],
+      },
+      {
+        name: 'app',
+        description: 'The mobile app',
+        examples: ['the app crashes', 'sync fails with an error', 'cannot log in to the app', 'map does not load'],
+      },
       { name: 'other', examples: ['do you have a shop in Oulu', 'thanks for the help', 'are you hiring', 'opening hours please'] },
     ]);
     expect(answer.status).toBe(200);
@@ -116,7 +142,9 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     sockets.push(adminSocket);
     await connected(adminSocket);
     // The agent's socket is gone once the server has seen it close: then the administrator is the one online.
-    await eventually('the suggestion to follow who is online', async () => ((await suggest()).suggestedAgentId === a.userId ? true : undefined), { timeoutMs: 60_000 });
+    await eventually('the suggestion to follow who is online', async () => ((await suggest()).suggestedAgentId === a.userId ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     expect((await suggest()).suggestedAgentId).toBe(a.userId);
     adminSocket.disconnect();
   }, 60_000);
@@ -130,7 +158,11 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const route = async (aiRouting: object) => {
       const patched = await call(t.app, a, { method: 'PATCH', url: '/api/account', payload: { aiRouting } });
       expect(patched.status).toBe(200);
-      const opened = await call(t.app, a, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'Where is my order? My parcel is late' } } });
+      const opened = await call(t.app, a, {
+        method: 'POST',
+        url: '/api/conversations',
+        payload: { contact: {}, message: { content: 'Where is my order? My parcel is late' } },
+      });
       const id = opened.body.conversation.id;
       await classificationOf(seen, id);
       return (await call(t.app, a, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation;
@@ -147,7 +179,8 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
   it('stores nothing from a training that a newer request overtook', async () => {
     const c = await registerAccount(t.app, 'Taxonomy C'); // its taxonomy is replaced here
     await waitUntilReady(c);
-    const model = () => withTenant(t.database.db, { accountId: c.accountId }, async (tx) => (await tx.select().from(aiModels).where(eq(aiModels.accountId, c.accountId)))[0]!);
+    const model = () =>
+      withTenant(t.database.db, { accountId: c.accountId }, async (tx) => (await tx.select().from(aiModels).where(eq(aiModels.accountId, c.accountId)))[0]!);
     // A training that starts now, then waits (as a slow embedding would) until the test lets it go on.
     const real = createEmbedder();
     let release!: () => void;
@@ -193,12 +226,21 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const first = await classificationOf(seen, id);
     const corrected = first.data.classification.category === 'refunds' ? 'general' : 'refunds';
 
-    expect((await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'no-such' } })).body.error.code).toBe('unknown_category');
+    expect((await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'no-such' } })).body.error.code).toBe(
+      'unknown_category',
+    );
     expect((await call(t.app, a, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: 'refunds' } })).status).toBe(404);
-    const correction = await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { category: corrected, priority: 'urgent' } });
+    const correction = await call(t.app, b, {
+      method: 'PATCH',
+      url: `/api/conversations/${id}/classification`,
+      payload: { category: corrected, priority: 'urgent' },
+    });
     expect(correction.status).toBe(200);
     expect(correction.body.classification).toMatchObject({ category: corrected, priority: 'urgent' });
-    expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation).toMatchObject({ category: corrected, priority: 'urgent' });
+    expect((await call(t.app, b, { method: 'GET', url: `/api/conversations/${id}` })).body.conversation).toMatchObject({
+      category: corrected,
+      priority: 'urgent',
+    });
     const sentiment = first.data.classification.sentiment === 'angry' ? 'positive' : 'angry';
     const feeling = await call(t.app, b, { method: 'PATCH', url: `/api/conversations/${id}/classification`, payload: { sentiment } });
     expect(feeling.body.classification).toMatchObject({ category: corrected, sentiment });

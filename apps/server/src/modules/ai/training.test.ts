@@ -49,7 +49,8 @@ describe.each(await databaseKinds())('model training off the event loop on %s', 
   const events: QueueEvent[] = [];
 
   const training = async (session: Session) => (await call(t.app, session, { method: 'GET', url: '/api/ai/taxonomy' })).body.training as Training;
-  const ready = (session: Session) => eventually('the training', async () => ((await training(session)).status === 'ready' ? true : undefined), { intervalMs: 50, retryOnError: true });
+  const ready = (session: Session) =>
+    eventually('the training', async () => ((await training(session)).status === 'ready' ? true : undefined), { intervalMs: 50, retryOnError: true });
   const put = (session: Session, categories: unknown) => call(t.app, session, { method: 'PUT', url: '/api/ai/taxonomy', payload: { categories } });
 
   beforeAll(async () => {
@@ -185,7 +186,10 @@ describe.each(await databaseKinds())('SIGTERM in the middle of a fit on %s', (ki
 
     server = start();
     await eventually('the restart', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), { intervalMs: 50, retryOnError: true });
-    await eventually('the training starting again', async () => ((await trainJobs(token))[0]!.attempts === 2 ? true : undefined), { intervalMs: 50, retryOnError: true });
+    await eventually('the training starting again', async () => ((await trainJobs(token))[0]!.attempts === 2 ? true : undefined), {
+      intervalMs: 50,
+      retryOnError: true,
+    });
     expect(await stop()).toBe(0);
   }, 240_000);
 });

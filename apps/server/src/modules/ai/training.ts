@@ -161,7 +161,10 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
       throw shutdown.signal.reason;
     }
     await withTenant(db, scope, (tx) =>
-      tx.update(aiModels).set({ status: 'failed', error: String(error).slice(0, 500), updatedAt: new Date() }).where(stillCurrent),
+      tx
+        .update(aiModels)
+        .set({ status: 'failed', error: String(error).slice(0, 500), updatedAt: new Date() })
+        .where(stillCurrent),
     );
     throw error;
   }

@@ -3,17 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { bodyEmail, rateLimit } from '../../platform/rate-limits.js';
 import { errorResponses } from '../../platform/schemas.js';
-import {
-  AcceptInvitationBody,
-  AccountSummary,
-  LoginBody,
-  RegisterBody,
-  Session,
-  SessionInfo,
-  SwitchAccountBody,
-  UpdateMeBody,
-  User,
-} from './auth.schema.js';
+import { AcceptInvitationBody, AccountSummary, LoginBody, RegisterBody, Session, SessionInfo, SwitchAccountBody, UpdateMeBody, User } from './auth.schema.js';
 import type { AuthService } from './auth.service.js';
 
 const client = (request: FastifyRequest) => ({ ip: request.ip, userAgent: request.headers['user-agent'] ?? '' });
@@ -99,7 +89,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
   app.patch(
     '/me',
     {
-      preHandler: [app.authenticate, rateLimit(app, 'update-me-user', { max: perMinute, timeWindow: '1 minute', key: (request) => String(request.auth.userId) })],
+      preHandler: [
+        app.authenticate,
+        rateLimit(app, 'update-me-user', { max: perMinute, timeWindow: '1 minute', key: (request) => String(request.auth.userId) }),
+      ],
       schema: {
         tags: ['auth'],
         summary: 'Change your own name or password',
@@ -128,7 +121,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
     '/sessions',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['auth'], summary: 'Your active sessions', security, response: { 200: Type.Object({ data: Type.Array(SessionInfo) }), ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Your active sessions',
+        security,
+        response: { 200: Type.Object({ data: Type.Array(SessionInfo) }), ...errorResponses },
+      },
     },
     async (request) => ({ data: await auth.sessions(request.auth) }),
   );

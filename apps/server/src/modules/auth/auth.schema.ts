@@ -9,15 +9,11 @@ export const Password = Type.String({
   description: `At least ${MIN_PASSWORD_LENGTH} characters, not a common password, not your e-mail or name`,
 });
 
-export const User = Type.Object(
-  { id: Type.Integer(), name: Type.String(), email: Type.String(), createdAt: Timestamp },
-);
+export const User = Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String(), createdAt: Timestamp });
 
 export const AccountRoleSchema = Type.Union([Type.Literal('administrator'), Type.Literal('agent')]);
 
-export const AccountSummary = Type.Object(
-  { id: Type.Integer(), name: Type.String(), role: AccountRoleSchema },
-);
+export const AccountSummary = Type.Object({ id: Type.Integer(), name: Type.String(), role: AccountRoleSchema });
 
 export const Session = Type.Object({
   token: Type.String({ description: 'JWT for `Authorization: Bearer <token>` and the Socket.IO handshake' }),
@@ -26,10 +22,7 @@ export const Session = Type.Object({
   accounts: Type.Array(AccountSummary, { description: 'Every account the user belongs to' }),
 });
 
-export const RegisterBody = Type.Object(
-  { accountName: Name(), name: Name(), email: Email, password: Password },
-  { additionalProperties: false },
-);
+export const RegisterBody = Type.Object({ accountName: Name(), name: Name(), email: Email, password: Password }, { additionalProperties: false });
 
 export const LoginBody = Type.Object(
   {

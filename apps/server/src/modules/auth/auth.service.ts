@@ -210,14 +210,18 @@ export function createAuthService(deps: {
         tx
           .select()
           .from(invitations)
-          .where(and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`))),
+          .where(
+            and(eq(invitations.tokenHash, tokenHash), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`)),
+          ),
       );
       if (!invitation) throw new InvalidInvitationError();
       const email = normaliseEmail(invitation.email);
 
       let userId: number;
       if (signedIn) {
-        const [me] = await runAsApp(db, { userId: signedIn.userId }, (tx) => tx.select({ email: users.email }).from(users).where(eq(users.id, signedIn.userId)));
+        const [me] = await runAsApp(db, { userId: signedIn.userId }, (tx) =>
+          tx.select({ email: users.email }).from(users).where(eq(users.id, signedIn.userId)),
+        );
         if (normaliseEmail(me!.email) !== email) {
           throw new ForbiddenError('This invitation is for another e-mail address: sign in with that address to accept it');
         }

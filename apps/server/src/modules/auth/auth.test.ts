@@ -21,8 +21,7 @@ describe.each(await databaseKinds())('auth on %s', (kind) => {
   const login = (body: Record<string, unknown>) => call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: body });
   const me = (token: string) => call(t.app, undefined, { method: 'GET', url: '/api/auth/me', headers: bearer(token) });
   /** As the database owner, outside the app: what is really stored. */
-  const countAccounts = async () =>
-    Number((await queryRows<{ n: string | number }>(t.database.db, sql`select count(*) as n from accounts`))[0]!.n);
+  const countAccounts = async () => Number((await queryRows<{ n: string | number }>(t.database.db, sql`select count(*) as n from accounts`))[0]!.n);
   const asSession = (body: any): Session => ({
     token: body.token,
     accountId: body.account.id,
@@ -91,10 +90,7 @@ describe.each(await databaseKinds())('auth on %s', (kind) => {
     });
 
     it('never stores or returns the password in plain text', async () => {
-      const [row] = await queryRows<{ password_hash: string }>(
-        t.database.db,
-        sql`select password_hash from users where lower(email) = lower(${address})`,
-      );
+      const [row] = await queryRows<{ password_hash: string }>(t.database.db, sql`select password_hash from users where lower(email) = lower(${address})`);
       expect(row!.password_hash).toMatch(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
       expect(row!.password_hash).not.toContain(PASSWORD);
       const responses = [
@@ -131,8 +127,7 @@ describe.each(await databaseKinds())('auth on %s', (kind) => {
     beforeAll(async () => {
       admin = await registerAccount(t.app, 'Token Test');
     });
-    const protectedCall = (headers: Record<string, string>) =>
-      call(t.app, undefined, { method: 'GET', url: '/api/conversations', headers });
+    const protectedCall = (headers: Record<string, string>) => call(t.app, undefined, { method: 'GET', url: '/api/conversations', headers });
 
     it('accepts the issued token', async () => {
       expect((await protectedCall(admin.auth)).status).toBe(200);
@@ -391,11 +386,7 @@ describe.each(await databaseKinds())('auth on %s', (kind) => {
       expect(stepDown.body.agent.role).toBe('agent');
       // Now the other one is the last administrator.
       const otherSession = asSession((await login({ email: other.body.agent.email, password: PASSWORD })).body);
-      expectError(
-        await call(t.app, otherSession, { method: 'DELETE', url: `/api/agents/${otherSession.userId}` }),
-        422,
-        'last_administrator',
-      );
+      expectError(await call(t.app, otherSession, { method: 'DELETE', url: `/api/agents/${otherSession.userId}` }), 422, 'last_administrator');
     });
   });
 });

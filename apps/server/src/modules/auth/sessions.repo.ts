@@ -34,7 +34,13 @@ export async function createSession(db: AppDb, userId: number, ttlSeconds: numbe
 export function listSessions(db: AppDb, userId: number) {
   return runAsApp(db, { userId }, (tx) =>
     tx
-      .select({ id: userSessions.id, createdAt: userSessions.createdAt, expiresAt: userSessions.expiresAt, ip: userSessions.ip, userAgent: userSessions.userAgent })
+      .select({
+        id: userSessions.id,
+        createdAt: userSessions.createdAt,
+        expiresAt: userSessions.expiresAt,
+        ip: userSessions.ip,
+        userAgent: userSessions.userAgent,
+      })
       .from(userSessions)
       .where(active(userId))
       .orderBy(desc(userSessions.createdAt)),
@@ -56,6 +62,9 @@ export async function revokeSession(db: AppDb, userId: number, sessionId: string
 /** Ends every session of the user but one (after a password change). */
 export function revokeOtherSessions(db: AppDb, userId: number, keepSessionId: string) {
   return runAsApp(db, { userId }, (tx) =>
-    tx.update(userSessions).set({ revokedAt: new Date() }).where(and(active(userId), ne(userSessions.id, keepSessionId))),
+    tx
+      .update(userSessions)
+      .set({ revokedAt: new Date() })
+      .where(and(active(userId), ne(userSessions.id, keepSessionId))),
   );
 }

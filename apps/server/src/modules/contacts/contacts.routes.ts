@@ -4,17 +4,15 @@ import { CursorQuery } from '../../platform/pagination.js';
 import { Email, IdParams, Name, Timestamp, errorResponses } from '../../platform/schemas.js';
 import type { ContactService } from './contacts.service.js';
 
-const Contact = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.String(),
-    email: Type.Union([Type.String(), Type.Null()]),
-    phone: Type.Union([Type.String(), Type.Null()]),
-    attributes: Type.Record(Type.String(), Type.Unknown()),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-);
+const Contact = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  phone: Type.Union([Type.String(), Type.Null()]),
+  attributes: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
 const ContactFields = {
   email: Type.Optional(Type.Union([Email, Type.Null()])),
   phone: Type.Optional(Type.Union([Type.String({ maxLength: 40, pattern: '^[+0-9 ()./-]*$' }), Type.Null()])),

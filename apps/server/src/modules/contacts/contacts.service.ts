@@ -16,7 +16,10 @@ export interface ContactInput {
 
 export function createContactService({ db }: { db: AppDb }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
-    const [contact] = await tx.select(contactColumns).from(contacts).where(and(eq(contacts.accountId, ctx.accountId), eq(contacts.id, id)));
+    const [contact] = await tx
+      .select(contactColumns)
+      .from(contacts)
+      .where(and(eq(contacts.accountId, ctx.accountId), eq(contacts.id, id)));
     if (!contact) throw new NotFoundError('Contact');
     return contact;
   }

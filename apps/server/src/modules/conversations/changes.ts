@@ -70,12 +70,15 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
       const { result, presented, activity } = await withTenant(db, scope, async (tx) => {
         const result = await work(tx, changesIn(tx, scope.accountId, changed, lineIds));
         // One array parameter, however many a deleted team or label touched.
-        const activity = lineIds.length ? await selectMessages(tx, scope.accountId, [sql`${messages.id} = any(${sql.param(lineIds)}::bigint[])`], 'asc', lineIds.length) : [];
+        const activity = lineIds.length
+          ? await selectMessages(tx, scope.accountId, [sql`${messages.id} = any(${sql.param(lineIds)}::bigint[])`], 'asc', lineIds.length)
+          : [];
         return { result, presented: await presentConversations(tx, scope.accountId, [...changed]), activity };
       });
       const rooms = new Map(presented.map((conversation) => [conversation.id, conversationRooms(conversation)]));
       // Open threads show the activity lines as they happen, then the conversation as it now is.
-      for (const line of activity) events.publish(scope.accountId, 'message:new', { conversationId: line.conversationId, message: toMessage(line) }, rooms.get(line.conversationId));
+      for (const line of activity)
+        events.publish(scope.accountId, 'message:new', { conversationId: line.conversationId, message: toMessage(line) }, rooms.get(line.conversationId));
       for (const conversation of presented) events.publish(scope.accountId, 'conversation:updated', { conversation }, rooms.get(conversation.id));
       return result;
     },
@@ -96,13 +99,16 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
   async function activity(ids: number[], contents: string[]) {
     if (ids.length === 0 || contents.length === 0) return;
     // Array parameters: a deleted team's thousands of conversations are one statement of two.
-    const inserted = await queryRows<{ id: number | string }>(tx, sql`
+    const inserted = await queryRows<{ id: number | string }>(
+      tx,
+      sql`
       insert into ${messages} (account_id, conversation_id, message_type, content, private)
       select ${accountId}, conversation.id, 'activity', line.content, false
       from unnest(${sql.param(ids)}::integer[]) as conversation(id)
            cross join unnest(${sql.param(contents)}::text[]) with ordinality as line(content, n)
       order by conversation.id, line.n
-      returning id`);
+      returning id`,
+    );
     lineIds.push(...inserted.map((row) => Number(row.id)));
   }
 
@@ -121,7 +127,10 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
         if (actor.kind === 'system') await activity([id], [actor.line]);
         else {
           const name = actor.kind === 'ai' ? `AI triage (${actor.category}, ${actor.confidence.toFixed(2)})` : await agentName(tx, actor.userId);
-          await activity([id], lines.map((line) => describeChange(line, name)));
+          await activity(
+            [id],
+            lines.map((line) => describeChange(line, name)),
+          );
         }
       }
       changed.add(id);
@@ -185,7 +194,10 @@ async function agentName(tx: Tx, id: number) {
 }
 
 async function teamName(tx: Tx, accountId: number, id: number) {
-  const [row] = await tx.select({ name: teams.name }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, id)));
+  const [row] = await tx
+    .select({ name: teams.name })
+    .from(teams)
+    .where(and(eq(teams.accountId, accountId), eq(teams.id, id)));
   return row?.name ?? `#${id}`;
 }
 

@@ -26,12 +26,7 @@ const conversationColumns = {
   contact: { id: contacts.id, name: contacts.name, email: contacts.email },
 };
 
-export function selectConversations(
-  tx: Tx,
-  accountId: number,
-  where: (SQL | undefined)[],
-  options: { limit: number; forUpdate?: boolean },
-) {
+export function selectConversations(tx: Tx, accountId: number, where: (SQL | undefined)[], options: { limit: number; forUpdate?: boolean }) {
   const query = tx
     .select(conversationColumns)
     .from(conversations)
@@ -116,7 +111,11 @@ export async function lastMessages(tx: Tx, accountId: number, conversationIds: n
     })
     .from(messages)
     .where(
-      and(eq(messages.accountId, accountId), sql`${messages.conversationId} = any(${sql.param(conversationIds)}::integer[])`, ne(messages.messageType, 'activity')),
+      and(
+        eq(messages.accountId, accountId),
+        sql`${messages.conversationId} = any(${sql.param(conversationIds)}::integer[])`,
+        ne(messages.messageType, 'activity'),
+      ),
     )
     .orderBy(messages.conversationId, desc(messages.createdAt), desc(messages.id));
   return new Map(rows.map(({ conversationId, ...message }) => [conversationId, message]));

@@ -66,7 +66,12 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conv
   app.get(
     '/:id',
     {
-      schema: { ...schemaBase, summary: 'One conversation', params: IdParams, response: { 200: Type.Object({ conversation: Conversation }), ...errorResponses } },
+      schema: {
+        ...schemaBase,
+        summary: 'One conversation',
+        params: IdParams,
+        response: { 200: Type.Object({ conversation: Conversation }), ...errorResponses },
+      },
     },
     async (request) => ({ conversation: await conversations.get(request.auth, request.params.id) }),
   );

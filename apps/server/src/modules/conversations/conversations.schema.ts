@@ -4,13 +4,7 @@ import { Email, NullableTimestamp, Timestamp } from '../../platform/schemas.js';
 import { LabelTitle } from '../labels/labels.schema.js';
 
 export const Status = Type.Union([Type.Literal('open'), Type.Literal('pending'), Type.Literal('resolved'), Type.Literal('snoozed')]);
-export const Priority = Type.Union([
-  Type.Literal('urgent'),
-  Type.Literal('high'),
-  Type.Literal('medium'),
-  Type.Literal('low'),
-  Type.Literal('none'),
-]);
+export const Priority = Type.Union([Type.Literal('urgent'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low'), Type.Literal('none')]);
 const MessageKind = Type.Union([Type.Literal('incoming'), Type.Literal('outgoing'), Type.Literal('activity')]);
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 const NullableId = Type.Union([Type.Integer(), Type.Null()]);
@@ -19,61 +13,63 @@ const NullableId = Type.Union([Type.Integer(), Type.Null()]);
 export const MESSAGE_MAX_LENGTH = 20_000;
 const Content = Type.String({ minLength: 1, maxLength: MESSAGE_MAX_LENGTH, pattern: '\\S' });
 
-export const Conversation = Type.Object(
-  {
-    id: Type.Integer(),
-    displayId: Type.Integer({ description: 'The per-account number agents see (#42)' }),
-    inboxId: Type.Integer(),
-    status: Status,
-    priority: Priority,
-    assigneeId: NullableId,
-    teamId: NullableId,
-    category: Type.Union([Type.String(), Type.Null()], { description: 'AI category, or the one an agent corrected it to' }),
-    sentiment: Type.Union([Type.String(), Type.Null()], {
-      description: "The latest AI classification's sentiment (positive | neutral | negative | frustrated | angry), or an agent's correction of it",
+export const Conversation = Type.Object({
+  id: Type.Integer(),
+  displayId: Type.Integer({ description: 'The per-account number agents see (#42)' }),
+  inboxId: Type.Integer(),
+  status: Status,
+  priority: Priority,
+  assigneeId: NullableId,
+  teamId: NullableId,
+  category: Type.Union([Type.String(), Type.Null()], { description: 'AI category, or the one an agent corrected it to' }),
+  sentiment: Type.Union([Type.String(), Type.Null()], {
+    description: "The latest AI classification's sentiment (positive | neutral | negative | frustrated | angry), or an agent's correction of it",
+  }),
+  labels: Type.Array(Type.String()),
+  snoozedUntil: NullableTimestamp,
+  firstReplyAt: NullableTimestamp,
+  resolvedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was last resolved; null while it is not resolved' }),
+  lastActivityAt: Timestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  contact: Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]) }),
+  lastMessage: Type.Union([
+    Type.Object({
+      id: Type.Integer(),
+      content: Type.String({ description: 'The first 300 characters' }),
+      messageType: MessageKind,
+      private: Type.Boolean(),
+      createdAt: Timestamp,
     }),
-    labels: Type.Array(Type.String()),
-    snoozedUntil: NullableTimestamp,
-    firstReplyAt: NullableTimestamp,
-    resolvedAt: Type.Union([Timestamp, Type.Null()], { description: 'When it was last resolved; null while it is not resolved' }),
-    lastActivityAt: Timestamp,
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    contact: Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]) }),
-    lastMessage: Type.Union([
-      Type.Object({
-        id: Type.Integer(),
-        content: Type.String({ description: 'The first 300 characters' }),
-        messageType: MessageKind,
-        private: Type.Boolean(),
-        createdAt: Timestamp,
-      }),
-      Type.Null(),
-    ]),
-  },
-);
+    Type.Null(),
+  ]),
+});
 
-export const Message = Type.Object(
-  {
-    id: Type.Integer(),
-    conversationId: Type.Integer(),
-    messageType: MessageKind,
-    private: Type.Boolean({ description: 'A private note, never shown to the customer' }),
-    content: Type.String(),
-    sender: Type.Union([
-      Type.Object({
-        type: Type.Union([Type.Literal('contact'), Type.Literal('user')]),
-        id: Type.Integer(),
-        name: Type.Union([Type.String(), Type.Null()]),
-      }),
-      Type.Null(),
-    ]),
-    createdAt: Timestamp,
-  },
-);
+export const Message = Type.Object({
+  id: Type.Integer(),
+  conversationId: Type.Integer(),
+  messageType: MessageKind,
+  private: Type.Boolean({ description: 'A private note, never shown to the customer' }),
+  content: Type.String(),
+  sender: Type.Union([
+    Type.Object({
+      type: Type.Union([Type.Literal('contact'), Type.Literal('user')]),
+      id: Type.Integer(),
+      name: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+  createdAt: Timestamp,
+});
 
 const IdFilter = (extra: string) =>
-  Type.String({ pattern: `^([1-9][0-9]{0,9}|${extra})$`, description: `An id, or ${extra.split('|').map((v) => `\`${v}\``).join(' / ')}` });
+  Type.String({
+    pattern: `^([1-9][0-9]{0,9}|${extra})$`,
+    description: `An id, or ${extra
+      .split('|')
+      .map((v) => `\`${v}\``)
+      .join(' / ')}`,
+  });
 
 /** The inbox's filters other than the assignee, shared by the list and its counts. */
 const InboxFilters = {

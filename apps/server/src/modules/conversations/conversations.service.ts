@@ -88,7 +88,11 @@ export function createConversationService({
   }
 
   async function withLastMessages(tx: Tx, accountId: number, rows: ConversationRow[]) {
-    const latest = await lastMessages(tx, accountId, rows.map((row) => row.id));
+    const latest = await lastMessages(
+      tx,
+      accountId,
+      rows.map((row) => row.id),
+    );
     return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
   }
 
@@ -122,7 +126,10 @@ export function createConversationService({
       if (!agent) throw new UnprocessableError('invalid_assignee', `No agent ${changes.assigneeId} in this account`);
     }
     if (changes.teamId != null) {
-      const [team] = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, accountId), eq(teams.id, changes.teamId)));
+      const [team] = await tx
+        .select({ id: teams.id })
+        .from(teams)
+        .where(and(eq(teams.accountId, accountId), eq(teams.id, changes.teamId)));
       if (!team) throw new UnprocessableError('invalid_team', `No team ${changes.teamId} in this account`);
     }
     if (!changes.labels) return undefined;
@@ -197,7 +204,12 @@ export function createConversationService({
       queue.wake();
       // Announced only now that the transaction has committed.
       events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, conversationRooms(opened.conversation));
-      events.publish(scope.accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, conversationRooms(opened.conversation));
+      events.publish(
+        scope.accountId,
+        'message:new',
+        { conversationId: opened.conversation.id, message: opened.message },
+        conversationRooms(opened.conversation),
+      );
       return opened;
     },
 
@@ -231,7 +243,12 @@ export function createConversationService({
         if (changed && status === 'snoozed' && snoozedUntil) {
           // The snooze ends by itself: a job reopens the conversation then, unless it changed meanwhile.
           const until = snoozedUntil.toISOString();
-          await queue.enqueue(tx, 'conversation-snooze', { accountId: ctx.accountId, conversationId: id, until }, { key: `${id}-${snoozedUntil.getTime()}`, runAt: snoozedUntil });
+          await queue.enqueue(
+            tx,
+            'conversation-snooze',
+            { accountId: ctx.accountId, conversationId: id, until },
+            { key: `${id}-${snoozedUntil.getTime()}`, runAt: snoozedUntil },
+          );
         }
         return present(tx, ctx.accountId, id);
       });
@@ -281,7 +298,10 @@ export function createConversationService({
         const set: Partial<typeof conversations.$inferInsert> = { lastActivityAt: now, updatedAt: now };
         const reopen = incoming && (conversation.status === 'resolved' || conversation.status === 'snoozed');
         if (!incoming && !input.private && !conversation.firstReplyAt) set.firstReplyAt = now;
-        await tx.update(conversations).set(set).where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
+        await tx
+          .update(conversations)
+          .set(set)
+          .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
         const message = await insertMessage(tx, ctx.accountId, id, {
           messageType: incoming ? 'incoming' : 'outgoing',
           content: input.content,

@@ -79,7 +79,10 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
 
     for (const query of ['status=pending', 'priority=high', 'assigneeId=me', `teamId=${team.body.team.id}`, 'label=vip']) {
       const list = await call(t.app, admin, { method: 'GET', url: `/api/conversations?${query}` });
-      expect(list.body.data.map((c: { id: number }) => c.id), query).toEqual([id]);
+      expect(
+        list.body.data.map((c: { id: number }) => c.id),
+        query,
+      ).toEqual([id]);
     }
     const unassigned = await call(t.app, admin, { method: 'GET', url: '/api/conversations?assigneeId=none&limit=100' });
     expect(unassigned.body.data.some((c: { id: number }) => c.id === id)).toBe(false);
@@ -90,7 +93,10 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
     for (const q of ['searchable', 'zed@example', `#${body.conversation.displayId}`, 'kaamos JACKET']) {
       const list = await call(t.app, admin, { method: 'GET', url: `/api/conversations?q=${encodeURIComponent(q)}` });
       expect(list.status, JSON.stringify(list.body)).toBe(200);
-      expect(list.body.data.map((c: { id: number }) => c.id), q).toContain(body.conversation.id);
+      expect(
+        list.body.data.map((c: { id: number }) => c.id),
+        q,
+      ).toContain(body.conversation.id);
     }
     const none = await call(t.app, admin, { method: 'GET', url: '/api/conversations?q=%25' });
     expect(none.body.data.every((c: { contact: { name: string } }) => c.contact.name.includes('%'))).toBe(true);
@@ -171,7 +177,11 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
 
     beforeAll(async () => {
       other = await registerAccount(t.app, 'Meta Other');
-      const agent = await call(t.app, admin, { method: 'POST', url: '/api/agents', payload: { name: 'Meta Agent', email: `meta.${Date.now()}@example.com`, password: 'agent password 1' } });
+      const agent = await call(t.app, admin, {
+        method: 'POST',
+        url: '/api/agents',
+        payload: { name: 'Meta Agent', email: `meta.${Date.now()}@example.com`, password: 'agent password 1' },
+      });
       expect(agent.status, JSON.stringify(agent.body)).toBe(201);
       agentId = agent.body.agent.id;
       // Under "q=Metacounted&status=open": two unassigned, one of the caller's, one of another agent's.
@@ -182,14 +192,22 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
         if (Object.keys(changes).length > 0) await call(t.app, admin, { method: 'PATCH', url: `/api/conversations/${body.conversation.id}`, payload: changes });
       }
       // The other account has matching conversations of its own.
-      await call(t.app, other, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Metacounted elsewhere' }, message: { content: 'Hi' } } });
+      await call(t.app, other, {
+        method: 'POST',
+        url: '/api/conversations',
+        payload: { contact: { name: 'Metacounted elsewhere' }, message: { content: 'Hi' } },
+      });
     });
 
     it('counts mine, unassigned and all under the filters, as the list would show them', async () => {
       const answer = await meta(admin, '?q=Metacounted&status=open');
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(answer.body).toEqual({ counts: { mine: 1, unassigned: 2, all: 4 } });
-      for (const [tab, assignee] of [['mine', '&assigneeId=me'], ['unassigned', '&assigneeId=none'], ['all', '']] as const) {
+      for (const [tab, assignee] of [
+        ['mine', '&assigneeId=me'],
+        ['unassigned', '&assigneeId=none'],
+        ['all', ''],
+      ] as const) {
         const list = await call(t.app, admin, { method: 'GET', url: `/api/conversations?q=Metacounted&status=open&limit=100${assignee}` });
         expect(list.body.data, tab).toHaveLength(answer.body.counts[tab]);
       }
@@ -209,7 +227,16 @@ describe.each(await databaseKinds())('conversations on %s', (kind) => {
     });
 
     it('refuses a query it cannot count', async () => {
-      for (const query of ['?status=closed', '?inboxId=0', '?teamId=me', '?priority=high&priority=low', `?q=${'x'.repeat(201)}`, '?assigneeId=me', '?limit=5', '?cursor=abc']) {
+      for (const query of [
+        '?status=closed',
+        '?inboxId=0',
+        '?teamId=me',
+        '?priority=high&priority=low',
+        `?q=${'x'.repeat(201)}`,
+        '?assigneeId=me',
+        '?limit=5',
+        '?cursor=abc',
+      ]) {
         expectError(await meta(admin, query), 400, 'validation_error', query);
       }
       expectError(await meta(undefined, ''), 401);

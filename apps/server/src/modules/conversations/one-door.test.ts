@@ -63,7 +63,12 @@ describe.each(await databaseKinds())('conversation changes made by other modules
   });
 
   const updated = (matching: (conversation: any) => boolean) =>
-    nextEvent(socket, 'conversation:updated', 60_000, (envelope: any) => envelope.data.conversation.id === conversationId && matching(envelope.data.conversation));
+    nextEvent(
+      socket,
+      'conversation:updated',
+      60_000,
+      (envelope: any) => envelope.data.conversation.id === conversationId && matching(envelope.data.conversation),
+    );
   const activity = async () => {
     const { body } = await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/messages?limit=100` });
     return body.data.filter((message: { messageType: string }) => message.messageType === 'activity').map((message: { content: string }) => message.content);
@@ -84,7 +89,8 @@ describe.each(await databaseKinds())('conversation changes made by other modules
     expect((await api('PATCH', '/api/account', { aiRouting: { enabled: true, threshold: 0 } })).status).toBe(200);
 
     const routed = nextEvent(socket, 'conversation:updated', 60_000, (envelope: any) => envelope.data.conversation.teamId === teamId);
-    conversationId = (await api('POST', '/api/conversations', { contact: {}, message: { content: 'Where is my order? My parcel is late' } })).body.conversation.id;
+    conversationId = (await api('POST', '/api/conversations', { contact: {}, message: { content: 'Where is my order? My parcel is late' } })).body.conversation
+      .id;
     expect((await routed).data.conversation).toMatchObject({ id: conversationId, teamId, category: 'orders' });
     expect(await activity()).toContainEqual(expect.stringMatching(/^Assigned to team Webshop by AI triage \(orders, [01]\.\d\d\)$/));
   });
@@ -98,7 +104,12 @@ describe.each(await databaseKinds())('conversation changes made by other modules
 
   it('a deleted team, its activity line live in the open thread too', async () => {
     const unassigned = updated((conversation) => conversation.teamId === null);
-    const line = nextEvent(socket, 'message:new', 60_000, (envelope: any) => envelope.data.conversationId === conversationId && envelope.data.message.messageType === 'activity');
+    const line = nextEvent(
+      socket,
+      'message:new',
+      60_000,
+      (envelope: any) => envelope.data.conversationId === conversationId && envelope.data.message.messageType === 'activity',
+    );
     expect((await api('DELETE', `/api/teams/${teamId}`)).status).toBe(204);
     await unassigned;
     expect((await line).data.message).toMatchObject({ content: 'Team Webshop was deleted: unassigned', private: false });
@@ -106,7 +117,8 @@ describe.each(await databaseKinds())('conversation changes made by other modules
   });
 
   it('a removed agent', async () => {
-    const agent = (await api('POST', '/api/agents', { name: 'Maria Door', email: `maria.door.${Date.now()}@example.com`, password: 'agent password 1' })).body.agent;
+    const agent = (await api('POST', '/api/agents', { name: 'Maria Door', email: `maria.door.${Date.now()}@example.com`, password: 'agent password 1' })).body
+      .agent;
     expect((await api('PATCH', `/api/conversations/${conversationId}`, { assigneeId: agent.id })).status).toBe(200);
     const unassigned = updated((conversation) => conversation.assigneeId === null);
     expect((await api('DELETE', `/api/agents/${agent.id}`)).status).toBe(204);

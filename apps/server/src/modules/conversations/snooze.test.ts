@@ -26,11 +26,15 @@ describe.each(await databaseKinds())('snooze expiry on %s', (kind) => {
   });
 
   const openConversation = async () =>
-    (await call(t.app, admin, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'Wake me later' } } })).body
-      .conversation.id as number;
+    (await call(t.app, admin, { method: 'POST', url: '/api/conversations', payload: { contact: {}, message: { content: 'Wake me later' } } })).body.conversation
+      .id as number;
   /** The outcome of the snooze job of that moment, once it has run. */
   const snoozeJobDone = (id: number, until: Date) =>
-    eventuallyFound(`the snooze job of ${until.toISOString()}`, queueEvents, (event) => (event.type === 'completed' || event.type === 'failed') && event.key === `${id}-${until.getTime()}`);
+    eventuallyFound(
+      `the snooze job of ${until.toISOString()}`,
+      queueEvents,
+      (event) => (event.type === 'completed' || event.type === 'failed') && event.key === `${id}-${until.getTime()}`,
+    );
 
   it('reopens the conversation when its snooze ends, with an activity line and an event', async () => {
     const socket = connectSocket(url, admin.token);

@@ -22,8 +22,7 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoService; publicEn
         tags: ['demo'],
         summary: 'Create a realistic customer conversation',
         description:
-          'With a token: in the caller\'s account. Without: in the demo account (off when HUMMDESK_DEMO=false). ' +
-          'Languages: en, fi, sv, de, fr, es.',
+          "With a token: in the caller's account. Without: in the demo account (off when HUMMDESK_DEMO=false). " + 'Languages: en, fi, sv, de, fr, es.',
         response: { 201: GeneratedTicket, ...errorResponses },
       },
       // The unauthenticated form writes to the demo account: keep one client from flooding it.

@@ -51,9 +51,7 @@ describe.each(await databaseKinds())('demo account on %s', (kind) => {
       expect(agents.body.data.length).toBeGreaterThanOrEqual(4);
       expect(agents.body.data.filter((a: { role: string }) => a.role === 'administrator')).toHaveLength(1);
       const teams = await call(t.app, demo, { method: 'GET', url: '/api/teams' });
-      expect(teams.body.data.map((team: { name: string }) => team.name).sort()).toEqual(
-        ['Billing', 'Customer Success', 'Logistics', 'Technical Support'],
-      );
+      expect(teams.body.data.map((team: { name: string }) => team.name).sort()).toEqual(['Billing', 'Customer Success', 'Logistics', 'Technical Support']);
       expect(teams.body.data.every((team: { memberCount: number }) => team.memberCount > 0)).toBe(true);
       const inboxes = await call(t.app, demo, { method: 'GET', url: '/api/inboxes' });
       expect(inboxes.body.data.length).toBeGreaterThanOrEqual(1);

@@ -5,16 +5,7 @@
  */
 import { eq, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import {
-  accounts,
-  accountUsers,
-  contacts,
-  inboxes,
-  labels,
-  messages,
-  teamMembers,
-  teams,
-} from '../../db/schema.js';
+import { accounts, accountUsers, contacts, inboxes, labels, messages, teamMembers, teams } from '../../db/schema.js';
 import { postgresCode } from '../../platform/errors.js';
 import { hashPassword } from '../../platform/passwords.js';
 import { enterAccount, runAsApp } from '../../platform/tenancy.js';
@@ -154,22 +145,22 @@ async function insertDemoAccount(db: AppDb, passwordHashes: string[], now: Date)
       const times = thread.map((_, turn) => new Date(startedAt.getTime() + turn * (0.5 + random() * 3) * HOUR));
       const firstReply = thread.findIndex((turn) => turn.from === 'agent');
       const conversationId = await insertConversation(tx, {
-          accountId,
-          inboxId: inboxIds[i % inboxIds.length]!.id,
-          contactId,
-          status,
-          priority: ticket.priority,
-          category: ticket.category,
-          teamId: team.id,
-          assigneeId,
-          labels: labelsFor(ticket.content, ticket.category),
-          firstReplyAt: firstReply >= 0 ? times[firstReply]! : null,
-          // Resolved after the agent's last reply, so the reports show resolution times.
-          resolvedAt: status === 'resolved' ? times.at(-1)! : null,
-          lastActivityAt: times.at(-1)!,
-          createdAt: startedAt,
-          updatedAt: times.at(-1)!,
-        });
+        accountId,
+        inboxId: inboxIds[i % inboxIds.length]!.id,
+        contactId,
+        status,
+        priority: ticket.priority,
+        category: ticket.category,
+        teamId: team.id,
+        assigneeId,
+        labels: labelsFor(ticket.content, ticket.category),
+        firstReplyAt: firstReply >= 0 ? times[firstReply]! : null,
+        // Resolved after the agent's last reply, so the reports show resolution times.
+        resolvedAt: status === 'resolved' ? times.at(-1)! : null,
+        lastActivityAt: times.at(-1)!,
+        createdAt: startedAt,
+        updatedAt: times.at(-1)!,
+      });
       await tx.insert(messages).values(
         thread.map((turn, t) => ({
           accountId,

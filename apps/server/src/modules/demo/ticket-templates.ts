@@ -11,15 +11,7 @@
 
 export type TicketLanguage = 'en' | 'fi' | 'sv' | 'de' | 'fr' | 'es';
 
-export type TicketCategory =
-  | 'billing'
-  | 'technical'
-  | 'account'
-  | 'shipping'
-  | 'refunds'
-  | 'feature_request'
-  | 'bug'
-  | 'general';
+export type TicketCategory = 'billing' | 'technical' | 'account' | 'shipping' | 'refunds' | 'feature_request' | 'bug' | 'general';
 
 export interface TicketTemplate {
   language: TicketLanguage;
@@ -303,7 +295,8 @@ I've also sent a verification link to your account email; please click it. As yo
       },
       {
         from: 'note',
-        content: 'Identity verified (order number + card last 4 + email link). 2FA reset; customer must re-enrol at next sign-in. Order released from hold after address change.',
+        content:
+          'Identity verified (order number + card last 4 + email link). 2FA reset; customer must re-enrol at next sign-in. Order released from hold after address change.',
       },
       {
         from: 'agent',
@@ -865,7 +858,8 @@ Petit conseil en attendant : évitez de réinstaller l'appli à nouveau, car les
       },
       {
         from: 'note',
-        content: 'Reproduced: MIUI battery optimisation kills the GPS service on start. Linked to BUG-1207. Workaround: set Trails battery saver to "No restrictions".',
+        content:
+          'Reproduced: MIUI battery optimisation kills the GPS service on start. Linked to BUG-1207. Workaround: set Trails battery saver to "No restrictions".',
       },
     ],
   },

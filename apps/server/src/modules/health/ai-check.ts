@@ -66,7 +66,8 @@ function localCheck(embedder: LocalEmbedder): () => AiCheck {
     const loaded = embedder.loaded();
     const check = { provider: 'local' as const, model: LOCAL_EMBEDDING_MODEL_ID, ...outcome(last), fallingBack: false, localModelLoaded: loaded };
     if (last?.error) return { ...check, status: 'down', error: `the local model failed: ${last.error.message}` };
-    if (runningForMs > PROBE_STALLED_MS) return { ...check, status: 'degraded', error: `the local model has not answered for ${Math.round(runningForMs / 1000)} s` };
+    if (runningForMs > PROBE_STALLED_MS)
+      return { ...check, status: 'degraded', error: `the local model has not answered for ${Math.round(runningForMs / 1000)} s` };
     if (!last) return { ...check, status: 'degraded', error: loaded ? 'not checked yet' : 'loading the local model' };
     if (!loaded) return { ...check, status: 'degraded', error: 'the local model is not loaded (it loads again at the next use)' };
     return { ...check, status: 'ok' };
@@ -141,7 +142,9 @@ function cachedProbe(intervalMs: number, run: () => Promise<number>) {
 function describeError(error: unknown) {
   const status = (error as { status?: unknown }).status;
   return {
-    message: String((error as Error)?.message ?? error).replace(/\s+/g, ' ').slice(0, 200),
+    message: String((error as Error)?.message ?? error)
+      .replace(/\s+/g, ' ')
+      .slice(0, 200),
     httpStatus: typeof status === 'number' ? status : undefined,
   };
 }

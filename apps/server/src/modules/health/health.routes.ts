@@ -78,10 +78,7 @@ const CHECK_TIMEOUT_MS = 2_000;
 async function timed(check: () => Promise<void>) {
   const started = performance.now();
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref()),
-    ]);
+    await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS).unref())]);
     return { status: 'ok' as const, latency: `${Math.round(performance.now() - started)}ms` };
   } catch (error) {
     return {

@@ -181,8 +181,18 @@ describe('the ai check', () => {
 
   describe.each([
     // A timeout a loaded machine does not reach by accident (no case here waits for one).
-    ['anthropic', anthropicServer, (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' }), '/v1/models/claude-sonnet-5-5'],
-    ['openai', openAiServer, (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '5000' }), '/v1/models'],
+    [
+      'anthropic',
+      anthropicServer,
+      (url: string) => ({ AI_PROVIDER: 'anthropic', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: url, AI_TIMEOUT_MS: '5000' }),
+      '/v1/models/claude-sonnet-5-5',
+    ],
+    [
+      'openai',
+      openAiServer,
+      (url: string) => ({ AI_PROVIDER: 'openai', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: `${url}/v1`, AI_TIMEOUT_MS: '5000' }),
+      '/v1/models',
+    ],
   ] as const)('%s', (provider, startServer, env, probePath) => {
     async function server(reply: WireServer['reply']) {
       const wire = await startServer();
@@ -314,10 +324,9 @@ describe.runIf((await databaseKinds()).includes('postgres'))('Postgres connectio
     await client.connect();
     try {
       const database = new URL(t.url!).pathname.slice(1);
-      const result = await client.query(
-        'select pg_terminate_backend(pid) as killed from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-        [database],
-      );
+      const result = await client.query('select pg_terminate_backend(pid) as killed from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [
+        database,
+      ]);
       return result.rows.filter((row) => row.killed).length;
     } finally {
       await client.end();
@@ -326,9 +335,7 @@ describe.runIf((await databaseKinds()).includes('postgres'))('Postgres connectio
 
   it('recovers on the next requests instead of crashing', async () => {
     // Several requests at once, so the pool holds more than one connection.
-    const warm = await Promise.all(
-      Array.from({ length: 4 }, () => call(t.app, admin, { method: 'GET', url: '/api/conversations' })),
-    );
+    const warm = await Promise.all(Array.from({ length: 4 }, () => call(t.app, admin, { method: 'GET', url: '/api/conversations' })));
     expect(warm.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     expect(await terminateBackends()).toBeGreaterThan(0);
 

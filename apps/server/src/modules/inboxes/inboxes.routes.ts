@@ -4,15 +4,13 @@ import { IdParams, Name, Timestamp, errorResponses } from '../../platform/schema
 import type { InboxService } from './inboxes.service.js';
 
 const ChannelType = Type.Union([Type.Literal('api'), Type.Literal('web_widget'), Type.Literal('email')]);
-const Inbox = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.String(),
-    channelType: ChannelType,
-    defaultTeamId: Type.Union([Type.Integer(), Type.Null()]),
-    createdAt: Timestamp,
-  },
-);
+const Inbox = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  channelType: ChannelType,
+  defaultTeamId: Type.Union([Type.Integer(), Type.Null()]),
+  createdAt: Timestamp,
+});
 const InboxFields = {
   channelType: Type.Optional(ChannelType),
   defaultTeamId: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), Type.Null()])),

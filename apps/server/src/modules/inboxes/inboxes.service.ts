@@ -22,14 +22,20 @@ const inboxColumns = {
 
 export function createInboxService({ db }: { db: AppDb }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
-    const [inbox] = await tx.select(inboxColumns).from(inboxes).where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
+    const [inbox] = await tx
+      .select(inboxColumns)
+      .from(inboxes)
+      .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
     if (!inbox) throw new NotFoundError('Inbox');
     return inbox;
   }
 
   async function assertTeam(tx: Tx, ctx: TenantContext, teamId: number | null | undefined) {
     if (teamId == null) return;
-    const found = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, teamId)));
+    const found = await tx
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, teamId)));
     if (found.length === 0) throw new UnprocessableError('invalid_team', `No team ${teamId} in this account`);
   }
 

@@ -101,7 +101,12 @@ export async function writeChunks(db: AppDb, accountId: number, articleId: numbe
   const version = { updatedAt: knowledgeBaseArticles.updatedAt, bytes: sql<number>`octet_length(${knowledgeBaseArticles.content})` };
   const [size] = await withTenant(db, scope, (tx) => tx.select(version).from(knowledgeBaseArticles).where(where));
   if (!size || size.bytes <= INLINE_CHUNK_CHARS) return undefined;
-  const [article] = await withTenant(db, scope, (tx) => tx.select({ ...version, content: knowledgeBaseArticles.content }).from(knowledgeBaseArticles).where(where));
+  const [article] = await withTenant(db, scope, (tx) =>
+    tx
+      .select({ ...version, content: knowledgeBaseArticles.content })
+      .from(knowledgeBaseArticles)
+      .where(where),
+  );
   // A short article's chunks were written with it.
   if (!article || article.content.length <= INLINE_CHUNK_CHARS) return undefined;
   const chunks = await chunkArticleInSlices(article.content);
@@ -119,7 +124,10 @@ export async function writeChunks(db: AppDb, accountId: number, articleId: numbe
       await tx.insert(knowledgeBaseChunks).values(slice.map((chunk) => ({ accountId, articleId, ...chunk })));
       if (next + slice.length >= chunks.length) {
         // Complete: whatever marked it ready meanwhile saw only part of its chunks; its job embeds the rest.
-        await tx.update(knowledgeBaseArticles).set({ embeddingStatus: 'pending' }).where(and(where, sql`${knowledgeBaseArticles.embeddingStatus} = 'ready'`));
+        await tx
+          .update(knowledgeBaseArticles)
+          .set({ embeddingStatus: 'pending' })
+          .where(and(where, sql`${knowledgeBaseArticles.embeddingStatus} = 'ready'`));
       }
       return next + slice.length;
     });
@@ -145,7 +153,13 @@ export async function insertArticle(tx: Tx, accountId: number, input: ArticleInp
   return { id: created!.id, chunkCount };
 }
 
-export async function updateArticle(tx: Tx, accountId: number, id: number, changes: Partial<ArticleInput>, current: { title: string; content: string }): Promise<Chunking> {
+export async function updateArticle(
+  tx: Tx,
+  accountId: number,
+  id: number,
+  changes: Partial<ArticleInput>,
+  current: { title: string; content: string },
+): Promise<Chunking> {
   await tx
     .update(knowledgeBaseArticles)
     .set({

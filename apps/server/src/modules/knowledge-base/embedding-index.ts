@@ -75,9 +75,17 @@ export function createEmbeddingIndex(deps: {
     for (;;) {
       const batch = await withTenant(db, { accountId }, (tx) =>
         tx
-          .select({ id: knowledgeBaseChunks.id, heading: knowledgeBaseChunks.heading, content: knowledgeBaseChunks.content, title: knowledgeBaseArticles.title })
+          .select({
+            id: knowledgeBaseChunks.id,
+            heading: knowledgeBaseChunks.heading,
+            content: knowledgeBaseChunks.content,
+            title: knowledgeBaseArticles.title,
+          })
           .from(knowledgeBaseChunks)
-          .innerJoin(knowledgeBaseArticles, and(eq(knowledgeBaseArticles.accountId, knowledgeBaseChunks.accountId), eq(knowledgeBaseArticles.id, knowledgeBaseChunks.articleId)))
+          .innerJoin(
+            knowledgeBaseArticles,
+            and(eq(knowledgeBaseArticles.accountId, knowledgeBaseChunks.accountId), eq(knowledgeBaseArticles.id, knowledgeBaseChunks.articleId)),
+          )
           .where(
             and(
               eq(knowledgeBaseChunks.accountId, accountId),
@@ -173,7 +181,10 @@ export function createEmbeddingIndex(deps: {
       const state = await withTenant(db, scope, (tx) => stateIn(tx, accountId));
       if (state.buildingModel !== modelId) return { skipped: `the account is not moving to ${modelId}` };
       const [counted] = await withTenant(db, scope, (tx) =>
-        tx.select({ total: sql<number>`count(*)::int` }).from(knowledgeBaseChunks).where(eq(knowledgeBaseChunks.accountId, accountId)),
+        tx
+          .select({ total: sql<number>`count(*)::int` })
+          .from(knowledgeBaseChunks)
+          .where(eq(knowledgeBaseChunks.accountId, accountId)),
       );
       const [already] = await withTenant(db, scope, (tx) =>
         tx

@@ -96,14 +96,21 @@ export async function unzipMarkdown(archive: Uint8Array): Promise<{ path: string
   let refused: Error | undefined;
   const unzip = new Unzip((file) => {
     entries += 1;
-    if (entries > MAX_ARCHIVE_ENTRIES) refused ??= new UnprocessableError('too_many_files', `An archive may hold at most ${MAX_ARCHIVE_ENTRIES} files and folders`);
+    if (entries > MAX_ARCHIVE_ENTRIES)
+      refused ??= new UnprocessableError('too_many_files', `An archive may hold at most ${MAX_ARCHIVE_ENTRIES} files and folders`);
     if (refused || !MARKDOWN.test(file.name) || file.name.startsWith('__MACOSX/') || /(^|\/)\./.test(file.name)) return;
     if (files.length >= MAX_IMPORT_ITEMS) {
       refused = new UnprocessableError('too_many_articles', `An import holds at most ${MAX_IMPORT_ITEMS} articles`);
       return;
     }
     let finished = () => undefined as void;
-    const entry = { path: file.name, parts: [] as Uint8Array[], bytes: 0, read: new Promise<void>((resolve) => (finished = resolve)), stop: () => file.terminate() };
+    const entry = {
+      path: file.name,
+      parts: [] as Uint8Array[],
+      bytes: 0,
+      read: new Promise<void>((resolve) => (finished = resolve)),
+      stop: () => file.terminate(),
+    };
     files.push(entry);
     file.ondata = (error, data, final) => {
       if (error) refused ??= invalid();
@@ -111,7 +118,10 @@ export async function unzipMarkdown(archive: Uint8Array): Promise<{ path: string
       entry.bytes += data.length;
       unpacked += data.length;
       if (entry.bytes > MAX_FILE_BYTES) {
-        refused = new UnprocessableError('file_too_large', `${file.name} unpacks to more than ${megabytes(MAX_FILE_BYTES)}: an article holds at most ${MAX_ARTICLE_CHARS.toLocaleString('en')} characters`);
+        refused = new UnprocessableError(
+          'file_too_large',
+          `${file.name} unpacks to more than ${megabytes(MAX_FILE_BYTES)}: an article holds at most ${MAX_ARTICLE_CHARS.toLocaleString('en')} characters`,
+        );
       } else if (unpacked > MAX_IMPORT_BYTES) {
         refused = new UnprocessableError('archive_too_large', `The archive's Markdown files unpack to more than ${megabytes(MAX_IMPORT_BYTES)}`);
       } else if (data.length > 0) entry.parts.push(data);
@@ -195,6 +205,7 @@ export async function importItems(input: { articles?: ArticleInput[] | undefined
       sliceStarted = performance.now();
     }
   }
-  if (items.length === 0) throw new UnprocessableError('nothing_to_import', issues.length ? `No importable article: ${issues[0]!.error}` : 'No article to import');
+  if (items.length === 0)
+    throw new UnprocessableError('nothing_to_import', issues.length ? `No importable article: ${issues[0]!.error}` : 'No article to import');
   return { items, issues };
 }

@@ -22,7 +22,11 @@ const KB = '/api/knowledge-base';
 function manual(name: string, chars = 4_000_000): string {
   const parts: string[] = [`# ${name}`];
   for (let i = 1, length = 0; length < chars; i++) {
-    parts.push(i % 40 === 0 ? `## ${name}, part ${i / 40}` : `Step ${i} of ${name}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`);
+    parts.push(
+      i % 40 === 0
+        ? `## ${name}, part ${i / 40}`
+        : `Step ${i} of ${name}: check guy line ${i} and stake ${i} before the storm; tension them evenly so the flysheet stays taut.`,
+    );
     length += parts.at(-1)!.length + 2;
   }
   return parts.join('\n\n').slice(0, chars);
@@ -37,7 +41,11 @@ describe.each(await databaseKinds())('bounded knowledge-base imports on %s', (ki
     t = await createTestApp(kind, {}, { runWorkers: true });
     admin = await registerAccount(t.app, 'Big importer');
     other = await registerAccount(t.app, 'Bystander');
-    const opened = await call(t.app, other, { method: 'POST', url: '/api/conversations', payload: { contact: { name: 'Ella' }, message: { content: 'Where is my tent?' } } });
+    const opened = await call(t.app, other, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'Ella' }, message: { content: 'Where is my tent?' } },
+    });
     expect(opened.status).toBe(201);
   }, 120_000);
   afterAll(async () => {
@@ -78,7 +86,8 @@ describe.each(await databaseKinds())('bounded knowledge-base imports on %s', (ki
     const started = await postZip(zipSync(Object.fromEntries(Object.entries(contents).map(([path, text]) => [path, strToU8(text)]))));
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const importId = started.body.import.id;
-    const articles = async () => (await call(t.app, admin, { method: 'GET', url: `${KB}/articles?limit=10` })).body.data as { id: number; title: string; chunkCount: number }[];
+    const articles = async () =>
+      (await call(t.app, admin, { method: 'GET', url: `${KB}/articles?limit=10` })).body.data as { id: number; title: string; chunkCount: number }[];
 
     // An article whose passages are partly written: they go in a few per transaction.
     const partial = await eventually('an imported article part-written', async () =>

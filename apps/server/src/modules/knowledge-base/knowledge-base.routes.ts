@@ -78,7 +78,14 @@ export const knowledgeBaseRoutes: FastifyPluginAsyncTypebox<{ knowledgeBase: Kno
 
   app.delete(
     '/articles/:id',
-    { schema: { ...schemaBase, summary: 'Delete an article (and its passages from search, at once)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      schema: {
+        ...schemaBase,
+        summary: 'Delete an article (and its passages from search, at once)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await knowledgeBase.remove(request.auth, request.params.id);
       return reply.status(204).send(null);
@@ -100,7 +107,13 @@ export const knowledgeBaseRoutes: FastifyPluginAsyncTypebox<{ knowledgeBase: Kno
 
   app.get(
     '/embeddings',
-    { schema: { ...schemaBase, summary: "The embedding model search uses, and progress of a move to a new one", response: { 200: IndexStatus, ...errorResponses } } },
+    {
+      schema: {
+        ...schemaBase,
+        summary: 'The embedding model search uses, and progress of a move to a new one',
+        response: { 200: IndexStatus, ...errorResponses },
+      },
+    },
     async (request) => knowledgeBase.indexStatus(request.auth),
   );
 
@@ -144,7 +157,14 @@ export const knowledgeBaseRoutes: FastifyPluginAsyncTypebox<{ knowledgeBase: Kno
 
   app.get(
     '/imports/:id',
-    { schema: { ...schemaBase, summary: 'A bulk import and its progress', params: IdParams, response: { 200: Type.Object({ import: Import }), ...errorResponses } } },
+    {
+      schema: {
+        ...schemaBase,
+        summary: 'A bulk import and its progress',
+        params: IdParams,
+        response: { 200: Type.Object({ import: Import }), ...errorResponses },
+      },
+    },
     async (request) => ({ import: await knowledgeBase.getImport(request.auth, request.params.id) }),
   );
 };

@@ -10,7 +10,10 @@ export const ARTICLE_BODY_LIMIT = 16 * 1024 * 1024;
 const ArticleStatus = Type.Union([Type.Literal('draft'), Type.Literal('published')], {
   description: 'Only published articles are searched and used for drafts',
 });
-const Category = Type.Union([Type.String({ maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*$', description: 'Letters, digits, spaces, `-` and `_`' }), Type.Null()]);
+const Category = Type.Union([
+  Type.String({ maxLength: 50, pattern: '^[\\p{L}\\p{N}_ -]*$', description: 'Letters, digits, spaces, `-` and `_`' }),
+  Type.Null(),
+]);
 const Content = Type.String({ minLength: 1, maxLength: MAX_ARTICLE_CHARS, pattern: '\\S', description: 'Markdown' });
 
 export const ArticleFields = Type.Object(

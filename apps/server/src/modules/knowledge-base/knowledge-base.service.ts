@@ -14,7 +14,16 @@ import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { jobKey } from '../../platform/queue/jobs.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
-import { articleIdByTitle, assertTitleFree, insertArticle, selectArticles, updateArticle, writeChunks, type ArticleInput, type Chunking } from './articles.repo.js';
+import {
+  articleIdByTitle,
+  assertTitleFree,
+  insertArticle,
+  selectArticles,
+  updateArticle,
+  writeChunks,
+  type ArticleInput,
+  type Chunking,
+} from './articles.repo.js';
 import { markdownToText } from './chunking.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { importItems, type ImportIssue } from './import-files.js';
@@ -82,7 +91,10 @@ export function createKnowledgeBaseService(deps: {
   }
 
   return {
-    async list(ctx: TenantContext, query: { q?: string | undefined; category?: string | undefined; status?: 'draft' | 'published' | undefined; cursor?: string | undefined; limit: number }) {
+    async list(
+      ctx: TenantContext,
+      query: { q?: string | undefined; category?: string | undefined; status?: 'draft' | 'published' | undefined; cursor?: string | undefined; limit: number },
+    ) {
       const after = decodeTimeIdCursor(query.cursor);
       const words = query.q?.trim();
       const conditions: (SQL | undefined)[] = [
@@ -193,7 +205,10 @@ export function createKnowledgeBaseService(deps: {
 
     async getImport(ctx: TenantContext, id: number) {
       const [row] = await withTenant(db, ctx, (tx) =>
-        tx.select(importColumns).from(knowledgeBaseImports).where(and(eq(knowledgeBaseImports.accountId, ctx.accountId), eq(knowledgeBaseImports.id, id))),
+        tx
+          .select(importColumns)
+          .from(knowledgeBaseImports)
+          .where(and(eq(knowledgeBaseImports.accountId, ctx.accountId), eq(knowledgeBaseImports.id, id))),
       );
       if (!row) throw new NotFoundError('Import');
       return row;
@@ -201,7 +216,12 @@ export function createKnowledgeBaseService(deps: {
 
     listImports: (ctx: TenantContext) =>
       withTenant(db, ctx, (tx) =>
-        tx.select(importColumns).from(knowledgeBaseImports).where(eq(knowledgeBaseImports.accountId, ctx.accountId)).orderBy(desc(knowledgeBaseImports.createdAt)).limit(20),
+        tx
+          .select(importColumns)
+          .from(knowledgeBaseImports)
+          .where(eq(knowledgeBaseImports.accountId, ctx.accountId))
+          .orderBy(desc(knowledgeBaseImports.createdAt))
+          .limit(20),
       ),
 
     /**

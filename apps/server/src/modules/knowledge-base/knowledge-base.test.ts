@@ -147,7 +147,14 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       ].join('\n\n');
       const changed = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/${article.id}`, payload: { content: sections } });
       expect(changed.status, JSON.stringify(changed.body)).toBe(200);
-      expect(changed.body.article).toMatchObject({ id: article.id, title: article.title, content: sections, chunkCount: 3, embeddingStatus: 'ready', category: 'care' });
+      expect(changed.body.article).toMatchObject({
+        id: article.id,
+        title: article.title,
+        content: sections,
+        chunkCount: 3,
+        embeddingStatus: 'ready',
+        category: 'care',
+      });
       expect(Date.parse(changed.body.article.updatedAt)).toBeGreaterThanOrEqual(Date.parse(article.updatedAt));
       expect(changed.body.article.createdAt).toBe(article.createdAt);
       // The old passages are gone from search, the new ones are in it.
@@ -162,7 +169,11 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       const recategorised = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/${article.id}`, payload: { category: null, status: 'draft' } });
       expect(recategorised.status).toBe(200);
       expect(recategorised.body.article).toMatchObject({ category: null, status: 'draft', chunkCount: 3, embeddingStatus: 'ready', content: sections });
-      const retitled = await call(t.app, s, { method: 'PATCH', url: `${KB}/articles/${article.id}`, payload: { title: 'Caring for a down jacket', category: 'care' } });
+      const retitled = await call(t.app, s, {
+        method: 'PATCH',
+        url: `${KB}/articles/${article.id}`,
+        payload: { title: 'Caring for a down jacket', category: 'care' },
+      });
       expect(retitled.body.article).toMatchObject({ title: 'Caring for a down jacket', category: 'care', chunkCount: 3, embeddingStatus: 'ready' });
 
       const removed = await call(t.app, s, { method: 'DELETE', url: `${KB}/articles/${article.id}` });
@@ -216,7 +227,10 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       let cursor: string | null = null;
       const sizes: number[] = [];
       do {
-        const page: { data: any[]; nextCursor: string | null } = await list(s, `category=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        const page: { data: any[]; nextCursor: string | null } = await list(
+          s,
+          `category=paging&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
         sizes.push(page.data.length);
         seen.push(...page.data);
         cursor = page.nextCursor;
@@ -444,7 +458,9 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       conversationId = opened.body.conversation.id;
       const requested = await call(t.app, a, { method: 'POST', url: '/api/ai/draft', payload: { messageId: opened.body.message.id } });
       expect(requested.status, JSON.stringify(requested.body)).toBe(202);
-      await eventually('a draft for A', async () => ((await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` })).status === 200 ? true : undefined));
+      await eventually('a draft for A', async () =>
+        (await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversationId}/drafts` })).status === 200 ? true : undefined,
+      );
     }, 120_000);
 
     it("answers 404 for A's article by id to B, exactly as for a missing id, and changes nothing", async () => {
@@ -473,7 +489,10 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       expect((await list(b, 'category=internal')).data).toEqual([]);
       for (const q of [SECRET_TITLE, SECRET_TERM, `wholesale price of the Aurora Pro lantern ${SECRET_TERM}`, 'Imported by A']) {
         const found = await search(b, q, 20);
-        expect(found.results.map((hit) => hit.articleId), q).not.toContain(secret.id);
+        expect(
+          found.results.map((hit) => hit.articleId),
+          q,
+        ).not.toContain(secret.id);
         expect(JSON.stringify(found), q).not.toMatch(/Aurora Pro|QZX|310 NOK|Imported by A/);
       }
       // B may use the same title: titles are unique within an account only.
@@ -503,7 +522,9 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
           return rows<{ user: string; theirs: number; total: number }>(tx, query);
         });
       // An import's list of articles to write is empty once it finished: A gets one row to hide.
-      await withTenant(db, { accountId: a.accountId }, (tx) => insertImportItems(tx, a.accountId, importId, [{ title: SECRET_TITLE, content: 'still to import' }]));
+      await withTenant(db, { accountId: a.accountId }, (tx) =>
+        insertImportItems(tx, a.accountId, importId, [{ title: SECRET_TITLE, content: 'still to import' }]),
+      );
       const tables = [
         'knowledge_base_articles',
         'knowledge_base_chunks',
@@ -630,7 +651,9 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       // Nothing of the refused import was written, and another account imports meanwhile.
       const listed = await call(t.app, busy, { method: 'GET', url: `${KB}/imports` });
       expect(listed.body.data.map((row: { id: number }) => row.id).sort()).toEqual(unfinished.map((row) => row.id).sort());
-      expect((await importFinished(s, (await startImport(s, { articles: [{ title: 'Meanwhile', content: 'Another account.' }] })).id)).status).toBe('completed');
+      expect((await importFinished(s, (await startImport(s, { articles: [{ title: 'Meanwhile', content: 'Another account.' }] })).id)).status).toBe(
+        'completed',
+      );
 
       await withTenant(t.database.db, { accountId: busy.accountId }, (tx) =>
         tx.update(knowledgeBaseImports).set({ status: 'completed' }).where(eq(knowledgeBaseImports.id, unfinished[0]!.id)),
@@ -640,13 +663,20 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
 
     it('imports the Markdown files of a zip, skipping other files and macOS metadata; they become searchable', async () => {
       const archive = zipSync({
-        'guides/aurora-lamp.md': strToU8('# Pairing the Aurora lamp\n\nHold the dimmer ring for five seconds until the lamp blinks blue, then pick it in the Tindra Home app.'),
+        'guides/aurora-lamp.md': strToU8(
+          '# Pairing the Aurora lamp\n\nHold the dimmer ring for five seconds until the lamp blinks blue, then pick it in the Tindra Home app.',
+        ),
         'faq/gift-wrapping.md': strToU8('---\ncategory: extras\n---\nWe wrap any order in recycled paper for 29 NOK; choose it at checkout.'),
         'images/logo.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
         '__MACOSX/guides/._aurora-lamp.md': new Uint8Array([0, 5, 22, 7, 0, 2, 0, 0]),
         'guides/.DS_Store': new Uint8Array([0, 0, 0, 1]),
       });
-      const answer = await call(t.app, s, { method: 'POST', url: `${KB}/imports/zip`, headers: { 'content-type': 'application/zip' }, payload: Buffer.from(archive) });
+      const answer = await call(t.app, s, {
+        method: 'POST',
+        url: `${KB}/imports/zip`,
+        headers: { 'content-type': 'application/zip' },
+        payload: Buffer.from(archive),
+      });
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);
       expect(answer.body.import).toMatchObject({ total: 2, failed: 0, errors: [] });
       const done = await importFinished(s, answer.body.import.id);
@@ -809,9 +839,9 @@ describe.each(await databaseKinds())('knowledge base, bad input and large articl
         // Too long to embed before the answer: its job will (no worker runs it here).
         const jobs = await call(t.app, s, { method: 'GET', url: '/api/queue/jobs?limit=200' });
         expect(jobs.status).toBe(200);
-        expect(jobs.body.data.filter((job: { queue: string; key: string }) => job.queue === 'kb-embed' && job.key.startsWith(`${s.accountId}-${big.id}-`))).toEqual([
-          expect.objectContaining({ state: 'waiting' }),
-        ]);
+        expect(
+          jobs.body.data.filter((job: { queue: string; key: string }) => job.queue === 'kb-embed' && job.key.startsWith(`${s.accountId}-${big.id}-`)),
+        ).toEqual([expect.objectContaining({ state: 'waiting' })]);
         // Its passages are in the full-text index already, while it has no vector.
         const hit = (await search(s, '4321')).results.find((result) => result.articleId === big.id);
         expect(hit).toMatchObject({ title: 'The long storm manual', similarity: 0 });

@@ -15,9 +15,18 @@ import { eventually } from '../../test-support/checks.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
 
 const ARTICLES = [
-  { title: 'Resetting your password', content: 'Use the "Forgot password" link on the sign-in page. The reset e-mail arrives within five minutes; check the spam folder.' },
-  { title: 'Delivery times', content: 'Orders ship from our warehouse in two working days. Delivery to Finland takes one to three days, to the rest of the EU three to six days.' },
-  { title: 'Tent care', content: 'Dry the Fjellbrygga tent completely before storing it. Never machine-wash the fly sheet; rinse it with lukewarm water instead.' },
+  {
+    title: 'Resetting your password',
+    content: 'Use the "Forgot password" link on the sign-in page. The reset e-mail arrives within five minutes; check the spam folder.',
+  },
+  {
+    title: 'Delivery times',
+    content: 'Orders ship from our warehouse in two working days. Delivery to Finland takes one to three days, to the rest of the EU three to six days.',
+  },
+  {
+    title: 'Tent care',
+    content: 'Dry the Fjellbrygga tent completely before storing it. Never machine-wash the fly sheet; rinse it with lukewarm water instead.',
+  },
   { title: 'Gift cards', content: 'Gift cards are valid for three years and can be used online and in our Helsinki store, several in one order.' },
 ];
 
@@ -69,7 +78,10 @@ describe.each(await databaseKinds())('a change of embedding model on %s', (kind)
     });
   const search = (app: FastifyInstance, q: string) => call(app, admin, { method: 'GET', url: `/api/knowledge-base/search?q=${encodeURIComponent(q)}` });
   const modelCounts = async () =>
-    queryRows<{ model: string; n: number }>(testDb.database.db, sql`select model, count(*)::int as n from knowledge_base_embeddings group by model order by model`);
+    queryRows<{ model: string; n: number }>(
+      testDb.database.db,
+      sql`select model, count(*)::int as n from knowledge_base_embeddings group by model order by model`,
+    );
 
   it('searches the local vectors of a new installation', async () => {
     const found = await search(local!, 'how long does shipping take');

@@ -165,16 +165,27 @@ export function createKnowledgeSearch(deps: {
 
   async function passages(tx: Tx, accountId: number, ids: number[], model: EmbeddingModel | undefined, vector: number[] | undefined, text: string) {
     if (ids.length === 0) return new Map<number, Passage>();
-    const similarity =
-      model && vector ? sql`1 - (${typedEmbedding(model)} <=> ${vectorParam(model, vector)})` : sql`null::float8`;
-    const rows = await queryRows<{ id: string; article_id: number; title: string; category: string | null; heading: string | null; content: string; similarity: number | null; text_match: boolean }>(
+    const similarity = model && vector ? sql`1 - (${typedEmbedding(model)} <=> ${vectorParam(model, vector)})` : sql`null::float8`;
+    const rows = await queryRows<{
+      id: string;
+      article_id: number;
+      title: string;
+      category: string | null;
+      heading: string | null;
+      content: string;
+      similarity: number | null;
+      text_match: boolean;
+    }>(
       tx,
       sql`select c.id, c.article_id, a.title, a.category, c.heading, c.content, ${similarity} as similarity,
             c.search_vector @@ ${anyWordQuery(text)} as text_match
           from knowledge_base_chunks c
           join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id
           left join knowledge_base_embeddings e on e.chunk_id = c.id and e.model = ${model ? model.id : ''}
-          where c.account_id = ${accountId} and c.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
+          where c.account_id = ${accountId} and c.id in (${sql.join(
+            ids.map((id) => sql`${id}`),
+            sql`, `,
+          )})`,
     );
     return new Map(
       rows.map((row) => [

@@ -4,9 +4,7 @@ import { IdParams, Timestamp, errorResponses } from '../../platform/schemas.js';
 import { LabelTitle } from './labels.schema.js';
 import type { LabelService } from './labels.service.js';
 
-const Label = Type.Object(
-  { id: Type.Integer(), title: Type.String(), description: Type.String(), color: Type.String(), createdAt: Timestamp },
-);
+const Label = Type.Object({ id: Type.Integer(), title: Type.String(), description: Type.String(), color: Type.String(), createdAt: Timestamp });
 const LabelFields = {
   description: Type.Optional(Type.String({ maxLength: 500 })),
   color: Type.Optional(Type.String({ pattern: '^#[0-9a-fA-F]{6}$' })),

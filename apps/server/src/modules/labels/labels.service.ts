@@ -18,7 +18,10 @@ const labelColumns = { id: labels.id, title: labels.title, description: labels.d
 
 export function createLabelService({ db, door }: { db: AppDb; door: ConversationDoor }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
-    const [label] = await tx.select(labelColumns).from(labels).where(and(eq(labels.accountId, ctx.accountId), eq(labels.id, id)));
+    const [label] = await tx
+      .select(labelColumns)
+      .from(labels)
+      .where(and(eq(labels.accountId, ctx.accountId), eq(labels.id, id)));
     if (!label) throw new NotFoundError('Label');
     return label;
   }
@@ -58,7 +61,11 @@ export function createLabelService({ db, door }: { db: AppDb; door: Conversation
         const current = await get(tx, ctx, id);
         if (input.title !== undefined && input.title !== current.title) {
           await assertTitleFree(tx, ctx, input.title, id);
-          await changes.changeWhere(carrying(current.title), { labels: renamedLabel(current.title, input.title) }, `Label ${current.title} was renamed to ${input.title}`);
+          await changes.changeWhere(
+            carrying(current.title),
+            { labels: renamedLabel(current.title, input.title) },
+            `Label ${current.title} was renamed to ${input.title}`,
+          );
         }
         await tx
           .update(labels)

@@ -42,7 +42,11 @@ describe.each(await databaseKinds())('queue API on %s', (kind) => {
       url: '/api/agents',
       payload: { name: 'Plain Agent', email: `plain.${Date.now()}@example.com`, password: 'agent password 1' },
     });
-    const login = await call(t.app, undefined, { method: 'POST', url: '/api/auth/login', payload: { email: agent.body.agent.email, password: 'agent password 1' } });
+    const login = await call(t.app, undefined, {
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: agent.body.agent.email, password: 'agent password 1' },
+    });
     const asAgent = await call(t.app, undefined, { method: 'GET', url: '/api/queue/jobs', headers: { authorization: `Bearer ${login.body.token}` } });
     expect(asAgent.status).toBe(403);
   });

@@ -71,7 +71,11 @@ export function createReportService({ db }: { db: AppDb }) {
           days,
           volumeByCategory: byCategory,
           volumeByPriority: byPriority,
-          firstResponse: { answered: firstResponse?.answered ?? 0, medianSeconds: seconds(firstResponse?.median ?? null), p90Seconds: seconds(firstResponse?.p90 ?? null) },
+          firstResponse: {
+            answered: firstResponse?.answered ?? 0,
+            medianSeconds: seconds(firstResponse?.median ?? null),
+            p90Seconds: seconds(firstResponse?.p90 ?? null),
+          },
           resolution: { resolved: resolution?.resolved ?? 0, medianSeconds: seconds(resolution?.median ?? null), p90Seconds: seconds(resolution?.p90 ?? null) },
           responseTimes: responseTimes.map((row) => ({
             day: row.day,

@@ -3,16 +3,14 @@ import Type from 'typebox';
 import { IdParams, Name, Timestamp, errorResponses } from '../../platform/schemas.js';
 import type { TeamService } from './teams.service.js';
 
-const Team = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.String(),
-    description: Type.String(),
-    allowAutoAssign: Type.Boolean({ description: 'Whether AI routing may assign conversations to members' }),
-    memberCount: Type.Integer(),
-    createdAt: Timestamp,
-  },
-);
+const Team = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  description: Type.String(),
+  allowAutoAssign: Type.Boolean({ description: 'Whether AI routing may assign conversations to members' }),
+  memberCount: Type.Integer(),
+  createdAt: Timestamp,
+});
 const TeamMember = Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.String() });
 const TeamFields = {
   description: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -102,10 +100,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ teams: TeamService }> = asy
         ...schemaBase,
         summary: "Replace a team's members (administrators)",
         params: IdParams,
-        body: Type.Object(
-          { userIds: Type.Array(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), { maxItems: 500 }) },
-          { additionalProperties: false },
-        ),
+        body: Type.Object({ userIds: Type.Array(Type.Integer({ minimum: 1, maximum: 2_147_483_647 }), { maxItems: 500 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ data: Type.Array(TeamMember) }), ...errorResponses },
       },
     },

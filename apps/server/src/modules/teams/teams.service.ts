@@ -22,14 +22,20 @@ export interface TeamInput {
 
 export function createTeamService({ db, door }: { db: AppDb; door: ConversationDoor }) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
-    const [team] = await tx.select(teamColumns).from(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));
+    const [team] = await tx
+      .select(teamColumns)
+      .from(teams)
+      .where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));
     if (!team) throw new NotFoundError('Team');
     return team;
   }
 
   /** A clear 409 before the unique index would give a generic one. */
   async function assertNameFree(tx: Tx, ctx: TenantContext, name: string, exceptId?: number) {
-    const [clash] = await tx.select({ id: teams.id }).from(teams).where(and(eq(teams.accountId, ctx.accountId), sql`lower(${teams.name}) = lower(${name})`));
+    const [clash] = await tx
+      .select({ id: teams.id })
+      .from(teams)
+      .where(and(eq(teams.accountId, ctx.accountId), sql`lower(${teams.name}) = lower(${name})`));
     if (clash && clash.id !== exceptId) throw new ConflictError('team_exists', `A team named "${name}" already exists`);
   }
 
@@ -84,8 +90,14 @@ export function createTeamService({ db, door }: { db: AppDb; door: ConversationD
       door.transaction(ctx, async (tx, changes) => {
         const team = await get(tx, ctx, id);
         await changes.changeWhere(eq(conversations.teamId, id), { teamId: null }, `Team ${team.name} was deleted: unassigned`);
-        await tx.update(inboxes).set({ defaultTeamId: null }).where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.defaultTeamId, id)));
-        await tx.update(aiCategories).set({ teamId: null }).where(and(eq(aiCategories.accountId, ctx.accountId), eq(aiCategories.teamId, id)));
+        await tx
+          .update(inboxes)
+          .set({ defaultTeamId: null })
+          .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.defaultTeamId, id)));
+        await tx
+          .update(aiCategories)
+          .set({ teamId: null })
+          .where(and(eq(aiCategories.accountId, ctx.accountId), eq(aiCategories.teamId, id)));
         await tx.delete(teams).where(and(eq(teams.accountId, ctx.accountId), eq(teams.id, id)));
       }),
 

@@ -28,7 +28,13 @@ export function localEmbeddingModel(embedder: Embedder): EmbeddingModel {
   };
 }
 
-export function openAiEmbeddingModel(options: { apiKey: string; model: string; dimensions: number; baseURL?: string | undefined; timeoutMs: number }): EmbeddingModel {
+export function openAiEmbeddingModel(options: {
+  apiKey: string;
+  model: string;
+  dimensions: number;
+  baseURL?: string | undefined;
+  timeoutMs: number;
+}): EmbeddingModel {
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 2 });
   return {
     id: embeddingModelId(`openai-${options.model}-${options.dimensions}`),
@@ -40,7 +46,9 @@ export function openAiEmbeddingModel(options: { apiKey: string; model: string; d
         const response = await client.embeddings.create({ model: options.model, input, dimensions: options.dimensions, encoding_format: 'float' });
         const batch = [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding);
         if (batch.length !== input.length || batch.some((vector) => vector.length !== options.dimensions)) {
-          throw new Error(`the embedding server answered ${batch.length} vectors of ${batch[0]?.length ?? 0} dimensions for ${input.length} texts of ${options.dimensions}`);
+          throw new Error(
+            `the embedding server answered ${batch.length} vectors of ${batch[0]?.length ?? 0} dimensions for ${input.length} texts of ${options.dimensions}`,
+          );
         }
         vectors.push(...batch);
       }
@@ -51,5 +59,8 @@ export function openAiEmbeddingModel(options: { apiKey: string; model: string; d
 
 /** A model name made safe to store and to inline in SQL. */
 export function embeddingModelId(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').slice(0, 60);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .slice(0, 60);
 }

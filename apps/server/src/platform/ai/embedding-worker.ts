@@ -18,7 +18,10 @@ const model = initModel(modelSource);
 async function embed({ id, texts }: EmbedRequest) {
   try {
     const vectors = (await (await model).embed(texts)).map((vector) => Float32Array.from(vector));
-    parentPort!.postMessage({ id, vectors } satisfies EmbedResponse, vectors.map((vector) => vector.buffer as ArrayBuffer));
+    parentPort!.postMessage(
+      { id, vectors } satisfies EmbedResponse,
+      vectors.map((vector) => vector.buffer as ArrayBuffer),
+    );
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies EmbedResponse);
   }

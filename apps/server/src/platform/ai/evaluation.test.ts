@@ -33,8 +33,7 @@ describe('evaluation metrics', () => {
 describe('the local model on the held-out labelled set', () => {
   const embedder = createEmbedder();
   afterAll(() => embedder.close());
-  const read = (name: string) =>
-    parseLabelled(readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8'), name);
+  const read = (name: string) => parseLabelled(readFileSync(new URL(`./data/${name}`, import.meta.url), 'utf8'), name);
 
   it('sorts most unseen support messages right, with confidences that mean what they say', async () => {
     const train = read('support-messages.train.jsonl');

@@ -13,9 +13,30 @@ const example = (text: string, label: string, weight = 1): TrainingExample => ({
 const features = (text: string) => ({ dense: new Float32Array(0), sparse: textFeatures(text) });
 
 const SEED: TrainingExample[] = [
-  ...['I was charged twice', 'wrong amount on my invoice', 'my card was billed two times', 'need a VAT invoice', 'payment failed at checkout', 'why is the price higher'].map((t) => example(t, 'billing')),
-  ...['where is my parcel', 'tracking number does not work', 'delivery is late', 'package never arrived', 'change my shipping address', 'courier lost my order'].map((t) => example(t, 'shipping')),
-  ...['the app crashes on start', 'error E-SYNC-503 when syncing', 'button does nothing', 'screen goes blank after login', 'export produces an empty file', 'map tiles fail to load'].map((t) => example(t, 'bug')),
+  ...[
+    'I was charged twice',
+    'wrong amount on my invoice',
+    'my card was billed two times',
+    'need a VAT invoice',
+    'payment failed at checkout',
+    'why is the price higher',
+  ].map((t) => example(t, 'billing')),
+  ...[
+    'where is my parcel',
+    'tracking number does not work',
+    'delivery is late',
+    'package never arrived',
+    'change my shipping address',
+    'courier lost my order',
+  ].map((t) => example(t, 'shipping')),
+  ...[
+    'the app crashes on start',
+    'error E-SYNC-503 when syncing',
+    'button does nothing',
+    'screen goes blank after login',
+    'export produces an empty file',
+    'map tiles fail to load',
+  ].map((t) => example(t, 'bug')),
 ];
 
 describe('per-account category model', () => {
@@ -93,7 +114,10 @@ describe('per-account category model', () => {
           })),
         ),
       );
-    const model = trainCategoryModel(texts(60, 0).map(({ text, label }) => example(text, label)), { seed: 1 });
+    const model = trainCategoryModel(
+      texts(60, 0).map(({ text, label }) => example(text, label)),
+      { seed: 1 },
+    );
     expect(model.labels).toHaveLength(40);
     const test = texts(5, 1_000);
     const right = test.filter(({ text, label }) => predict(model, features(text))[0]!.label === label).length;

@@ -142,7 +142,8 @@ export function trainCategoryModel(examples: TrainingExample[] | TrainingSet, op
     options.onProgress?.(Math.min(1, done / total));
   };
   const all = Int32Array.from({ length: set.size }, (_, i) => i);
-  const warm = options.warmStart && sameLabels(options.warmStart.labels, set.labels) && options.warmStart.denseSize === set.denseSize ? options.warmStart : undefined;
+  const warm =
+    options.warmStart && sameLabels(options.warmStart.labels, set.labels) && options.warmStart.denseSize === set.denseSize ? options.warmStart : undefined;
   const model = toModel(fit(set, all, epochs, options, warm, progress), set);
   model.temperature = heldOut > 0 ? calibrate(set, folds, heldOut, Math.ceil(epochs / 2), options, progress) : 1;
   return model;
@@ -236,10 +237,19 @@ function softmaxInPlace(z: Float64Array) {
  */
 const NEGLIGIBLE = 1e-5;
 
-function fit(set: TrainingSet, rows: Int32Array, epochs: number, options: TrainOptions, warm: CategoryModel | undefined, progress: (passes: number) => void): Weights {
+function fit(
+  set: TrainingSet,
+  rows: Int32Array,
+  epochs: number,
+  options: TrainOptions,
+  warm: CategoryModel | undefined,
+  progress: (passes: number) => void,
+): Weights {
   const classes = set.labels.length;
   const size = set.denseSize;
-  const w = warm ? fromModel(warm) : { dense: new Float32Array(classes * size), scale: 1, sparse: new Float32Array(HASH_DIMENSIONS * classes), bias: new Float64Array(classes) };
+  const w = warm
+    ? fromModel(warm)
+    : { dense: new Float32Array(classes * size), scale: 1, sparse: new Float32Array(HASH_DIMENSIONS * classes), bias: new Float64Array(classes) };
   const { dense, sparse, bias } = w;
   let scale = w.scale;
   const rate = options.learningRate ?? 0.5;
@@ -354,7 +364,12 @@ function calibrate(set: TrainingSet, folds: number, heldOut: number, epochs: num
 function fromModel(model: CategoryModel): Weights {
   const classes = model.labels.length;
   const size = model.denseSize;
-  const w: Weights = { dense: new Float32Array(classes * size), scale: 1, sparse: new Float32Array(HASH_DIMENSIONS * classes), bias: Float64Array.from(model.bias) };
+  const w: Weights = {
+    dense: new Float32Array(classes * size),
+    scale: 1,
+    sparse: new Float32Array(HASH_DIMENSIONS * classes),
+    bias: Float64Array.from(model.bias),
+  };
   for (let k = 0; k < classes; k++) {
     w.dense.set(model.dense[k]!, k * size);
     const sparse = model.sparse[k]!;

@@ -97,9 +97,7 @@ export function createJobStore(db: AppDb) {
      * or a kill: it runs again at once rather than after its lock expires.
      */
     releaseOrphans: () =>
-      asWorker(db, (tx) =>
-        tx.update(jobs).set({ state: 'waiting', lockedUntil: null, updatedAt: new Date() }).where(eq(jobs.state, 'active')),
-      ),
+      asWorker(db, (tx) => tx.update(jobs).set({ state: 'waiting', lockedUntil: null, updatedAt: new Date() }).where(eq(jobs.state, 'active'))),
 
     /** Jobs not yet handed to BullMQ (outbox), oldest first. */
     unrelayed: (limit: number) =>
@@ -131,8 +129,7 @@ export function createJobStore(db: AppDb) {
           .where(and(eq(jobs.id, id), inArray(jobs.state, ['waiting', 'active']))),
       ),
 
-    markRelayed: (ids: number[]) =>
-      asWorker(db, (tx) => tx.update(jobs).set({ relayedAt: new Date(), updatedAt: new Date() }).where(inArray(jobs.id, ids))),
+    markRelayed: (ids: number[]) => asWorker(db, (tx) => tx.update(jobs).set({ relayedAt: new Date(), updatedAt: new Date() }).where(inArray(jobs.id, ids))),
 
     /** Records BullMQ's outcome on the outbox row, so the API shows the same states for both backends. */
     finishByKey: (queue: QueueName, key: string, outcome: { state: 'completed'; result: JobResult } | { state: 'failed'; error: string }, attempts: number) =>

@@ -253,7 +253,10 @@ describe.runIf(withRedis)('BullMQ queue with the jobs table as outbox', () => {
     expect(runs.sort()).toEqual([...keys].sort());
     const rows = await queryRows<{ key: string; state: string; result: unknown }>(
       testDb.database.db,
-      sql`select key, state, result from jobs where key in (${sql.join(keys.map((key) => sql`${key}`), sql`, `)}) order by key`,
+      sql`select key, state, result from jobs where key in (${sql.join(
+        keys.map((key) => sql`${key}`),
+        sql`, `,
+      )}) order by key`,
     );
     expect(rows).toEqual([...keys].sort().map((key) => ({ key, state: 'completed', result: { key } })));
   });

@@ -193,7 +193,7 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     if (reconciling || closed || !redis) return;
     reconciling = true;
     try {
-      for (let afterId = 0; !closed; ) {
+      for (let afterId = 0; !closed;) {
         const rows = await store.relayedUnfinished(afterId, RELAY_BATCH);
         if (rows.length === 0) break;
         for (const row of rows) {

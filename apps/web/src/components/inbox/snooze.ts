@@ -7,7 +7,7 @@ export function snoozePresets(now = new Date()) {
     return date;
   };
   // Monday 9:00 of next week; on a Sunday that is tomorrow.
-  const toMonday = ((8 - now.getDay()) % 7) || 7;
+  const toMonday = (8 - now.getDay()) % 7 || 7;
   return [
     { label: 'For an hour', until: new Date(now.getTime() + 3_600_000) },
     { label: 'Until tomorrow, 9:00', until: at(1, 9) },

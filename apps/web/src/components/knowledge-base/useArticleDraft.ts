@@ -84,8 +84,7 @@ export function useArticleDraft() {
     if (form.title.trim().length > 200) local.title = 'A title has at most 200 characters.';
     local.content = form.content.trim() ? undefined : 'Write the content of the article.';
     const category = form.category.trim();
-    local.category =
-      category.length > 50 || !CATEGORY_PATTERN.test(category) ? 'Use letters, numbers, spaces, - and _ only, up to 50 characters.' : undefined;
+    local.category = category.length > 50 || !CATEGORY_PATTERN.test(category) ? 'Use letters, numbers, spaces, - and _ only, up to 50 characters.' : undefined;
     return !local.title && !local.content && !local.category;
   }
 

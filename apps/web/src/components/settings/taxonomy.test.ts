@@ -27,7 +27,9 @@ describe('the taxonomy form', () => {
   });
 
   it('numbers the example a message is about', () => {
-    const failure = new ApiError(400, 'validation_error', 'x', 'r', [{ field: 'body.categories.0.examples.1', message: 'must NOT have more than 2000 characters' }]);
+    const failure = new ApiError(400, 'validation_error', 'x', 'r', [
+      { field: 'body.categories.0.examples.1', message: 'must NOT have more than 2000 characters' },
+    ]);
     expect(placeFailure(failure, categories).byCategory.get(categories[0]!.key)?.examples).toBe('Example 2: must NOT have more than 2000 characters');
   });
 
@@ -41,7 +43,10 @@ describe('the taxonomy form', () => {
     expect(tooFew.byCategory.size).toBe(0);
     expect(tooFew.general).toBe('At least two categories need examples to learn from');
 
-    const minItems = placeFailure(new ApiError(400, 'validation_error', 'x', 'r', [{ field: 'body.categories', message: 'must NOT have fewer than 2 items' }]), categories);
+    const minItems = placeFailure(
+      new ApiError(400, 'validation_error', 'x', 'r', [{ field: 'body.categories', message: 'must NOT have fewer than 2 items' }]),
+      categories,
+    );
     expect(minItems.general).toBe('Categories: must NOT have fewer than 2 items');
   });
 });

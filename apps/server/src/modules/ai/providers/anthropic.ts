@@ -46,7 +46,13 @@ export function createAnthropicProvider(options: { apiKey: string; model: string
         model: options.model,
         max_tokens: 1_500,
         system: [{ type: 'text', text: draftSystemPrompt(request) }],
-        tools: [{ name: DRAFT_TOOL_NAME, description: 'Record the reply draft and the sources it cites', input_schema: draftToolSchema(request.sources.map((s) => s.ref)) }],
+        tools: [
+          {
+            name: DRAFT_TOOL_NAME,
+            description: 'Record the reply draft and the sources it cites',
+            input_schema: draftToolSchema(request.sources.map((s) => s.ref)),
+          },
+        ],
         tool_choice: { type: 'tool', name: DRAFT_TOOL_NAME },
         messages: [{ role: 'user', content: draftUserPrompt(request) }],
       });

@@ -35,7 +35,8 @@ export type TrackedProvider = RemoteProvider & { fallbackState(): FallbackState 
 /** The provider, recording how each of its calls ends (the callers fall back on any failure). */
 export function trackFallbacks(provider: RemoteProvider): TrackedProvider {
   const state: FallbackState = { fallingBack: false, since: undefined, reason: undefined, lastAnsweredAt: undefined };
-  const tracked = <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+  const tracked =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       try {
         const answer = await call(...args);

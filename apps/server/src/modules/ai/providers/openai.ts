@@ -29,7 +29,12 @@ export function createOpenAiProvider(options: { apiKey: string; model: string; b
           { role: 'system', content: systemPrompt(taxonomy) },
           { role: 'user', content: `Customer message:\n"""\n${text.slice(0, 8_000)}\n"""` },
         ],
-        tools: [{ type: 'function', function: { name: TOOL_NAME, description: 'Record the classification of the customer message', parameters: toolSchema(categories) } }],
+        tools: [
+          {
+            type: 'function',
+            function: { name: TOOL_NAME, description: 'Record the classification of the customer message', parameters: toolSchema(categories) },
+          },
+        ],
         tool_choice: { type: 'function', function: { name: TOOL_NAME } },
       });
       const call = response.choices[0]?.message.tool_calls?.find((c) => c.type === 'function' && c.function.name === TOOL_NAME);
@@ -48,7 +53,11 @@ export function createOpenAiProvider(options: { apiKey: string; model: string; b
         tools: [
           {
             type: 'function',
-            function: { name: DRAFT_TOOL_NAME, description: 'Record the reply draft and the sources it cites', parameters: draftToolSchema(request.sources.map((s) => s.ref)) },
+            function: {
+              name: DRAFT_TOOL_NAME,
+              description: 'Record the reply draft and the sources it cites',
+              parameters: draftToolSchema(request.sources.map((s) => s.ref)),
+            },
           },
         ],
         tool_choice: { type: 'function', function: { name: DRAFT_TOOL_NAME } },

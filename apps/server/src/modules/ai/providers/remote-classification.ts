@@ -43,7 +43,17 @@ export function toolSchema(categories: string[]) {
 
 export function systemPrompt(taxonomy: TaxonomyForPrompt[]): string {
   const categories = taxonomy
-    .map((c) => `- ${c.name}: ${c.description || '(no description)'}${c.examples.length ? `\n  Examples: ${c.examples.slice(0, PROMPT_EXAMPLES).map((e) => JSON.stringify(e)).join('; ')}` : ''}`)
+    .map(
+      (c) =>
+        `- ${c.name}: ${c.description || '(no description)'}${
+          c.examples.length
+            ? `\n  Examples: ${c.examples
+                .slice(0, PROMPT_EXAMPLES)
+                .map((e) => JSON.stringify(e))
+                .join('; ')}`
+            : ''
+        }`,
+    )
     .join('\n');
   return [
     'You triage customer-support messages for a helpdesk. Classify the message with the record_classification tool, and nothing else.',

@@ -47,7 +47,10 @@ export function draftToolSchema(refs: string[]) {
     properties: {
       content: { type: 'string', description: 'The reply to the customer, with [S1]-style markers after statements taken from a source' },
       citations: { type: 'array', items: { type: 'string', enum: refs }, description: 'Every source the reply uses' },
-      answered: { type: 'boolean', description: 'false when the sources do not answer the question (the reply then only acknowledges and promises a follow-up)' },
+      answered: {
+        type: 'boolean',
+        description: 'false when the sources do not answer the question (the reply then only acknowledges and promises a follow-up)',
+      },
       confidence: { type: 'number', minimum: 0, maximum: 1, description: 'Probability that an agent can send the draft unchanged' },
       reasoning: { type: 'string', description: 'One or two sentences for the agent: what the draft relies on and what to check' },
     },
@@ -95,7 +98,8 @@ export function checkDraft(input: unknown, sources: DraftSource[]): RemoteDraft 
   const supplied = new Set(sources.map((source) => source.ref));
   if (!answer || typeof answer !== 'object') throw new MalformedAnswerError('no tool input');
   if (typeof answer.content !== 'string' || !answer.content.trim()) throw new MalformedAnswerError('no reply text');
-  if (!Array.isArray(answer.citations) || answer.citations.some((ref) => typeof ref !== 'string')) throw new MalformedAnswerError('citations are not a list of references');
+  if (!Array.isArray(answer.citations) || answer.citations.some((ref) => typeof ref !== 'string'))
+    throw new MalformedAnswerError('citations are not a list of references');
   const marked = [...answer.content.matchAll(MARKER)].flatMap((match) => match[0].slice(1, -1).split(/\s*,\s*/));
   const unknown = [...answer.citations, ...marked].find((ref) => !supplied.has(ref));
   if (unknown) throw new MalformedAnswerError(`cites ${unknown}, a source it was not given`);
@@ -105,7 +109,10 @@ export function checkDraft(input: unknown, sources: DraftSource[]): RemoteDraft 
   if (typeof answer.reasoning !== 'string' || !answer.reasoning.trim()) throw new MalformedAnswerError('no reasoning');
   return {
     // The markers are for checking; the customer reads the reply without them.
-    content: answer.content.replace(/[ \t]*\[S\d+(?:\s*,\s*S\d+)*\]/g, '').trim().slice(0, 10_000),
+    content: answer.content
+      .replace(/[ \t]*\[S\d+(?:\s*,\s*S\d+)*\]/g, '')
+      .trim()
+      .slice(0, 10_000),
     citations: [...new Set([...answer.citations, ...marked])],
     answered: answer.answered,
     confidence: answer.confidence,
