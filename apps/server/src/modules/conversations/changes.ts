@@ -121,7 +121,7 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
       const now = new Date();
       await tx
         .update(conversations)
-        .set({ ...set, updatedAt: now, ...(lines.length > 0 ? { lastActivityAt: now } : {}) })
+        .set({ ...set, updatedAt: now, ...(lines.length > 0 && movesUp(actor, set) ? { lastActivityAt: now } : {}) })
         .where(inAccount(id));
       if (lines.length > 0) {
         if (actor.kind === 'system') await activity([id], [actor.line]);
@@ -141,7 +141,7 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
       const now = new Date();
       const rows = await tx
         .update(conversations)
-        .set({ ...edit, updatedAt: now, lastActivityAt: now })
+        .set({ ...edit, updatedAt: now })
         .where(and(eq(conversations.accountId, accountId), where))
         .returning({ id: conversations.id });
       const ids = rows.map((row) => row.id);
@@ -150,6 +150,15 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
       return ids.length;
     },
   };
+}
+
+/**
+ * Whether a change with an activity line moves the conversation up the inbox (ordered by last
+ * activity): an agent's change and a reopening do; AI triage's bookkeeping and a deleted team or label do not, or a
+ * conversation classified a second after the next one arrived would jump above it.
+ */
+function movesUp(actor: Actor, set: Partial<Row>) {
+  return actor.kind === 'agent' || set.status !== undefined;
 }
 
 /** What the edit changes of the conversation as it is, and the activity lines it makes. */
