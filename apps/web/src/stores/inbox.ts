@@ -138,7 +138,8 @@ export const useInbox = defineStore('inbox', () => {
   realtime.on('message:new', ({ data }) => {
     const index = rows.value.findIndex((row) => row.id === data.conversationId);
     const row = rows.value[index];
-    if (!row || data.message.private) return;
+    // Activity lines (who changed what) are the thread's; the list shows and orders by what was said.
+    if (!row || data.message.private || data.message.messageType === 'activity') return;
     const updated = {
       ...row,
       lastMessage: data.message,
