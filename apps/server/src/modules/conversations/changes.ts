@@ -15,7 +15,7 @@ import { withTenant } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRooms } from '../../realtime/events.js';
 import { describeChange, type Change } from './activity.js';
-import { lastMessages, selectConversations, selectMessages, toMessage, type ConversationRow } from './conversations.repo.js';
+import { presentConversations, selectConversations, selectMessages, toMessage, type ConversationRow } from './conversations.repo.js';
 
 type Row = typeof conversations.$inferSelect;
 
@@ -83,14 +83,6 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
       return result;
     },
   };
-}
-
-/** Conversations as the API shows them (with their last message), for the events. */
-export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
-  if (ids.length === 0) return [];
-  const rows = await selectConversations(tx, accountId, [sql`${conversations.id} = any(${sql.param(ids)}::integer[])`], { limit: ids.length });
-  const latest = await lastMessages(tx, accountId, ids);
-  return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
 }
 
 function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: number[]): ConversationChanges {

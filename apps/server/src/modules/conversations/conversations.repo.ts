@@ -91,10 +91,16 @@ export async function countByAssignee(tx: Tx, accountId: number, userId: number,
 
 /** One conversation as the API and its events show it (with its last message), or undefined. */
 export async function presentConversation(tx: Tx, accountId: number, id: number) {
-  const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1 });
-  if (!row) return undefined;
-  const latest = await lastMessages(tx, accountId, [id]);
-  return { ...row, lastMessage: latest.get(id) ?? null };
+  const [conversation] = await presentConversations(tx, accountId, [id]);
+  return conversation;
+}
+
+/** Conversations as the API and its events show them, with their last message (one array parameter, however many). */
+export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
+  if (ids.length === 0) return [];
+  const rows = await selectConversations(tx, accountId, [sql`${conversations.id} = any(${sql.param(ids)}::integer[])`], { limit: ids.length });
+  const latest = await lastMessages(tx, accountId, ids);
+  return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
 }
 
 /** The latest customer-visible or note message of each conversation, for the inbox list. */
