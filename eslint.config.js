@@ -14,7 +14,7 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node, ...globals.browser },
       parserOptions: {
-        projectService: { allowDefaultProject: ['vitest.config.ts', 'apps/server/drizzle.config.ts', 'scripts/*.test.ts'] },
+        projectService: { allowDefaultProject: ['vitest.config.ts', 'apps/server/drizzle.config.ts', 'scripts/*.test.ts', 'scripts/lib/*.d.ts'] },
         tsconfigRootDir: import.meta.dirname,
         parser: tseslint.parser,
         extraFileExtensions: ['.vue'],

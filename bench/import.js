@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { strToU8, zipSync } from 'fflate';
-import { lyingBomb, manyLargeFilesZip } from '../apps/server/dist/modules/knowledge-base/test-zips.js';
+import { lyingBomb, manyLargeFilesZip } from '../scripts/lib/zips.js';
 import { login, startProcess, stop } from './processes.js';
 
 const manuals = Number(process.env.BENCH_MANUALS ?? 2);

@@ -43,12 +43,6 @@ import { attachRealtime } from './realtime/socket-server.js';
 import { createServices } from './services.js';
 import { jobHandlers, startWorkers } from './workers.js';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    queue: JobQueue;
-  }
-}
-
 export interface AppDependencies {
   config: Config;
   database: Database;
@@ -59,11 +53,21 @@ export interface AppDependencies {
   runWorkers?: boolean;
   /** A logger to use instead of a new one (tests pass a silent one). */
   logger?: FastifyBaseLogger;
+  /** The job queue, when the caller keeps a hand on it (default: one on this database and Redis). The app closes it. */
+  queue?: JobQueue;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-export async function buildApp({ config, database, jwtSecret, redis, runWorkers = false, logger }: AppDependencies): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  database,
+  jwtSecret,
+  redis,
+  runWorkers = false,
+  logger,
+  queue: givenQueue,
+}: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: { level: config.logLevel } }),
     bodyLimit: config.bodyLimit,
@@ -131,8 +135,7 @@ export async function buildApp({ config, database, jwtSecret, redis, runWorkers 
     metrics: app.metrics,
     logger: app.log,
   });
-  const queue = createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
-  app.decorate('queue', queue);
+  const queue = givenQueue ?? createJobQueue({ db, redis, redisPrefix: config.redisPrefix, singleProcess: database.driver === 'pglite', logger: app.log });
   registerQueueMetrics(queue, app.metrics);
   const services = createServices({
     db,

@@ -516,7 +516,8 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await agentPage.getByRole('button', { name: 'Sign out', exact: true }).click();
     await agentPage.waitForURL(`${app.base}/login`);
     expect(await agentPage.getByText('Your session ended').count()).toBe(0);
-    expect((await app.call('GET', '/api/auth/me', inviteeToken)).body.error.code).toBe('session_ended');
+    // The page leaves for /login while its sign-out request is still on the way: wait for the server's answer.
+    await expect.poll(async () => (await app.call('GET', '/api/auth/me', inviteeToken)).body.error?.code).toBe('session_ended');
     await agentPage.context().close();
   }, 60_000);
 

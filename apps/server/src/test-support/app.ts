@@ -4,6 +4,7 @@ import pino from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
+import { createJobQueue, type JobQueue } from '../platform/queue/queue.js';
 import type { RedisConnections } from '../platform/redis.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
@@ -11,6 +12,8 @@ export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-012345
 
 export interface TestApp extends TestDatabase {
   app: FastifyInstance;
+  /** The app's job queue: its events and counts show what the workers did. */
+  queue: JobQueue;
   close(): Promise<void>;
 }
 
@@ -20,10 +23,13 @@ export async function createTestApp(
   options: { runWorkers?: boolean; logger?: pino.Logger } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
-  const app = await buildTestApp(testDb.database, env, undefined, options.runWorkers, options.logger);
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const queue = createJobQueue({ db: testDb.database.db, redisPrefix: 'hummdesk-test', singleProcess: kind === 'pglite', logger });
+  const app = await buildTestApp(testDb.database, env, undefined, options.runWorkers, logger, queue);
   return {
     ...testDb,
     app,
+    queue,
     close: async () => {
       await app.close();
       await testDb.drop();
@@ -38,9 +44,10 @@ export async function buildTestApp(
   redis?: RedisConnections,
   runWorkers = false,
   logger = pino({ level: 'silent' }),
+  queue?: JobQueue,
 ) {
   const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
-  const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger });
+  const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger, queue });
   await app.ready();
   return app;
 }

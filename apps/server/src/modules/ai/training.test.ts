@@ -55,7 +55,7 @@ describe.each(await databaseKinds())('model training off the event loop on %s', 
 
   beforeAll(async () => {
     t = await createTestApp(kind, {}, { runWorkers: true });
-    t.app.queue.onEvent((event) => events.push(event));
+    t.queue.onEvent((event) => events.push(event));
     a = await registerAccount(t.app, 'Training A');
     b = await registerAccount(t.app, 'Training B');
     await ready(a);

@@ -16,7 +16,7 @@ describe.each(await databaseKinds())('snooze expiry on %s', (kind) => {
 
   beforeAll(async () => {
     t = await createTestApp(kind, {}, { runWorkers: true });
-    t.app.queue.onEvent((event) => queueEvents.push(event));
+    t.queue.onEvent((event) => queueEvents.push(event));
     url = await listen(t.app);
     admin = await registerAccount(t.app, 'Snoozers');
   });
@@ -75,7 +75,7 @@ describe.each(await databaseKinds())('snooze expiry on %s', (kind) => {
           [`${id}-${second.getTime()}`, 'waiting'],
         ].sort(),
       );
-      expect((await t.app.queue.counts())['conversation-snooze']!.delayed).toBeGreaterThanOrEqual(1);
+      expect((await t.queue.counts())['conversation-snooze']!.delayed).toBeGreaterThanOrEqual(1);
       return;
     }
   }, 150_000);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chunkArticle, chunkArticleInSlices, markdownToText } from './chunking.js';
-import { testArticles } from './test-articles.js';
+import { testArticles } from '../../test-support/knowledge-base-articles.js';
 
 /** A Markdown manual of about `chars` characters: sections, paragraphs, lists, links, a table. */
 function manual(chars: number): string {

@@ -6,7 +6,7 @@ import { strToU8, unzipSync, Zip, ZipDeflate, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { importItems, MAX_ARCHIVE_ENTRIES, unzipMarkdown } from './import-files.js';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_ITEMS } from './knowledge-base.schema.js';
-import { lyingBomb, manyLargeFilesZip } from './test-zips.js';
+import { lyingBomb, manyLargeFilesZip } from '../../../../../scripts/lib/zips.js';
 
 const refusal = (code: string) => expect.objectContaining({ statusCode: 422, code });
 

@@ -14,7 +14,7 @@ import { expectError, eventually } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { chunkArticle } from './chunking.js';
 import { MAX_IMPORT_BYTES } from './knowledge-base.schema.js';
-import { lyingBomb, manyLargeFilesZip } from './test-zips.js';
+import { lyingBomb, manyLargeFilesZip } from '../../../../../scripts/lib/zips.js';
 
 const KB = '/api/knowledge-base';
 

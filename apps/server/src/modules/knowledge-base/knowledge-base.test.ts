@@ -4,7 +4,7 @@
  *
  * - articles: create, read, list (cursor pages, filters), change (a new content is chunked and
  *   embedded again), delete; Markdown and HTML are stored exactly as written;
- * - search: on a small knowledge base of a fictional company (./test-articles.ts), customer
+ * - search: on a small knowledge base of a fictional company (test-support/knowledge-base-articles.ts), customer
  *   questions in other words find the right article, and rare terms (an error code, a product
  *   name) are found first through the full-text half, also inside a longer sentence; only
  *   published articles are searched, and a deleted one leaves search at once;
@@ -29,7 +29,7 @@ import { eventually, expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { insertArticle } from './articles.repo.js';
 import { insertImportItems } from './import-items.repo.js';
-import { paraphrases, rareTermAgainstVectors, rareTermQuestions, testArticles } from './test-articles.js';
+import { paraphrases, rareTermAgainstVectors, rareTermQuestions, testArticles } from '../../test-support/knowledge-base-articles.js';
 
 const KB = '/api/knowledge-base';
 const LOCAL_MODEL = 'local-use-lite-512';
@@ -627,7 +627,7 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
         await insertJob(tx, 'kb-import', { accountId: s.accountId, importId: row!.id }, { key: jobKey(s.accountId, row!.id) });
         return row!.id;
       });
-      t.app.queue.wake();
+      t.queue.wake();
       expect(await importFinished(s, id)).toMatchObject({ status: 'completed', total: 3, processed: 3, created: 3, failed: 0 });
       const articles = await byTitle();
       expect(articles.get('Resumed three')).toMatchObject({ category: 'later', status: 'draft' });

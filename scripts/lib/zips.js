@@ -1,19 +1,18 @@
-/**
- * The archives of issue 11 (finding 5), for tests and the import benchmark: a small zip of many
- * large Markdown files, and a zip bomb whose headers lie about its size.
- */
+// The archives of issue 11 (finding 5), for the import tests and benchmark: a small zip of many
+// large Markdown files, and a zip bomb whose headers lie about its size. Plain JavaScript so that
+// the benchmark runs it with node; zips.d.ts types it for the tests.
 import { once } from 'node:events';
 import { createDeflateRaw, deflateRawSync } from 'node:zlib';
 
 /** A Markdown file of `chars` characters (ASCII) repetitive enough to deflate about 1:680. */
-export function repetitiveManual(title: string, chars: number): string {
+function repetitiveManual(title, chars) {
   const paragraph = 'Tents.\n\n';
   const head = `# ${title}\n\n`;
   return (head + paragraph.repeat(Math.ceil(chars / paragraph.length))).slice(0, chars);
 }
 
 /** `count` Markdown files of `chars` characters each, deflated by zlib at level 9 (as `zip -9` does). */
-export function manyLargeFilesZip(count = 25, chars = 4 * 1024 * 1024): Buffer {
+export function manyLargeFilesZip(count = 25, chars = 4 * 1024 * 1024) {
   const entries = [];
   for (let i = 1; i <= count; i++) {
     const data = Buffer.from(repetitiveManual(`Manual ${i}`, chars));
@@ -23,10 +22,10 @@ export function manyLargeFilesZip(count = 25, chars = 4 * 1024 * 1024): Buffer {
 }
 
 /** `bytes` bytes of `a` as a raw deflate stream (about 1:1000), made without holding them. */
-export async function deflatedRun(bytes: number): Promise<Buffer> {
+async function deflatedRun(bytes) {
   const deflate = createDeflateRaw({ level: 9 });
-  const parts: Buffer[] = [];
-  deflate.on('data', (part: Buffer) => parts.push(part));
+  const parts = [];
+  deflate.on('data', (part) => parts.push(part));
   const block = Buffer.alloc(1024 * 1024, 'a');
   for (let written = 0; written < bytes; written += block.length) {
     if (!deflate.write(block.subarray(0, Math.min(block.length, bytes - written)))) await once(deflate, 'drain');
@@ -40,9 +39,9 @@ export async function deflatedRun(bytes: number): Promise<Buffer> {
  * A zip of deflated files whose local and central headers declare `declaredSize` bytes each,
  * whatever `deflated` really inflates to (the CRC is left 0: readers that stream do not check it).
  */
-export function zipOf(entries: { name: string; deflated: Uint8Array; declaredSize: number }[]): Buffer {
-  const locals: Uint8Array[] = [];
-  const centrals: Uint8Array[] = [];
+function zipOf(entries) {
+  const locals = [];
+  const centrals = [];
   let offset = 0;
   for (const { name, deflated, declaredSize } of entries) {
     const fileName = Buffer.from(name);
@@ -81,6 +80,6 @@ export function zipOf(entries: { name: string; deflated: Uint8Array; declaredSiz
 }
 
 /** About 1 MB of zip whose headers declare a 100-byte file that inflates to 1 GiB. */
-export async function lyingBomb(): Promise<Buffer> {
+export async function lyingBomb() {
   return zipOf([{ name: 'docs/readme.md', deflated: await deflatedRun(1024 * 1024 * 1024), declaredSize: 100 }]);
 }
