@@ -12,9 +12,13 @@ export async function ensureBenchDatabase(databaseUrl) {
   await database.close();
 }
 
-/** Starts a Node process and waits until its output matches `readyPattern`. */
+/**
+ * Starts a Node process and waits until its output matches `readyPattern`. BENCH_NODE_ARGS adds
+ * Node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a stall's time goes.
+ */
 export async function startProcess(args, env, readyPattern) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   for (let i = 0; i < 300 && !readyPattern.test(output); i++) {

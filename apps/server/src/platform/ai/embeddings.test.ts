@@ -1,8 +1,18 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-support/checks.js';
 import { cosineSimilarity, createEmbedder, EMBEDDING_DIMENSIONS } from './embeddings.js';
 
+/** Threads of this process at nice 10 (Linux keeps a nice value per thread). */
+function lowPriorityThreads() {
+  return readdirSync('/proc/self/task').filter((task) => {
+    const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '10';
+  }).length;
+}
+
 describe('local sentence embeddings (USE lite, from the npm package)', () => {
-  const embedder = createEmbedder();
+  const embedder = createEmbedder({ bulkIdleMs: 500 });
   afterAll(() => embedder.close());
 
   it('embeds texts as 512-d vectors whose similarity follows meaning', async () => {
@@ -27,4 +37,30 @@ describe('local sentence embeddings (USE lite, from the npm package)', () => {
     const [empty, huge, emoji] = await embedder.embed(['', 'x'.repeat(100_000), '🙂🙂🙂']);
     for (const vector of [empty, huge, emoji]) expect(Array.from(vector!).every(Number.isFinite)).toBe(true);
   });
+
+  it('embeds bulk work in a thread of its own at a lower priority, without holding up interactive texts', async () => {
+    const text = 'Where is my parcel? It has not arrived yet';
+    const [interactive] = await embedder.embed([text]);
+    const [bulk] = await embedder.embed([text], 'bulk');
+    expect(cosineSimilarity(interactive!, bulk!)).toBeCloseTo(1, 5);
+    // The bulk lane's thread, and only it, runs at nice 10.
+    expect(lowPriorityThreads()).toBe(1);
+
+    // A person's text is answered while 2,000 texts of bulk work (seconds of it) are still queued.
+    const order: string[] = [];
+    const many = embedder
+      .embed(
+        Array.from({ length: 2_000 }, (_, i) => `article passage ${i} about returns`),
+        'bulk',
+      )
+      .then(() => order.push('bulk'));
+    await embedder.embed(['I was charged twice']).then(() => order.push('interactive'));
+    await many;
+    expect(order).toEqual(['interactive', 'bulk']);
+
+    // Idle, the bulk thread ends and gives its model's memory back; the next bulk work starts another.
+    await eventually('the idle bulk thread to end', () => (lowPriorityThreads() === 0 ? true : undefined));
+    const [again] = await embedder.embed([text], 'bulk');
+    expect(cosineSimilarity(again!, bulk!)).toBeCloseTo(1, 5);
+  }, 120_000);
 });

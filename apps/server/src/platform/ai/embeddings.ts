@@ -1,10 +1,10 @@
 /**
- * Sentence embeddings for the local AI provider. One model per process, in a worker thread;
- * concurrent requests are gathered into batches (the model embeds 32 texts in about the time
- * of 8 single ones).
+ * Sentence embeddings for the local AI provider, in worker threads (one for interactive texts,
+ * one for bulk work); concurrent requests are gathered into batches (the model embeds 32 texts in
+ * about the time of 8 single ones).
  */
 import { Worker } from 'node:worker_threads';
-import type { EmbedRequest, EmbedResponse } from './embedding-worker.js';
+import type { EmbeddingWorkerData, EmbedRequest, EmbedResponse } from './embedding-worker.js';
 
 export const EMBEDDING_DIMENSIONS = 512;
 const MAX_BATCH = 32;
@@ -13,32 +13,69 @@ const GATHER_MS = 2;
 /** The encoder reads at most this many characters of a text; the rest would only cost time. */
 export const MAX_EMBED_CHARS = 2_000;
 
+/**
+ * Who is waiting for the vectors. `interactive` (the default): a person or a live message (triage,
+ * drafts, search). `bulk`: background work over many texts (training, indexing articles), which
+ * runs in a second thread at a lower CPU priority, so it neither queues ahead of interactive texts
+ * nor takes the cores from the API and the database.
+ */
+export type EmbeddingLane = 'interactive' | 'bulk';
+
 export interface Embedder {
-  embed(texts: string[]): Promise<Float32Array[]>;
+  embed(texts: string[], lane?: EmbeddingLane): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
 /** The local encoder, telling /health whether its model is in memory. */
 export interface LocalEmbedder extends Embedder {
-  /** True once the worker thread has answered an embedding (so the model is loaded), until the thread ends. */
+  /** True once the interactive thread has answered an embedding (so the model is loaded), until the thread ends. */
   loaded(): boolean;
 }
 
 /** The worker is the compiled file (Node runs no TypeScript), found from src/ and dist/ alike. */
 const workerFile = new URL('../../../dist/platform/ai/embedding-worker.js', import.meta.url);
 
-/** The worker thread (and its ~100 MB model) starts at the first embedding, not before. */
-export function createEmbedder(): LocalEmbedder {
+/** Each lane's thread (and its ~100 MB model) starts at its first embedding, not before. */
+export function createEmbedder({ bulkIdleMs = BULK_IDLE_MS } = {}): LocalEmbedder {
+  const interactive = createLane({ lowPriority: false });
+  const bulk = createLane({ lowPriority: true }, bulkIdleMs);
+  return {
+    embed: (texts, lane = 'interactive') => (lane === 'bulk' ? bulk : interactive).embed(texts),
+    loaded: () => interactive.loaded(),
+    async close() {
+      await Promise.all([interactive.close(), bulk.close()]);
+    },
+  };
+}
+
+/** The bulk thread gives its model's memory back after this long without work. */
+const BULK_IDLE_MS = 60_000;
+
+/** One worker thread and the batching of the texts sent to it; ended after `idleMs` without work, if given. */
+function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
   let started: Worker | undefined;
   let loaded = false;
   const waiting = new Map<number, { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let pending: { text: string; resolve: (vector: Float32Array) => void; reject: (error: Error) => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  /** Called when an answer arrives: with nothing left to do, the thread ends after idleMs. */
+  const idleCheck = () => {
+    clearTimeout(idleTimer);
+    if (idleMs === undefined || waiting.size > 0 || pending.length > 0) return;
+    const thread = started;
+    idleTimer = setTimeout(() => {
+      if (started !== thread || waiting.size > 0 || pending.length > 0) return;
+      started = undefined;
+      void thread?.terminate();
+    }, idleMs).unref();
+  };
 
   const worker = () => {
     if (started) return started;
-    started = new Worker(workerFile);
+    started = new Worker(workerFile, { workerData });
     started.unref();
     started.on('message', (response: EmbedResponse) => {
       const request = waiting.get(response.id);
@@ -48,6 +85,7 @@ export function createEmbedder(): LocalEmbedder {
         loaded = true;
         request?.resolve(response.vectors);
       }
+      idleCheck();
     });
     started.on('error', (error) => {
       for (const request of waiting.values()) request.reject(error);
@@ -64,6 +102,7 @@ export function createEmbedder(): LocalEmbedder {
 
   function flush() {
     timer = undefined;
+    clearTimeout(idleTimer);
     while (pending.length > 0) {
       const batch = pending.slice(0, MAX_BATCH);
       pending = pending.slice(MAX_BATCH);
@@ -77,7 +116,7 @@ export function createEmbedder(): LocalEmbedder {
   }
 
   return {
-    embed(texts) {
+    embed(texts: string[]) {
       return Promise.all(
         texts.map(
           (text) =>
