@@ -26,6 +26,12 @@ import { withTenant } from '../../platform/tenancy.js';
 /** Corrections weigh more than seeded examples: they are what this account's agents decided. */
 const CORRECTION_WEIGHT = 3;
 const EMBED_SLICE = 64;
+/**
+ * From this many examples a training embeds them in the bulk lane (a thread of its own at a lower
+ * priority): a minute of CPU that must not slow the API. Smaller ones (a new account's default
+ * taxonomy, a few hundred examples) take seconds and would wait long for a niced thread's CPU.
+ */
+const BULK_EMBEDDING_FROM = 2_000;
 const EXAMPLES_PAGE = 2_000;
 /** How often a fit writes its progress and looks whether a newer training overtook it. */
 const WATCH_MS = 1_000;
@@ -94,6 +100,7 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
   const overtaken = new AbortController();
   try {
     const texts: string[] = [];
+    const lane = rows.length >= BULK_EMBEDDING_FROM ? 'bulk' : 'interactive';
     // Filled slice by slice as the vectors arrive: copying 10,000 of them at the end held up the
     // event loop (and, on PGlite, every account's queries) for about 100 ms.
     let dense = new Float32Array(0);
@@ -104,7 +111,7 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
       texts.push(...slice.map((row) => row.text));
       const vectors = await embedder.embed(
         slice.map((row) => row.text),
-        'bulk',
+        lane,
       );
       if (i === 0) {
         denseSize = vectors[0]?.length ?? 0;

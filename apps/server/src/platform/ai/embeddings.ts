@@ -15,9 +15,11 @@ export const MAX_EMBED_CHARS = 2_000;
 
 /**
  * Who is waiting for the vectors. `interactive` (the default): a person or a live message (triage,
- * drafts, search). `bulk`: background work over many texts (training, indexing articles), which
- * runs in a second thread at a lower CPU priority, so it neither queues ahead of interactive texts
- * nor takes the cores from the API and the database.
+ * drafts, search). `bulk`: large background work (a big training, indexing articles), which runs
+ * in a second thread at a lower CPU priority, so it neither queues ahead of interactive texts nor
+ * takes the cores from the API and the database. Small work stays interactive: on a machine busy
+ * with other work a niced thread gets a tenth of a core, and a new account would wait minutes for
+ * its first model.
  */
 export type EmbeddingLane = 'interactive' | 'bulk';
 
@@ -28,8 +30,8 @@ export interface Embedder {
 
 /** The local encoder, telling /health whether its model is in memory. */
 export interface LocalEmbedder extends Embedder {
-  /** True once the interactive thread has answered an embedding (so the model is loaded), until the thread ends. */
-  loaded(): boolean;
+  /** True once the lane's thread has answered an embedding (so its model is loaded), until the thread ends. */
+  loaded(lane?: EmbeddingLane): boolean;
 }
 
 /** The worker is the compiled file (Node runs no TypeScript), found from src/ and dist/ alike. */
@@ -41,7 +43,7 @@ export function createEmbedder({ bulkIdleMs = BULK_IDLE_MS } = {}): LocalEmbedde
   const bulk = createLane({ lowPriority: true }, bulkIdleMs);
   return {
     embed: (texts, lane = 'interactive') => (lane === 'bulk' ? bulk : interactive).embed(texts),
-    loaded: () => interactive.loaded(),
+    loaded: (lane = 'interactive') => (lane === 'bulk' ? bulk : interactive).loaded(),
     async close() {
       await Promise.all([interactive.close(), bulk.close()]);
     },
