@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   customType,
   doublePrecision,
   foreignKey,
@@ -40,6 +41,8 @@ export const trainingStatus = pgEnum('training_status', ['idle', 'training', 're
 export const embeddingStatus = pgEnum('embedding_status', ['pending', 'ready', 'failed']);
 export const importStatus = pgEnum('import_status', ['queued', 'running', 'completed', 'failed']);
 export const draftOutcome = pgEnum('draft_outcome', ['proposed', 'accepted', 'edited', 'discarded']);
+export const accessTokenScope = pgEnum('access_token_scope', ['read', 'write']);
+export const deliveryStatus = pgEnum('delivery_status', ['pending', 'delivered', 'failed']);
 
 /** pgvector's `vector` without a fixed dimension (each row's model decides it). */
 const anyVector = customType<{ data: number[]; driverData: string }>({
@@ -189,6 +192,23 @@ export const inboxes = pgTable(
     channelType: channelType('channel_type').notNull().default('api'),
     /** Team that new conversations of this inbox go to before AI routing, if any. */
     defaultTeamId: integer('default_team_id'),
+    /**
+     * The inbox's public name: the widget and the public client API find the inbox by it. Random
+     * and unguessable, unlike the numeric id, and never reused.
+     */
+    identifier: text('identifier')
+      .notNull()
+      .unique()
+      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
+    /** The channel's settings (widget colour, greeting, allowed origins; the API channel's callback URL). */
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Signs what HummDesk sends for the inbox (API channel callbacks) and verifies the identities
+     * a website vouches for (`identifierHash`). Shown to administrators only.
+     */
+    secret: text('secret')
+      .notNull()
+      .default(sql`replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -210,13 +230,44 @@ export const contacts = pgTable(
     phone: text('phone'),
     /** Free attributes an integration keeps on the contact (plan, VIP, external id, ...). */
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    /** The company's own id for this person (a signed-in user of its website or app), if it gave one. */
+    identifier: text('identifier'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     unique('contacts_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('contacts_account_identifier_key').on(t.accountId, t.identifier),
     uniqueIndex('contacts_account_email_key').on(t.accountId, sql`lower(${t.email})`),
     index('contacts_account_created_idx').on(t.accountId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+  ],
+);
+
+/**
+ * A contact as one channel knows them: a browser's widget visitor or an API-channel user. Its
+ * `source_id` is the contact identifier of the public client API (random, unguessable); the
+ * contact token names it, and opens only this contact's conversations in this inbox.
+ */
+export const contactInboxes = pgTable(
+  'contact_inboxes',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    contactId: integer('contact_id').notNull(),
+    inboxId: integer('inbox_id').notNull(),
+    sourceId: text('source_id').notNull(),
+    /** The website vouched for the contact's identity with an identifierHash. */
+    verified: boolean('verified').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('contact_inboxes_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('contact_inboxes_inbox_source_key').on(t.inboxId, t.sourceId),
+    index('contact_inboxes_contact_idx').on(t.accountId, t.contactId),
+    foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
   ],
 );
 
@@ -247,6 +298,8 @@ export const conversations = pgTable(
     displayId: integer('display_id').notNull(),
     inboxId: integer('inbox_id').notNull(),
     contactId: integer('contact_id').notNull(),
+    /** The channel identity the customer writes from (widget visitor, API-channel user); null for agent-started ones. */
+    contactInboxId: integer('contact_inbox_id'),
     status: conversationStatus('status').notNull().default('open'),
     priority: conversationPriority('priority').notNull().default('none'),
     assigneeId: integer('assignee_id'),
@@ -281,6 +334,7 @@ export const conversations = pgTable(
     index('conversations_labels_idx').using('gin', t.labels),
     foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
     foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.contactInboxId], foreignColumns: [contactInboxes.accountId, contactInboxes.id] }).onDelete('cascade'),
     foreignKey({ columns: [t.accountId, t.assigneeId], foreignColumns: [accountUsers.accountId, accountUsers.userId] }),
     foreignKey({ columns: [t.accountId, t.teamId], foreignColumns: [teams.accountId, teams.id] }),
   ],
@@ -303,12 +357,118 @@ export const messages = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    unique('messages_account_id_id_key').on(t.accountId, t.id),
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     foreignKey({
       columns: [t.accountId, t.conversationId],
       foreignColumns: [conversations.accountId, conversations.id],
     }).onDelete('cascade'),
     foreignKey({ columns: [t.accountId, t.senderContactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * A file sent with a message. The bytes live in attachment storage under `storage_key`; the
+ * content type is what the bytes are (sniffed), not what the name or the uploader claims.
+ */
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    conversationId: integer('conversation_id').notNull(),
+    messageId: bigint('message_id', { mode: 'number' }).notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    storageKey: text('storage_key').notNull().unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('attachments_message_idx').on(t.accountId, t.messageId),
+    foreignKey({ columns: [t.accountId, t.conversationId], foreignColumns: [conversations.accountId, conversations.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.messageId], foreignColumns: [messages.accountId, messages.id] }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * A long-lived credential an administrator makes for an integration. Only the SHA-256 of the
+ * token is kept; `hint` (its last characters) tells tokens apart in the list.
+ */
+export const accessTokens = pgTable(
+  'access_tokens',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    scope: accessTokenScope('scope').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    hint: text('hint').notNull(),
+    /** The administrator who made it: the token acts as them, and goes when they leave the account. */
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('access_tokens_account_idx').on(t.accountId, t.createdAt)],
+);
+
+/** An account's subscription of a URL to events. Deliveries are signed with `secret`. */
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    events: text('events').array().notNull(),
+    secret: text('secret').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    /** Why HummDesk turned it off (410 Gone, days of failures); null when enabled or turned off by hand. */
+    disabledReason: text('disabled_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('webhooks_account_id_id_key').on(t.accountId, t.id)],
+);
+
+/**
+ * One event sent to one receiver: a webhook's subscriber or an API inbox's callback URL. Its id
+ * is the delivery id the receiver sees; retries and redeliveries send the same id and body.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    webhookId: integer('webhook_id'),
+    inboxId: integer('inbox_id'),
+    event: text('event').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: deliveryStatus('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    createdAt: createdAt(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, precision: 3 }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    index('webhook_deliveries_webhook_idx').on(t.accountId, t.webhookId, t.createdAt.desc().nullsFirst()),
+    index('webhook_deliveries_inbox_idx').on(t.accountId, t.inboxId, t.createdAt.desc().nullsFirst()),
+    foreignKey({ columns: [t.accountId, t.webhookId], foreignColumns: [webhooks.accountId, webhooks.id] }).onDelete('cascade'),
+    foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),
+    check('webhook_deliveries_one_receiver', sql`(${t.webhookId} is null) <> (${t.inboxId} is null)`),
   ],
 );
 

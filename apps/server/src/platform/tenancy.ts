@@ -27,6 +27,10 @@ export interface AppScope {
   lookupAccountSlug?: string;
   /** Makes the one invitation with this token hash visible (accepting it). */
   lookupInvitation?: string;
+  /** Makes the one access token with this hash visible (authenticating an integration's request). */
+  lookupAccessToken?: string;
+  /** Makes the one inbox with this public identifier visible (the public client API, the widget). */
+  lookupInbox?: string;
 }
 
 export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -37,7 +41,9 @@ export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promis
       set_config('app.current_user_id', ${scope.userId?.toString() ?? ''}, true),
       set_config('app.lookup_email', ${scope.lookupEmail ?? ''}, true),
       set_config('app.lookup_account_slug', ${scope.lookupAccountSlug ?? ''}, true),
-      set_config('app.lookup_invitation', ${scope.lookupInvitation ?? ''}, true)`);
+      set_config('app.lookup_invitation', ${scope.lookupInvitation ?? ''}, true),
+      set_config('app.lookup_access_token', ${scope.lookupAccessToken ?? ''}, true),
+      set_config('app.lookup_inbox', ${scope.lookupInbox ?? ''}, true)`);
     return work(tx);
   });
 }
