@@ -6,24 +6,28 @@
 # Not built in CI (no Docker engine there); `npm run cluster` runs the same topology natively
 # and is what the tests exercise.
 
-# The server, then the web app (whose API types are generated from the built server).
+# The server, then the web app (whose API types are generated from the built server), then the
+# website chat widget (one script the server serves at /widget.js).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
+COPY apps/widget/package.json apps/widget/
 RUN npm ci --no-audit --no-fund
 COPY apps/server apps/server
 COPY apps/web apps/web
+COPY apps/widget apps/widget
 COPY deploy/image-package-json.mjs deploy/
 RUN npm run build && node deploy/image-package-json.mjs package.json > image-package.json
 
-# The server's production dependencies alone: the web app's are bundled into apps/web/dist.
+# The server's production dependencies alone: the web app's and the widget's are bundled into their dist/.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
+COPY apps/widget/package.json apps/widget/
 RUN npm ci --omit=dev --workspace=@hummdesk/server --no-audit --no-fund
 
 FROM node:20-bookworm-slim
@@ -36,6 +40,7 @@ COPY --from=build /app/apps/server/dist apps/server/dist
 COPY --from=build /app/apps/server/drizzle apps/server/drizzle
 COPY --from=build /app/apps/server/src/platform/ai/data apps/server/src/platform/ai/data
 COPY --from=build /app/apps/web/dist apps/web/dist
+COPY --from=build /app/apps/widget/dist apps/widget/dist
 COPY deploy/healthcheck.mjs deploy/
 # The embedded database and the generated JWT secret, when DATABASE_URL / JWT_SECRET are unset:
 # mount a volume here (`-v hummdesk-data:/data`) to keep them.

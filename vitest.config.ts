@@ -5,7 +5,7 @@ export default defineConfig({
   // The web app's component tests mount .vue files.
   plugins: [vue()],
   test: {
-    include: ['apps/*/src/**/*.test.ts', 'apps/web/e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['apps/*/src/**/*.test.ts', 'apps/*/e2e/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -74,6 +74,7 @@ ALTER TABLE "conversations" ADD COLUMN "contact_inbox_id" integer;--> statement-
 ALTER TABLE "inboxes" ADD COLUMN "identifier" text DEFAULT replace(gen_random_uuid()::text, '-', '') NOT NULL;--> statement-breakpoint
 ALTER TABLE "inboxes" ADD COLUMN "settings" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "inboxes" ADD COLUMN "secret" text DEFAULT replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '') NOT NULL;--> statement-breakpoint
+ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_id_key" UNIQUE("account_id","id");--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "access_tokens" ADD CONSTRAINT "access_tokens_created_by_users_id_fk" FOREIGN KEY ("created_by") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "attachments" ADD CONSTRAINT "attachments_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -94,5 +95,4 @@ CREATE INDEX "webhook_deliveries_webhook_idx" ON "webhook_deliveries" USING btre
 CREATE INDEX "webhook_deliveries_inbox_idx" ON "webhook_deliveries" USING btree ("account_id","inbox_id","created_at" DESC NULLS FIRST);--> statement-breakpoint
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_account_id_contact_inbox_id_contact_inboxes_account_id_id_fk" FOREIGN KEY ("account_id","contact_inbox_id") REFERENCES "public"."contact_inboxes"("account_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "contacts_account_identifier_key" ON "contacts" USING btree ("account_id","identifier");--> statement-breakpoint
-ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_identifier_unique" UNIQUE("identifier");--> statement-breakpoint
-ALTER TABLE "messages" ADD CONSTRAINT "messages_account_id_id_key" UNIQUE("account_id","id");
+ALTER TABLE "inboxes" ADD CONSTRAINT "inboxes_identifier_unique" UNIQUE("identifier");

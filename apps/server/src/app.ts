@@ -13,9 +13,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
+import { accessTokenRoutes } from './modules/access-tokens/access-tokens.routes.js';
 import { accountRoutes } from './modules/accounts/accounts.routes.js';
 import { aiRoutes } from './modules/ai/ai.routes.js';
 import { agentRoutes } from './modules/agents/agents.routes.js';
+import { attachmentRoutes } from './modules/attachments/attachments.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
@@ -25,19 +27,28 @@ import { healthRoutes } from './modules/health/health.routes.js';
 import { knowledgeBaseRoutes } from './modules/knowledge-base/knowledge-base.routes.js';
 import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
 import { labelRoutes } from './modules/labels/labels.routes.js';
+import { publicApiRoutes } from './modules/public-api/public-api.routes.js';
+import { createPublicApiService } from './modules/public-api/public-api.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { reportRoutes } from './modules/reports/reports.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
+import { callbackRoutes } from './modules/webhooks/callbacks.routes.js';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import authPlugin from './platform/auth.js';
+import { createContactTokens } from './platform/contact-tokens.js';
 import { AppError, errorHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
 import { serveWebApp } from './platform/web-app.js';
+import { widgetScriptRoutes } from './platform/widget-script.js';
 import metricsPlugin from './platform/metrics.js';
 import type { RedisConnections } from './platform/redis.js';
 import { createValidatorCompiler } from './platform/validation.js';
 import { createJobQueue, type JobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
 import { createAccessChanges } from './realtime/access-changes.js';
+import { contactsNamespace } from './realtime/contact-delivery.js';
+import { attachContactRealtime } from './realtime/contact-realtime.js';
+import { createContactSockets } from './realtime/contact-sockets.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
 import { createServices } from './services.js';
@@ -109,7 +120,16 @@ export async function buildApp({
         version: '0.1.0',
         description: 'Multi-tenant, AI-native customer-support helpdesk. Errors are `{error:{code, message, requestId}}`.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A login token (the JWT sign-in answers) or an access token (`hd_at_...`)' },
+          contactToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'The contact token POST /api/public/inboxes/{inboxIdentifier}/contacts answered (public client API)',
+          },
+        },
+      },
     },
     // A module's root route ('/' under its prefix) is documented as the contract's path,
     // `/api/conversations`, not `/api/conversations/` (Fastify serves both).
@@ -117,7 +137,12 @@ export async function buildApp({
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(metricsPlugin);
-  await app.register(authPlugin, { db: database.db, secret: jwtSecret, expiresInSeconds: config.sessionTtlSeconds });
+  await app.register(authPlugin, {
+    db: database.db,
+    secret: jwtSecret,
+    expiresInSeconds: config.sessionTtlSeconds,
+    accessTokenRateLimit: config.accessTokenRateLimit,
+  });
 
   // Composition root: each service gets only what it uses.
   const db = database.db;
@@ -143,22 +168,41 @@ export async function buildApp({
     queue,
     presence: (userIds) => realtime.onlineUsers(userIds),
     accessChanges,
+    contactSockets: createContactSockets(contactsNamespace(realtime.io)),
     config,
+    secret: jwtSecret,
     metrics: app.metrics,
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
   if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
   app.addHook('onClose', async () => services.embedder.close());
+  // Customers through the widget and the public client API: their own HTTP routes and socket namespace.
+  const publicApi = createPublicApiService({
+    db,
+    conversations: services.conversations,
+    tokens: createContactTokens(jwtSecret),
+    attachments: services.attachments,
+  });
+  const contactRealtime = attachContactRealtime({
+    io: realtime.io,
+    bus: events,
+    db,
+    publicApi,
+    onConnectionsChange: realtime.countConnections,
+    logger: app.log,
+  });
 
   await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, ai: { config, embedder: services.embedder } });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
   await app.register(accountRoutes, { prefix: '/api/account', accounts: services.accounts });
+  await app.register(accessTokenRoutes, { prefix: '/api/access-tokens', accessTokens: services.accessTokens });
   await app.register(agentRoutes, { prefix: '/api/agents', agents: services.agents, invitationRateLimit: config.invitationRateLimit });
   await app.register(teamRoutes, { prefix: '/api/teams', teams: services.teams });
   await app.register(inboxRoutes, { prefix: '/api/inboxes', inboxes: services.inboxes });
   await app.register(contactRoutes, { prefix: '/api/contacts', contacts: services.contacts });
   await app.register(labelRoutes, { prefix: '/api/labels', labels: services.labels });
-  await app.register(conversationRoutes, { prefix: '/api/conversations', conversations: services.conversations });
+  await app.register(conversationRoutes, { prefix: '/api/conversations', conversations: services.conversations, attachments: services.attachments });
+  await app.register(attachmentRoutes, { prefix: '/api/attachments', attachments: services.attachments });
   await app.register(queueRoutes, { db, queue, jwtSecret });
   await app.register(aiRoutes, {
     classifications: services.classifications,
@@ -168,12 +212,22 @@ export async function buildApp({
   });
   await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase: services.knowledgeBase });
   await app.register(reportRoutes, { prefix: '/api/reports', reports: services.reports });
+  await app.register(webhookRoutes, { prefix: '/api/webhooks', webhooks: services.webhooks });
+  await app.register(callbackRoutes, { prefix: '/api/inboxes', callbacks: services.callbacks });
   await app.register(demoRoutes, { prefix: '/api/demo', demo: services.demo, publicEnabled: config.demoEnabled });
+  await app.register(publicApiRoutes, {
+    prefix: '/api/public/inboxes/:inboxIdentifier',
+    publicApi,
+    limits: config.publicApiRateLimits,
+    attachments: services.attachments,
+  });
 
+  await app.register(widgetScriptRoutes);
   await serveWebApp(app);
 
   // Sockets are closed first: open WebSocket connections would keep the HTTP server from closing.
   app.addHook('preClose', async () => {
+    contactRealtime.close();
     await realtime.close();
     await accessChanges.close();
   });

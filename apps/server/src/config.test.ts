@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
+import { LOCK_MS } from './platform/queue/job-store.js';
 
 /** The installed @anthropic-ai/sdk's own lists, read from its files (the SDK exports neither). */
 function anthropicSdkModels() {
@@ -29,6 +30,12 @@ describe('configuration', () => {
       corsOrigin: undefined,
     });
     expect(config.dataDir).toMatch(/\/data$/);
+    // Webhooks reach public addresses only, unless the operator says otherwise.
+    expect(config.outbound).toEqual({ allowPrivateNetworks: false, timeoutMs: 10_000 });
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_TIMEOUT_MS: '2500' }).outbound).toEqual({
+      allowPrivateNetworks: true,
+      timeoutMs: 2_500,
+    });
   });
 
   it('reads and converts values', () => {
@@ -51,9 +58,19 @@ describe('configuration', () => {
     ['HUMMDESK_ROLE', 'boss'],
     ['AI_PROVIDER', 'magic'],
     ['LOG_LEVEL', 'loud'],
+    ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'yes'],
+    ['WEBHOOK_TIMEOUT_MS', '5'],
+    ['WEBHOOK_TIMEOUT_MS', '120000'],
   ])('fails fast naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
+  });
+
+  it('keeps a webhook delivery within half the time a worker holds its job, so it is never claimed again and sent twice', () => {
+    expect(loadConfig({ WEBHOOK_TIMEOUT_MS: String(LOCK_MS / 2) }).outbound.timeoutMs).toBe(LOCK_MS / 2);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: String(LOCK_MS / 2 + 1) })).toThrowError(
+      /WEBHOOK_TIMEOUT_MS may be at most 30000 \(half the 60 s a worker holds a job\): a longer delivery would be sent twice/,
+    );
   });
 
   it('defaults ANTHROPIC_MODEL to a model the installed Anthropic SDK knows and does not list as deprecated', () => {

@@ -25,8 +25,14 @@ const EnvSchema = Type.Object({
   JWT_EXPIRES_IN: Type.String({ pattern: '^\\d+[smhd]$', default: '12h' }),
   CORS_ORIGIN: Type.Optional(Type.String()),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  ATTACHMENT_MAX_BYTES: Type.Integer({ minimum: 1, maximum: 2_147_483_647, default: 10_485_760 }),
+  ATTACHMENT_MAX_FILES: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   LOGIN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   INVITATION_RATE_LIMIT: Type.Integer({ minimum: 1, default: 100 }),
+  ACCESS_TOKEN_RATE_LIMIT: Type.Integer({ minimum: 1, default: 600 }),
+  PUBLIC_API_RATE_LIMIT: Type.Integer({ minimum: 1, default: 600 }),
+  PUBLIC_API_CONTACT_RATE_LIMIT: Type.Integer({ minimum: 1, default: 30 }),
+  PUBLIC_API_MESSAGE_RATE_LIMIT: Type.Integer({ minimum: 1, default: 30 }),
   TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
   LOG_LEVEL: Type.String({ pattern: '^(fatal|error|warn|info|debug|trace|silent)$', default: 'info' }),
   AI_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')], {
@@ -48,6 +54,9 @@ const EnvSchema = Type.Object({
   EMBEDDING_DIMENSIONS: Type.Integer({ minimum: 16, maximum: 2000, default: 1536 }),
   QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
   WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Optional(Bool),
+  // At most MAX_WEBHOOK_TIMEOUT_MS, checked below with the reason.
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
 });
 
 export interface Config {
@@ -70,10 +79,19 @@ export interface Config {
   /** `undefined`: no cross-origin access; `true`: any origin; otherwise the listed origins. */
   corsOrigin: true | string[] | undefined;
   bodyLimit: number;
+  /** Largest attachment file, in bytes, and most files in one message. */
+  attachments: { maxBytes: number; maxFiles: number };
   /** Login attempts a minute per client and e-mail; the other auth limits derive from it (README, Security). */
   loginRateLimit: number;
   /** Invitations an account creates or renews an hour. */
   invitationRateLimit: number;
+  /** Requests a minute one access token may make. */
+  accessTokenRateLimit: number;
+  /**
+   * The public client API's limits: requests a minute per client address, contacts created an
+   * hour per client address, messages (and new conversations) a minute per contact.
+   */
+  publicApiRateLimits: { requestsPerMinute: number; contactsPerHour: number; messagesPerMinute: number };
   /**
    * The proxies whose X-Forwarded-For is believed (addresses, CIDRs, or `loopback`,
    * `linklocal`, `uniquelocal`); false: none, the client address is the connection's.
@@ -93,9 +111,21 @@ export interface Config {
   draftSimilarityThreshold: number | undefined;
   /** Hosted embeddings for the knowledge base, when EMBEDDING_PROVIDER=openai; otherwise the local model. */
   remoteEmbeddings: { apiKey: string; model: string; dimensions: number; baseURL: string | undefined; timeoutMs: number } | undefined;
+  /**
+   * What webhook deliveries and API-channel callbacks may reach: private, loopback and link-local
+   * addresses only when the operator allows them; every exchange within `timeoutMs`.
+   */
+  outbound: { allowPrivateNetworks: boolean; timeoutMs: number };
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * A delivery runs in a claimed job, which the jobs table locks for 60 s (LOCK_MS in
+ * platform/queue/job-store.ts) without renewing: a longer one would be taken over by another
+ * worker and sent twice. Half the lock leaves room for the job's own queries.
+ */
+const MAX_WEBHOOK_TIMEOUT_MS = 30_000;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(
@@ -112,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AI_PROVIDER === 'anthropic' && !e.ANTHROPIC_API_KEY) throw new ConfigError('invalid configuration: AI_PROVIDER=anthropic needs ANTHROPIC_API_KEY');
   if (e.AI_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
     throw new ConfigError('invalid configuration: AI_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
+  }
+  if (e.WEBHOOK_TIMEOUT_MS > MAX_WEBHOOK_TIMEOUT_MS) {
+    throw new ConfigError(
+      `invalid configuration: WEBHOOK_TIMEOUT_MS may be at most ${MAX_WEBHOOK_TIMEOUT_MS} (half the 60 s a worker holds a job): a longer delivery would be sent twice`,
+    );
   }
   if (e.EMBEDDING_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
     throw new ConfigError('invalid configuration: EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
@@ -143,8 +178,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlSeconds: durationSeconds(e.JWT_EXPIRES_IN),
     corsOrigin: parseCorsOrigin(e.CORS_ORIGIN),
     bodyLimit: e.BODY_LIMIT,
+    attachments: { maxBytes: e.ATTACHMENT_MAX_BYTES, maxFiles: e.ATTACHMENT_MAX_FILES },
     loginRateLimit: e.LOGIN_RATE_LIMIT,
     invitationRateLimit: e.INVITATION_RATE_LIMIT,
+    accessTokenRateLimit: e.ACCESS_TOKEN_RATE_LIMIT,
+    publicApiRateLimits: {
+      requestsPerMinute: e.PUBLIC_API_RATE_LIMIT,
+      contactsPerHour: e.PUBLIC_API_CONTACT_RATE_LIMIT,
+      messagesPerMinute: e.PUBLIC_API_MESSAGE_RATE_LIMIT,
+    },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
     aiProvider: e.AI_PROVIDER,
@@ -163,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             timeoutMs: e.AI_TIMEOUT_MS,
           }
         : undefined,
+    outbound: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_MS },
   };
 }
 

@@ -12,6 +12,8 @@ import { buildTestApp, call, registerAccount, type Session } from './test-suppor
 import { createTestDatabase, databaseKinds, type TestDatabase } from './test-support/databases.js';
 import { connectTestRedis, redisAvailable, uniquePrefix } from './test-support/redis.js';
 import { eventually } from './test-support/checks.js';
+import { startReceiver, type Receiver } from './test-support/webhook-receiver.js';
+import { subscribe } from './test-support/webhooks.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 
@@ -28,10 +30,11 @@ describe.runIf(runs)('every queue on BullMQ', () => {
   let redis: RedisConnections;
   let app: FastifyInstance;
   let admin: Session;
+  let receiver: Receiver;
   const prefix = uniquePrefix();
 
   const start = async (env: Record<string, string> = {}) => {
-    app = await buildTestApp(testDb.database, { HUMMDESK_REDIS_PREFIX: prefix, ...env }, redis, true);
+    app = await buildTestApp(testDb.database, { HUMMDESK_REDIS_PREFIX: prefix, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', ...env }, redis, true);
   };
   const jobs = async () => (await call(app, admin, { method: 'GET', url: '/api/queue/jobs?limit=200' })).body.data as JobRow[];
   /** Until every job of the account is finished; then its jobs. */
@@ -51,6 +54,7 @@ describe.runIf(runs)('every queue on BullMQ', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase('postgres');
     server = await openAiServer();
+    receiver = await startReceiver();
     redis = connectTestRedis();
     await start();
     admin = await registerAccount(app, 'On BullMQ');
@@ -60,9 +64,12 @@ describe.runIf(runs)('every queue on BullMQ', () => {
     await redis?.close();
     await testDb?.drop();
     await server?.close();
+    await receiver?.close();
   });
 
-  it('runs the jobs of triage, drafts, snoozes, articles and imports to completion', async () => {
+  it('runs the jobs of triage, drafts, snoozes, articles, imports and webhooks to completion', async () => {
+    // A receiver that fails first: BullMQ retries the delivery after the queue's own backoff.
+    await subscribe(app, admin, receiver, '/bullmq', ['conversation.created'], (nth) => (nth === 1 ? 500 : 200));
     const opened = await call(app, admin, {
       method: 'POST',
       url: '/api/conversations',
@@ -94,8 +101,14 @@ describe.runIf(runs)('every queue on BullMQ', () => {
     const rows = await allFinished();
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);
     expect(new Set(rows.map((job) => job.queue))).toEqual(
-      new Set(['ai-train', 'ai-classification', 'ai-draft', 'conversation-snooze', 'kb-embed', 'kb-import']),
+      new Set(['ai-train', 'ai-classification', 'ai-draft', 'conversation-snooze', 'kb-embed', 'kb-import', 'webhook-delivery']),
     );
+    const delivered = receiver.at('/bullmq');
+    expect(delivered.map((request) => [request.answered, request.verified])).toEqual([
+      [500, true],
+      [200, true],
+    ]);
+    expect(delivered[1]!.payload.id).toBe(delivered[0]!.payload.id);
     // The draft asked for by hand has a key of its own (message id and a UUID) beside the automatic `msg-<id>`.
     expect(rows.filter((job) => job.queue === 'ai-draft' && /^\d+-[0-9a-f-]{36}$/.test(job.key))).toHaveLength(1);
     const done = await call(app, admin, { method: 'GET', url: `/api/knowledge-base/imports/${imported.body.import.id}` });

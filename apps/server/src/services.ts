@@ -4,9 +4,11 @@
  * handlers). Each service gets only what it uses; the conversation door (one per process) is
  * what every module that changes a conversation goes through.
  */
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.js';
 import type { AppDb } from './db/client.js';
+import { createAccessTokenService } from './modules/access-tokens/access-tokens.service.js';
 import { createAccountService } from './modules/accounts/accounts.service.js';
 import { createAgentService } from './modules/agents/agents.service.js';
 import { createClassificationService } from './modules/ai/classification.service.js';
@@ -14,6 +16,8 @@ import { classifierMetrics, createClassifier, type Presence } from './modules/ai
 import { createDraftService, draftMetrics } from './modules/ai/draft.service.js';
 import { remoteProvider } from './modules/ai/providers/index.js';
 import { createTaxonomyService } from './modules/ai/taxonomy.service.js';
+import { createAttachmentService } from './modules/attachments/attachments.service.js';
+import { createAttachmentUrls } from './modules/attachments/signed-urls.js';
 import { createContactService } from './modules/contacts/contacts.service.js';
 import { createConversationDoor } from './modules/conversations/changes.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
@@ -25,10 +29,16 @@ import { createKnowledgeSearch, knowledgeSearchMetrics } from './modules/knowled
 import { createLabelService } from './modules/labels/labels.service.js';
 import { createReportService } from './modules/reports/reports.service.js';
 import { createTeamService } from './modules/teams/teams.service.js';
+import { createCallbackService } from './modules/webhooks/callbacks.service.js';
+import { createWebhookOutbox } from './modules/webhooks/outbox.js';
+import { createWebhookSender } from './modules/webhooks/sender.js';
+import { createWebhookService } from './modules/webhooks/webhooks.service.js';
 import { localEmbeddingModel, openAiEmbeddingModel } from './platform/ai/embedding-models.js';
 import { createEmbedder } from './platform/ai/embeddings.js';
+import { createDiskStorage } from './platform/storage/disk-storage.js';
 import type { JobQueue } from './platform/queue/queue.js';
 import type { AccessChanges } from './realtime/access-changes.js';
+import type { ContactSockets } from './realtime/contact-sockets.js';
 import type { EventBus } from './realtime/event-bus.js';
 
 export interface ServiceDependencies {
@@ -40,7 +50,11 @@ export interface ServiceDependencies {
   presence: Presence;
   /** Ended or changed access, for the sockets and feeds to drop (on every replica). */
   accessChanges: Pick<AccessChanges, 'publish'>;
-  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors'>;
+  /** Contacts' sockets to end when their contact or inbox changes (API processes; a worker changes neither). */
+  contactSockets?: ContactSockets | undefined;
+  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'dataDir' | 'attachments' | 'outbound'>;
+  /** The app's secret (JWT_SECRET or the generated one): attachment links are signed with a key derived from it. */
+  secret: string;
   metrics: Registry;
   onError: (error: unknown) => void;
 }
@@ -67,15 +81,25 @@ export function createServices(deps: ServiceDependencies) {
     duration: knowledgeSearchMetrics(deps.metrics),
     exactMaxVectors: config.exactSearchMaxVectors,
   });
-  const door = createConversationDoor({ db, events });
-  const conversations = createConversationService({ db, events, queue, door });
+  // What happens is written for the webhooks in the transaction that makes it happen.
+  const webhookOutbox = createWebhookOutbox({ queue });
+  const door = createConversationDoor({ db, events, webhooks: webhookOutbox });
+  const attachments = createAttachmentService({
+    db,
+    storage: createDiskStorage(join(config.dataDir, 'attachments')),
+    urls: createAttachmentUrls(deps.secret),
+    limits: config.attachments,
+    onError: deps.onError,
+  });
+  const conversations = createConversationService({ db, events, queue, door, attachments, webhooks: webhookOutbox });
 
   return {
     db,
     embedder,
     embeddingIndex,
     conversations,
-    classifications: createClassificationService({ db, events, classifier, queue, door }),
+    attachments,
+    classifications: createClassificationService({ db, events, classifier, queue, door, webhooks: webhookOutbox }),
     taxonomy: createTaxonomyService({ db, queue, events, door }),
     knowledgeBase: createKnowledgeBaseService({ db, index: embeddingIndex, search, queue, configuredModel: configured.id, onError: deps.onError }),
     drafts: createDraftService({
@@ -86,15 +110,20 @@ export function createServices(deps: ServiceDependencies) {
       embedder,
       remote,
       conversations,
+      webhooks: webhookOutbox,
       metrics: draftMetrics(deps.metrics),
       threshold: config.draftSimilarityThreshold,
     }),
     accounts: createAccountService({ db }),
+    accessTokens: createAccessTokenService({ db }),
     agents: createAgentService({ db, accessChanges: deps.accessChanges, door }),
     teams: createTeamService({ db, door }),
-    inboxes: createInboxService({ db }),
-    contacts: createContactService({ db }),
+    inboxes: createInboxService({ db, attachments, policy: config.outbound, contactSockets: deps.contactSockets }),
+    contacts: createContactService({ db, attachments, contactSockets: deps.contactSockets }),
     labels: createLabelService({ db, door }),
+    webhooks: createWebhookService({ db, queue, policy: config.outbound }),
+    webhookSender: createWebhookSender({ db, events, policy: config.outbound }),
+    callbacks: createCallbackService({ db, queue }),
     reports: createReportService({ db }),
     demo: createDemoService({ db, conversations }),
   };

@@ -22,6 +22,8 @@ interface Fixture {
   agent: number;
   conversation: number;
   reply: number;
+  accessToken: number;
+  webhook: number;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,6 +56,8 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
     const contact = await ok(session, 'POST', '/api/contacts', { name: contactName, email: contactEmail, attributes: { plan: tag } });
     const labelTitle = `secret-${tag}`;
     const label = await ok(session, 'POST', '/api/labels', { title: labelTitle, description: `Label ${tag}` });
+    // Subscribed before the conversation, so its messages make deliveries (no worker sends them here).
+    const webhook = await ok(session, 'POST', '/api/webhooks', { url: `https://hooks.example.com/${tag}`, events: ['message.created'] });
     const opened = await ok(session, 'POST', '/api/conversations', {
       inboxId: inbox.inbox.id,
       contact: { email: contactEmail },
@@ -68,6 +72,7 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       priority: 'high',
     });
     const reply = await ok(session, 'POST', `/api/conversations/${conversation}/messages`, { content: `Reply of ${tag}` });
+    const accessToken = await ok(session, 'POST', '/api/access-tokens', { name: `Integration ${tag}`, scope: 'read' });
     return {
       team: team.team.id,
       inbox: inbox.inbox.id,
@@ -79,6 +84,8 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       agent: agent.agent.id,
       conversation,
       reply: reply.message.id,
+      accessToken: accessToken.accessToken.id,
+      webhook: webhook.webhook.id,
     };
   }
 
@@ -101,6 +108,10 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       labels: await read('/api/labels'),
       agents: await read('/api/agents'),
       conversations: await read('/api/conversations?limit=100'),
+      accessTokens: await read('/api/access-tokens'),
+      webhooks: await read('/api/webhooks'),
+      webhook: await read(`/api/webhooks/${f.webhook}`),
+      deliveries: await read(`/api/webhooks/${f.webhook}/deliveries`),
     };
   }
 
@@ -159,6 +170,13 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       ['GET', (id) => `/api/conversations/${id}/messages`, B.conversation],
       ['POST', (id) => `/api/conversations/${id}/messages`, B.conversation, { content: 'Injected reply' }],
       ['POST', (id) => `/api/conversations/${id}/messages`, B.conversation, { content: 'Injected', messageType: 'incoming' }],
+      ['GET', (id) => `/api/webhooks/${id}`, B.webhook],
+      ['PATCH', (id) => `/api/webhooks/${id}`, B.webhook, { url: 'https://attacker.example.com/steal', enabled: true }],
+      ['POST', (id) => `/api/webhooks/${id}/rotate-secret`, B.webhook],
+      ['GET', (id) => `/api/webhooks/${id}/deliveries`, B.webhook],
+      ['POST', (id) => `/api/webhooks/${id}/test`, B.webhook],
+      ['GET', (id) => `/api/inboxes/${id}/deliveries`, B.inbox],
+      ['POST', (id) => `/api/inboxes/${id}/deliveries/00000000-0000-4000-8000-000000000000/redeliver`, B.inbox],
       // Deletions last: each must be refused, so the rows above are still there for B.
       ['DELETE', (id) => `/api/teams/${id}`, B.team],
       ['DELETE', (id) => `/api/inboxes/${id}`, B.inbox],
@@ -166,6 +184,8 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       ['DELETE', (id) => `/api/labels/${id}`, B.label],
       ['DELETE', (id) => `/api/agents/${id}`, B.agent],
       ['DELETE', (id) => `/api/agents/${id}`, b.userId],
+      ['DELETE', (id) => `/api/access-tokens/${id}`, B.accessToken],
+      ['DELETE', (id) => `/api/webhooks/${id}`, B.webhook],
     ];
     for (const [method, url, id, payload] of routes) {
       const options = { method, ...(payload === undefined ? {} : { payload: payload as object }) };
@@ -187,6 +207,10 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
     expect(after.contact.contact).toMatchObject({ id: B.contact, name: B.contactName, attributes: { plan: 'b' } });
     expect(after.label.label).toMatchObject({ id: B.label, title: B.labelTitle });
     expect(after.agent.agent).toMatchObject({ id: B.agent, name: 'Agent b', role: 'agent' });
+    expect(ids(after.accessTokens)).toEqual([B.accessToken]);
+    expect(ids(after.webhooks)).toEqual([B.webhook]);
+    expect(after.webhook.webhook).toMatchObject({ id: B.webhook, url: 'https://hooks.example.com/b', enabled: true });
+    expect(after.deliveries.data.length).toBeGreaterThan(0);
     expect(after.admin.agent).toMatchObject({ id: b.userId, role: 'administrator' });
     expect(after.conversation.conversation).toMatchObject({
       id: B.conversation,

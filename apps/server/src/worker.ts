@@ -24,9 +24,20 @@ export async function runWorker(
   redis: RedisConnections,
   config: Pick<
     Config,
-    'redisPrefix' | 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'queueConcurrency' | 'workerMetricsPort'
+    | 'redisPrefix'
+    | 'remoteAi'
+    | 'remoteEmbeddings'
+    | 'draftSimilarityThreshold'
+    | 'exactSearchMaxVectors'
+    | 'queueConcurrency'
+    | 'workerMetricsPort'
+    | 'dataDir'
+    | 'attachments'
+    | 'outbound'
   >,
   logger: Logger,
+  /** The app's secret, as the API processes have it (messages the jobs present link their attachments with it). */
+  secret: string,
 ) {
   const { redisPrefix } = config;
   const metrics = new Registry();
@@ -34,7 +45,7 @@ export async function runWorker(
   const onError = (err: unknown) => logger.error({ err }, 'background work failed');
   const events = createEventBus((err) => logger.error({ err }, 'event listener failed'));
   const queue = createJobQueue({ db: database.db, redis, redisPrefix, singleProcess: false, logger });
-  const realtime = createRealtimePublisher({ bus: events, redis, redisPrefix, onError });
+  const realtime = createRealtimePublisher({ bus: events, redis, redisPrefix, db: database.db, onError });
   const accessChanges = createAccessChanges({ redis, redisPrefix, onError });
   registerQueueMetrics(queue, metrics);
   const services = createServices({
@@ -44,6 +55,7 @@ export async function runWorker(
     presence: (userIds) => realtime.onlineUsers(userIds),
     accessChanges,
     config,
+    secret,
     metrics,
     onError,
   });

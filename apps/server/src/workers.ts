@@ -31,6 +31,7 @@ export function jobHandlers(services: Services): JobHandlers {
     },
     'kb-reembed': (payload, job) => services.embeddingIndex.rebuild(payload.accountId, payload.model, (line) => job.log(line)),
     'kb-import': (payload, job) => services.knowledgeBase.runImport(payload, (line) => job.log(line)),
+    'webhook-delivery': (payload, job) => services.webhookSender.send(payload, job),
   };
 }
 

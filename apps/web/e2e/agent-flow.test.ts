@@ -6,6 +6,7 @@
  * agent of another account sees none of it. Screenshots of the main screens are saved under
  * test-output/screenshots/ to be looked at.
  */
+import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { eventually } from '../../server/src/test-support/eventually.js';
@@ -15,6 +16,31 @@ import { available, expiringToken, PASSWORD, SHOTS, startApp, tokenOf, UI_WAIT_M
 vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
 
 const unique = Date.now().toString(36);
+
+/** A PNG of the given size (a gradient), made here: what an agent would attach. */
+function picture(width: number, height: number): Buffer {
+  const rows = Array.from({ length: height }, (_, y) =>
+    Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, (_, x) => [40 + (x % 200), 90 + (y % 150), 200]).flat())]),
+  );
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
 const owner = { accountName: `Fjord Outfitters ${unique}`, name: 'Alex Admin', email: `alex.${unique}@example.com`, password: PASSWORD };
 
 describe.skipIf(!available)('the agent web app in Chromium', () => {
@@ -76,6 +102,33 @@ describe.skipIf(!available)('the agent web app in Chromium', () => {
     await expect.poll(() => page.getByTestId('thread').textContent()).toContain(drafted.slice(0, 40));
     await page.getByTestId('draft').getByText('accepted').waitFor();
   }, 120_000);
+
+  it('attaches a picture to a reply: refused over the size limit, then shown in the thread and opened full size', async () => {
+    const limits = (await app.call('GET', '/api/attachments/limits', undefined)).body as { maxBytes: number };
+    const input = page.getByTestId('attach-input');
+    await input.setInputFiles({ name: 'too-big.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(limits.maxBytes + 1) });
+    await page.getByRole('alert').filter({ hasText: 'larger than the limit' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send reply' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: `${SHOTS}conversation-attachment-too-large.png` });
+    await page.getByRole('button', { name: 'Remove too-big.pdf' }).click();
+
+    const photo = picture(240, 160);
+    await input.setInputFiles({ name: 'broken-pole.png', mimeType: 'image/png', buffer: photo });
+    await page.getByRole('list', { name: 'Files to send' }).getByText('broken-pole.png').waitFor();
+    await page.getByLabel('Message', { exact: true }).fill('Here is the photo you asked about.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    const image = page.getByTestId('thread').getByRole('img', { name: 'broken-pole.png' });
+    await image.waitFor({ timeout: UI_WAIT_MS });
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(240);
+    await page.getByRole('list', { name: 'Files to send' }).waitFor({ state: 'detached' });
+    await page.screenshot({ path: `${SHOTS}conversation-attachment.png` });
+    // The thumbnail links to the picture itself, served inline by its signed link.
+    const href = await image.locator('xpath=..').getAttribute('href');
+    const served = await fetch(new URL(href!, base));
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer()).equals(photo)).toBe(true);
+  }, 60_000);
 
   it('resolves the conversation and corrects its category', async () => {
     // Exact names: the inbox's rows are buttons too, named by their last line, which follows

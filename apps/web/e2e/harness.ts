@@ -5,9 +5,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { eventually } from '../../server/src/test-support/eventually.js';
@@ -93,12 +94,15 @@ export async function startServer(env: Record<string, string> = {}, chosenPort?:
   const port = chosenPort ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const database = await createDatabase();
+  // Its files (attachments) in a directory of its own, gone with it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-e2e-'));
   const server: ChildProcess = spawn(process.execPath, [SERVER], {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
+      HUMMDESK_DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       REDIS_URL: '',
       JWT_SECRET,
@@ -125,6 +129,7 @@ export async function startServer(env: Record<string, string> = {}, chosenPort?:
   } catch (error) {
     server.kill('SIGKILL');
     await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`the server did not start: ${(error as Error).message}`, { cause: error });
   }
   return {
@@ -141,6 +146,7 @@ export async function startServer(env: Record<string, string> = {}, chosenPort?:
       server.kill('SIGTERM');
       await new Promise((resolve) => (server.exitCode !== null ? resolve(undefined) : server.once('exit', resolve)));
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -65,7 +65,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
 
   it('shows every section to the administrator, with the AI provider and services', async () => {
     await page.goto(`${app.base}/settings`);
-    for (const name of ['AI', 'Agents', 'Teams', 'Inboxes', 'Labels', 'AI categories', 'Your account']) {
+    for (const name of ['AI', 'Agents', 'Teams', 'Inboxes', 'Labels', 'AI categories', 'Access tokens', 'Your account']) {
       await page.getByRole('heading', { name, exact: true }).waitFor();
     }
     await page.getByText('Provider').waitFor();
@@ -348,6 +348,55 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     });
   }, 90_000);
 
+  it('creates an access token, shown once, that works on the API, and revokes it after asking', async () => {
+    const tokens = section('access-tokens');
+    await tokens.getByText('No access tokens yet.').waitFor();
+    await tokens.getByRole('button', { name: 'Create access token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create an access token' });
+    await expect.poll(() => dialog.getByLabel('Name').evaluate((field) => field === document.activeElement)).toBe(true);
+    await dialog.getByLabel('Name').fill('Order sync');
+    await dialog.getByRole('button', { name: 'Read and write' }).click();
+    await dialog.getByLabel('Expires').click();
+    await page.getByRole('option', { name: 'Never' }).click();
+    await page.getByRole('listbox').waitFor({ state: 'detached' });
+    await dialog.screenshot({ path: `${SHOTS}settings-access-token-form.png` });
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+
+    // The token, this once, with a button that copies it.
+    const shown = page.getByRole('dialog', { name: 'Access token Order sync' });
+    const accessToken = await shown.getByLabel('The new access token').inputValue();
+    expect(accessToken).toMatch(/^hd_at_[\w-]{43}$/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.base });
+    await shown.getByRole('button', { name: 'Copy', exact: true }).click();
+    await shown.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(accessToken);
+    await shown.screenshot({ path: `${SHOTS}settings-access-token.png` });
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached' });
+
+    // It works on the API as the administrator; the list shows its hint, never the token, and its use.
+    expect((await app.call('GET', '/api/auth/me', accessToken)).body.user.name).toBe(owner.name);
+    await page.reload();
+    const row = tokens.locator('[data-access-token-id]', { hasText: 'Order sync' });
+    await row.getByText(`hd_at_…${accessToken.slice(-4)}`).waitFor();
+    await row.getByText('last used just now').waitFor();
+    await row.getByText('Read and write').waitFor();
+    await row.getByText('Never expires').waitFor();
+    expect(await tokens.textContent()).not.toContain(accessToken.slice(6, 30));
+    await tokens.screenshot({ path: `${SHOTS}settings-access-tokens.png` });
+
+    await row.getByRole('button', { name: 'Revoke the token Order sync' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke the token Order sync?' });
+    await confirm.getByRole('button', { name: 'Revoke token' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached' });
+    expect((await app.call('GET', '/api/auth/me', accessToken)).body.error.code).toBe('invalid_token');
+    expect((await api('GET', '/api/access-tokens')).body.data).toEqual([]);
+    // One that stays, for the page's screenshots and narrow layout below.
+    const expiresAt = new Date(Date.now() + 90 * 86_400_000).toISOString();
+    expect((await api('POST', '/api/access-tokens', { name: 'Nightly report', scope: 'read', expiresAt })).status).toBe(201);
+  });
+
   it('shows a section that is loading, and one that failed to load with a way to try again', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -381,6 +430,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await section('agents').locator('[data-invitation-id]', { hasText: 'Pia Pending' }).waitFor();
     await section('categories').locator('[data-category]').first().waitFor();
     await section('teams').getByText('1 member').waitFor();
+    await section('access-tokens').getByText('Nightly report').waitFor();
     await shootWholePage(page, `${SHOTS}settings.png`, 1280);
 
     await page.setViewportSize({ width: 390, height: 800 });
@@ -410,6 +460,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     }
     expect(await agentPage.getByRole('button', { name: /^(Delete|Edit|Remove|Renew|Revoke) / }).count()).toBe(0);
     expect(await agentPage.getByText('Pending invitations').count()).toBe(0);
+    expect(await agentPage.getByRole('heading', { name: 'Access tokens' }).count()).toBe(0);
     // Their own account is theirs to change.
     expect(await agentSection('account').getByRole('button', { name: 'Change password' }).isEnabled()).toBe(true);
     expect(await agentPage.getByLabel('Confidence needed to route').isDisabled()).toBe(true);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ROLE, runAsApp, withTenant } from '../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../test-support/app.js';
 import { databaseKinds, withDatabase } from '../test-support/databases.js';
+import { formBody, samples } from '../test-support/multipart.js';
 import type { AppDb } from './client.js';
 import * as schema from './schema.js';
 
@@ -28,6 +29,11 @@ const POPULATED = [
   'messages',
   'knowledge_base_articles',
   'invitations',
+  'attachments',
+  'access_tokens',
+  'contact_inboxes',
+  'webhooks',
+  'webhook_deliveries',
 ];
 
 interface Result<T> {
@@ -132,6 +138,8 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
     const inbox = await post('/api/inboxes', { name: `Inbox ${tag}`, defaultTeamId: team.team.id });
     await post('/api/labels', { title: `label-${tag}` });
     await post('/api/contacts', { name: `Lonely contact ${tag}` });
+    // A webhook: the new conversation writes its delivery (no worker runs here to send it).
+    await post('/api/webhooks', { url: `https://hooks.example.com/${tag}`, events: ['conversation.created'] });
     const opened = await post('/api/conversations', {
       inboxId: inbox.inbox.id,
       contact: { name: `Customer ${tag}`, email: `customer-${tag}.${unique}@example.org` },
@@ -139,11 +147,29 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
     });
     await post(`/api/conversations/${opened.conversation.id}`, { assigneeId: agent.agent.id, labels: [`label-${tag}`] }, 'PATCH');
     await post(`/api/conversations/${opened.conversation.id}/messages`, { content: `Reply ${tag}` });
+    const withFile = await formBody({ content: `File ${tag}` }, [{ fileName: `${tag}.png`, bytes: samples.png }]);
+    const uploaded = await call(t.app, session, { method: 'POST', url: `/api/conversations/${opened.conversation.id}/messages`, ...withFile });
+    if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status} ${JSON.stringify(uploaded.body)}`);
     // A snooze writes the job that will end it.
     await post(`/api/conversations/${opened.conversation.id}`, { snoozedUntil: new Date(Date.now() + 86_400_000).toISOString() }, 'PATCH');
     // An article (chunked and embedded inline) and a bulk import, through the API.
     await post('/api/knowledge-base/articles', { title: `Article ${tag}`, content: `How to ${tag}: open the settings and press the button.` });
     await post('/api/knowledge-base/imports', { articles: [{ title: `Imported ${tag}`, content: `Imported text ${tag}` }] });
+    await post('/api/access-tokens', { name: `Integration ${tag}`, scope: 'read' });
+    // A website visitor through the public client API: a contact inbox and its conversation.
+    const website = await post('/api/inboxes', { name: `Website ${tag}`, channelType: 'web_widget' });
+    const visitor = await call(t.app, undefined, {
+      method: 'POST',
+      url: `/api/public/inboxes/${website.inbox.identifier}/contacts`,
+      payload: { name: `Visitor ${tag}` },
+    });
+    const visited = await call(t.app, undefined, {
+      method: 'POST',
+      url: `/api/public/inboxes/${website.inbox.identifier}/contacts/${visitor.body.contact.identifier}/conversations`,
+      headers: { authorization: `Bearer ${visitor.body.token}` },
+      payload: { message: { content: `Visiting ${tag}` } },
+    });
+    if (visited.status !== 201) throw new Error(`public conversation: ${visited.status} ${JSON.stringify(visited.body)}`);
     // No worker runs here: the application role writes a classification and a draft, as the jobs would.
     await withTenant(t.database.db, { accountId: session.accountId }, async (tx) => {
       await tx.insert(schema.messageClassifications).values({
@@ -288,6 +314,34 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
       exec<{ n: number }>(tx, sql`select (select count(*)::int from accounts) + (select count(*)::int from users) as n`),
     );
     expect(lookup.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('shows the application role one inbox by its public identifier, and nothing else of its account', async () => {
+    const { rows: websites } = await owner<{ id: number; identifier: string }>(
+      sql`select id, identifier from inboxes where account_id = ${b.accountId} and name = 'Website b'`,
+    );
+    expect(websites).toHaveLength(1);
+    const website = websites[0]!;
+    const byIdentifier = <T>(lookupInbox: string, query: SQL) => runAsApp(t.database.db, { lookupInbox }, (tx) => exec<T>(tx, query));
+
+    const { rows: seen } = await byIdentifier<{ id: number; account_id: number }>(website.identifier, sql`select id, account_id from inboxes`);
+    expect(seen).toEqual([{ id: website.id, account_id: b.accountId }]);
+    // Not the account's conversations, contacts, messages, other inboxes... nor any account or user.
+    for (const table of [...tenantTables.filter((name) => name !== 'inboxes'), 'accounts', 'users']) {
+      const { rows } = await byIdentifier<{ n: number }>(website.identifier, sql`select count(*)::int as n from ${ident(table)}`);
+      expect(rows, table).toEqual([{ n: 0 }]);
+    }
+    // Nothing for an identifier that is not exactly an inbox's.
+    for (const other of ['', 'no-such-inbox', website.identifier.slice(0, -1), `${website.identifier} `, '%']) {
+      const { rows } = await byIdentifier<{ n: number }>(other, sql`select count(*)::int as n from inboxes`);
+      expect(rows, JSON.stringify(other)).toEqual([{ n: 0 }]);
+    }
+    // The lookup shows the inbox, but does not let it be changed or deleted.
+    const changed = await byIdentifier(website.identifier, sql`update inboxes set name = 'Hijacked', settings = '{}' where id = ${website.id}`);
+    expect(changed.count).toBe(0);
+    const deleted = await byIdentifier(website.identifier, sql`delete from inboxes where id = ${website.id}`);
+    expect(deleted.count).toBe(0);
+    expect((await owner<{ name: string }>(sql`select name from inboxes where id = ${website.id}`)).rows).toEqual([{ name: 'Website b' }]);
   });
 
   describe.each(RUNNERS[kind])('as the application role, %s', (name) => {

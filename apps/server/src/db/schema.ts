@@ -265,6 +265,10 @@ export const contactInboxes = pgTable(
   (t) => [
     unique('contact_inboxes_account_id_id_key').on(t.accountId, t.id),
     uniqueIndex('contact_inboxes_inbox_source_key').on(t.inboxId, t.sourceId),
+    // One verified contact inbox per person and inbox: concurrent first sign-ins share one history.
+    uniqueIndex('contact_inboxes_verified_key')
+      .on(t.accountId, t.inboxId, t.contactId)
+      .where(sql`${t.verified}`),
     index('contact_inboxes_contact_idx').on(t.accountId, t.contactId),
     foreignKey({ columns: [t.accountId, t.contactId], foreignColumns: [contacts.accountId, contacts.id] }).onDelete('cascade'),
     foreignKey({ columns: [t.accountId, t.inboxId], foreignColumns: [inboxes.accountId, inboxes.id] }).onDelete('cascade'),

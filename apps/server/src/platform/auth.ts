@@ -1,14 +1,17 @@
 /**
- * Tenant isolation, layer 2 (request): the JWT names the user and the account; membership and
- * role are checked against the database once per request and put on `request.auth`.
+ * Tenant isolation, layer 2 (request): the bearer token names the user and the account, a
+ * session's JWT or an integration's access token (access-tokens.ts); membership and role are
+ * checked against the database once per request and put on `request.auth`.
  */
 import fastifyJwt from '@fastify/jwt';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { AppDb } from '../db/client.js';
 import { accountUsers, userSessions } from '../db/schema.js';
+import { AccessTokenError, hashAccessToken, isAccessToken, resolveAccessToken, type AccessTokenContext } from './access-tokens.js';
 import { AppError, ForbiddenError } from './errors.js';
+import { failureLimit, rateLimit } from './rate-limits.js';
 import { withTenant, type TenantContext } from './tenancy.js';
 
 export interface TokenClaims {
@@ -22,12 +25,37 @@ export interface TokenClaims {
   exp?: number;
 }
 
-/** An authenticated caller: who, in which account, with which role, through which session. */
+/** A signed-in person: who, in which account, with which role, through which session. */
 export interface SessionContext extends TenantContext {
+  kind: 'session';
   sessionId: string;
   /** When the token expires (ms since the epoch). */
   expiresAt: number;
 }
+
+/** Whoever a request is authenticated as: a signed-in person, or an integration's access token. */
+export type CallerContext = SessionContext | AccessTokenContext;
+
+/** Refused to an access token: what only a signed-in person does (their password, sessions, tokens). */
+export class SessionRequiredError extends AppError {
+  constructor() {
+    super(403, 'session_required', 'Only a signed-in person can do this, not an access token');
+  }
+}
+
+/** The caller as a signed-in person, for the routes that make sense only for one. */
+export function sessionOf(request: FastifyRequest): SessionContext {
+  if (request.auth.kind !== 'session') throw new SessionRequiredError();
+  return request.auth;
+}
+
+/**
+ * Whether the caller may see the account's secrets (an inbox's, which forges any customer's
+ * identity, and a webhook's, which forges deliveries): an administrator signed in as a person.
+ * Never an access token, not even an administrator's: a leaked token stays an integration's
+ * reach, not the keys of the account. (Rotating one is `sessionOf` behind `requireAdmin`: the same rule.)
+ */
+export const maySeeSecrets = (caller: CallerContext) => caller.kind === 'session' && caller.role === 'administrator';
 
 export class SessionEndedError extends AppError {
   constructor(message = 'Your session has ended or you are no longer a member of this account; log in again') {
@@ -68,7 +96,7 @@ export async function resolveSession(db: AppDb, claims: TokenClaims): Promise<Se
       ),
   );
   if (!member) throw new SessionEndedError();
-  return { accountId: claims.acc, userId, role: member.role, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+  return { kind: 'session', accountId: claims.acc, userId, role: member.role, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
 }
 
 declare module '@fastify/jwt' {
@@ -80,13 +108,13 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    auth: SessionContext;
+    auth: CallerContext;
   }
   interface FastifyInstance {
-    /** preHandler: requires a valid token of a current member of the account. */
-    authenticate(request: FastifyRequest): Promise<void>;
+    /** preHandler: requires a valid session token or access token of a current member of the account. */
+    authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** preHandler: as `authenticate`, and the member must be an administrator. */
-    requireAdmin(request: FastifyRequest): Promise<void>;
+    requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   }
 }
 
@@ -102,11 +130,56 @@ const JWT_ERRORS: Record<string, ['token_expired' | 'invalid_token' | 'unauthori
   FST_JWT_BAD_REQUEST: ['unauthorized', 'Authentication required: send Authorization: Bearer <token>'],
 };
 
-async function authPlugin(app: FastifyInstance, options: { db: AppDb; secret: string; expiresInSeconds: number }) {
-  await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.expiresInSeconds } });
-  app.decorateRequest('auth', null as unknown as SessionContext);
+const BEARER = /^Bearer (\S+)$/i;
+/** The token of an `Authorization: Bearer <token>` header (the scheme in any case, as RFC 7235 has it), or undefined. */
+export const bearerOf = (header: string | undefined) => BEARER.exec(header ?? '')?.[1];
+/** What a `read` access token may do. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+/** Unknown or revoked access tokens one client address may send a minute, before it is refused without a lookup. */
+export const FAILED_ACCESS_TOKENS_PER_MINUTE = 30;
 
-  app.decorate('authenticate', async (request: FastifyRequest) => {
+async function authPlugin(app: FastifyInstance, options: { db: AppDb; secret: string; expiresInSeconds: number; accessTokenRateLimit: number }) {
+  await app.register(fastifyJwt, { secret: options.secret, sign: { expiresIn: options.expiresInSeconds } });
+  app.decorateRequest<CallerContext | null>('auth', null);
+
+  /**
+   * Each access token has its own budget a minute, counted before the database is asked (by the
+   * token's hash), so an integration stuck in a loop costs no queries once it is over.
+   */
+  const accessTokenBudget = rateLimit(app, 'access-token', {
+    max: options.accessTokenRateLimit,
+    timeWindow: '1 minute',
+    key: (request) => hashAccessToken(bearerOf(request.headers.authorization) ?? ''),
+  });
+
+  /**
+   * The per-token budget alone would give every made-up token a fresh budget and a query: a
+   * client address that sent too many unknown tokens is refused before either.
+   */
+  const failedLookups = failureLimit(app, 'access-token-failures', {
+    max: FAILED_ACCESS_TOKENS_PER_MINUTE,
+    timeWindow: '1 minute',
+    key: (request) => request.ip,
+  });
+
+  async function authenticateAccessToken(request: FastifyRequest, reply: FastifyReply, token: string) {
+    await failedLookups.check(request, reply);
+    await accessTokenBudget(request, reply);
+    const caller = await resolveAccessToken(options.db, token).catch(async (error: unknown) => {
+      // An expired token is a real one (its integration needs a new one), not a guess.
+      if (error instanceof AccessTokenError && error.code === 'invalid_token') await failedLookups.count(request);
+      throw error;
+    });
+    if (caller.scope === 'read' && !READ_METHODS.has(request.method)) {
+      throw new AppError(403, 'insufficient_scope', 'This access token may only read (GET): an administrator can create a write token');
+    }
+    request.auth = caller;
+    request.log = request.log.child({ accountId: caller.accountId, userId: caller.userId, accessTokenId: caller.tokenId });
+  }
+
+  app.decorate('authenticate', async (request: FastifyRequest, reply: FastifyReply) => {
+    const bearer = bearerOf(request.headers.authorization);
+    if (bearer !== undefined && isAccessToken(bearer)) return authenticateAccessToken(request, reply, bearer);
     let claims: TokenClaims;
     try {
       claims = await request.jwtVerify<TokenClaims>();
@@ -118,10 +191,10 @@ async function authPlugin(app: FastifyInstance, options: { db: AppDb; secret: st
     request.log = request.log.child({ accountId: request.auth.accountId, userId: request.auth.userId });
   });
 
-  app.decorate('requireAdmin', async (request: FastifyRequest) => {
-    await app.authenticate(request);
+  app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+    await app.authenticate(request, reply);
     if (request.auth.role !== 'administrator') throw new ForbiddenError();
   });
 }
 
-export default fp(authPlugin, { name: 'auth' });
+export default fp(authPlugin, { name: 'auth', dependencies: ['@fastify/rate-limit'] });

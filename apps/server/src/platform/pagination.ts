@@ -21,12 +21,21 @@ export function encodeCursor(key: (string | number)[]): string {
 
 /** Decodes a cursor made of a timestamp and an id; anything else is a 400. */
 export function decodeTimeIdCursor(cursor: string | undefined): { at: Date; id: number } | undefined {
+  return decodeTimeKey(cursor, (id): id is number => Number.isSafeInteger(id));
+}
+
+/** The same with a text id (a UUID). */
+export function decodeTimeTextIdCursor(cursor: string | undefined): { at: Date; id: string } | undefined {
+  return decodeTimeKey(cursor, (id): id is string => typeof id === 'string' && id.length <= 100);
+}
+
+function decodeTimeKey<Id>(cursor: string | undefined, isId: (id: unknown) => id is Id): { at: Date; id: Id } | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && Number.isSafeInteger(key[1])) {
+    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && isId(key[1])) {
       const at = new Date(key[0]);
-      if (!Number.isNaN(at.getTime())) return { at, id: key[1] as number };
+      if (!Number.isNaN(at.getTime())) return { at, id: key[1] };
     }
   } catch {
     // fall through to the error below

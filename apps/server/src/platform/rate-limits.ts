@@ -35,6 +35,26 @@ export function rateLimit(app: FastifyInstance, name: string, rule: LimitRule) {
   };
 }
 
+/**
+ * A budget of failures rather than requests: `check` (a preHandler) refuses with 429 once `max`
+ * failures were counted in the window, without counting anything itself; `count` counts one
+ * failure. What succeeds costs nothing, so a busy client that makes no mistakes is never held back.
+ */
+export function failureLimit(app: FastifyInstance, name: string, rule: LimitRule) {
+  const counter = app.createRateLimit({ max: rule.max, timeWindow: rule.timeWindow, keyGenerator: (request) => `${name}|${rule.key(request)}` });
+  return {
+    async check(request: FastifyRequest, reply: FastifyReply) {
+      const result = await counter(request, { increment: false });
+      if (result.isAllowed || result.remaining > 0) return;
+      reply.header('retry-after', String(result.ttlInSeconds));
+      throw new RateLimitedError(result.ttlInSeconds);
+    },
+    async count(request: FastifyRequest) {
+      await counter(request);
+    },
+  };
+}
+
 /** The e-mail of a JSON body, in the one form lookups use, for limits keyed by it. */
 export function bodyEmail(request: FastifyRequest): string {
   const email = (request.body as { email?: unknown } | undefined)?.email;

@@ -4,13 +4,19 @@
  * realtime layer delivers them to the rooms they name.
  */
 import { randomUUID } from 'node:crypto';
-import { accountRoom, type EventEnvelope, type RealtimeEventMap, type RealtimeEventName } from './events.js';
+import { accountRoom, ADMINISTRATOR_EVENTS, administratorsRoom, type EventEnvelope, type RealtimeEventMap, type RealtimeEventName } from './events.js';
 
 export interface PublishedEvent {
   envelope: EventEnvelope;
-  /** Always includes the account's room; more specific rooms (conversation, team) may follow. */
+  /**
+   * The account's room and possibly more specific ones (conversation, team); an administrators'
+   * event goes to the administrators' room alone.
+   */
   rooms: string[];
 }
+
+/** Whether every agent of the account hears the event (and the account's event feed carries it). */
+export const isAccountWide = ({ envelope, rooms }: PublishedEvent) => rooms.includes(accountRoom(envelope.accountId));
 
 export type EventListener = (published: PublishedEvent) => void;
 
@@ -24,7 +30,7 @@ export function createEventBus(onListenerError: (error: unknown) => void = () =>
   return {
     publish(accountId, event, data, rooms = []) {
       const envelope = { event, data, accountId, id: randomUUID(), timestamp: new Date().toISOString() } as EventEnvelope;
-      const published = { envelope, rooms: [accountRoom(accountId), ...rooms] };
+      const published = { envelope, rooms: ADMINISTRATOR_EVENTS.has(event) ? [administratorsRoom(accountId)] : [accountRoom(accountId), ...rooms] };
       for (const listener of listeners) {
         // A failing listener must not fail the request that published the event.
         try {

@@ -11,8 +11,9 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { bearerOf } from '../platform/auth.js';
 import { concerns, type AccessChange, type ConnectionIdentity } from './access-changes.js';
-import type { EventBus } from './event-bus.js';
+import { isAccountWide, type EventBus } from './event-bus.js';
 import type { EventEnvelope } from './events.js';
 
 export const FEED_PATHS = new Set(['/', '/ws']);
@@ -49,15 +50,18 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
       const accountId = Number(name.slice(options.redisPrefix.length + ':account:'.length).split(':')[0]);
       if (Number.isSafeInteger(accountId)) deliver(accountId, message);
     });
-    const unsubscribe = options.bus.subscribe(({ envelope }) => {
-      shared.publish(feedChannel(options.redisPrefix, envelope), JSON.stringify(envelope)).catch(options.onError);
+    const unsubscribe = options.bus.subscribe((published) => {
+      if (!isAccountWide(published)) return;
+      shared.publish(feedChannel(options.redisPrefix, published.envelope), JSON.stringify(published.envelope)).catch(options.onError);
     });
     stopSource = async () => {
       unsubscribe();
       subscriber.disconnect();
     };
   } else {
-    const unsubscribe = options.bus.subscribe(({ envelope }: { envelope: EventEnvelope }) => deliver(envelope.accountId, JSON.stringify(envelope)));
+    const unsubscribe = options.bus.subscribe((published) => {
+      if (isAccountWide(published)) deliver(published.envelope.accountId, JSON.stringify(published.envelope));
+    });
     stopSource = async () => {
       unsubscribe();
     };
@@ -68,7 +72,7 @@ export function attachEventFeed(httpServer: HttpServer, options: FeedOptions) {
     if (url.pathname.startsWith('/socket.io/')) return; // Socket.IO's own upgrades
     if (!FEED_PATHS.has(url.pathname)) return void socket.destroy();
     const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? undefined);
+    const token = bearerOf(header) ?? url.searchParams.get('token') ?? undefined;
     let account: ConnectionIdentity & { expiresAt: number };
     try {
       account = await options.authenticate(token);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Socket } from 'socket.io-client';
 import type { RedisConnections } from '../platform/redis.js';
-import { buildTestApp, call, listen, registerAccount, type Session } from '../test-support/app.js';
+import { buildTestApp, call, listen, registerAccount, TEST_JWT_SECRET, type Session } from '../test-support/app.js';
 import { eventually, snoozeSoon } from '../test-support/checks.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../test-support/databases.js';
 import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix, REDIS_URL } from '../test-support/redis.js';
@@ -114,8 +114,12 @@ describe.runIf(runs)('two replicas over Redis', () => {
         exactSearchMaxVectors: 2_000,
         queueConcurrency: 4,
         workerMetricsPort: 0,
+        dataDir: '/tmp/hummdesk-test-unused',
+        attachments: { maxBytes: 1_000_000, maxFiles: 10 },
+        outbound: { allowPrivateNetworks: true, timeoutMs: 10_000 },
       },
       pino({ level: 'silent' }),
+      TEST_JWT_SECRET,
     );
     try {
       const socket = connectSocket(one.url, a.token);

@@ -15,13 +15,14 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import type { AppDb } from '../db/client.js';
 import { conversations, teams } from '../db/schema.js';
-import { resolveSession, SessionEndedError, type SessionContext, type TokenClaims } from '../platform/auth.js';
+import { isAccessToken } from '../platform/access-tokens.js';
+import { bearerOf, resolveSession, SessionEndedError, type SessionContext, type TokenClaims } from '../platform/auth.js';
 import type { RedisConnections } from '../platform/redis.js';
 import { withTenant } from '../platform/tenancy.js';
 import { concerns, type AccessChange, type AccessChanges } from './access-changes.js';
 import type { EventBus } from './event-bus.js';
 import { attachEventFeed } from './event-feed.js';
-import { accountRoom, userRoom, type EventEnvelope, type RealtimeEventMap } from './events.js';
+import { accountRoom, administratorsRoom, userRoom, type EventEnvelope, type RealtimeEventMap } from './events.js';
 
 export const UNAUTHORIZED_ROOM = 'Unauthorized room access';
 const ROOM = /^(account|conversation|team|user):([1-9][0-9]{0,9})$/;
@@ -43,6 +44,8 @@ type JoinAck = (answer: { success: true } | { error: string }) => void;
 interface ClientEvents {
   join: (room: unknown, ack?: JoinAck) => void;
   leave: (room: unknown, ack?: JoinAck) => void;
+  /** `{conversationId, typing}`: the agent is typing a reply (contact-realtime.ts tells the customer). */
+  typing: (payload: unknown) => void;
 }
 type SocketData = SessionContext;
 type AppSocket = Socket<ClientEvents, ServerEvents, Record<string, never>, SocketData>;
@@ -118,7 +121,7 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
   // Every outcome reaches `next`: the handshake is accepted or refused, never left hanging.
   io.use((socket, next) => {
     const header = socket.handshake.headers.authorization;
-    authenticate((socket.handshake.auth as { token?: unknown }).token ?? (header?.startsWith('Bearer ') ? header.slice(7) : undefined)).then(
+    authenticate((socket.handshake.auth as { token?: unknown }).token ?? bearerOf(header)).then(
       (data) => {
         socket.data = data;
         next();
@@ -127,9 +130,14 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     );
   });
 
-  /** The token's session must be active and its user still a member of the account: checked in the database. */
+  /**
+   * The token's session must be active and its user still a member of the account: checked in
+   * the database. Sockets and feeds are for signed-in people: an integration's access token is
+   * refused (webhooks tell integrations what happens), so no connection outlives a revoked token.
+   */
   async function authenticate(token: unknown): Promise<SocketData> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new Error('Authentication required');
+    if (isAccessToken(token)) throw new Error('An access token cannot open a realtime connection: sign in, or subscribe a webhook');
     let claims: TokenClaims;
     try {
       claims = options.verifyToken(token);
@@ -168,7 +176,10 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 
   io.on('connection', (socket) => {
     connections.inc();
-    if (!socket.recovered) void socket.join([accountRoom(socket.data.accountId), userRoom(socket.data.userId)]);
+    if (!socket.recovered) {
+      const { accountId, userId, role } = socket.data;
+      void socket.join([accountRoom(accountId), userRoom(userId), ...(role === 'administrator' ? [administratorsRoom(accountId)] : [])]);
+    }
     // A socket lives no longer than its token.
     const remaining = socket.data.expiresAt - Date.now();
     const expiry =
@@ -255,6 +266,8 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
 
   return {
     io,
+    /** Other namespaces' sockets (contacts') count as connections too. */
+    countConnections: (delta: number) => (delta > 0 ? connections.inc(delta) : connections.dec(-delta)),
     onlineUsers: (userIds: number[]) => onlineUsers(io, userIds),
     /** Disconnects this process's sockets (they reconnect to another replica) and stops. */
     async close() {

@@ -1,9 +1,13 @@
 /** The real app on a real test database, driven through `app.inject` (no mocks anywhere). */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { Backoff } from '../platform/queue/jobs.js';
 import { createJobQueue, type JobQueue } from '../platform/queue/queue.js';
 import type { RedisConnections } from '../platform/redis.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
@@ -14,25 +18,38 @@ export interface TestApp extends TestDatabase {
   app: FastifyInstance;
   /** The app's job queue: its events and counts show what the workers did. */
   queue: JobQueue;
+  /** HUMMDESK_DATA_DIR (attachment files): the given one, or a new temporary one removed on close. */
+  dataDir: string;
   close(): Promise<void>;
 }
 
 export async function createTestApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
-  options: { runWorkers?: boolean; logger?: pino.Logger } = {},
+  /** `backoff`: the queue's waits between attempts, shortened for tests of retries. */
+  options: { runWorkers?: boolean; logger?: pino.Logger; backoff?: Backoff } = {},
 ): Promise<TestApp> {
   const testDb = await createTestDatabase(kind);
   const logger = options.logger ?? pino({ level: 'silent' });
-  const queue = createJobQueue({ db: testDb.database.db, redisPrefix: 'hummdesk-test', singleProcess: kind === 'pglite', logger });
-  const app = await buildTestApp(testDb.database, env, undefined, options.runWorkers, logger, queue);
+  const queue = createJobQueue({
+    db: testDb.database.db,
+    redisPrefix: 'hummdesk-test',
+    singleProcess: kind === 'pglite',
+    logger,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+  });
+  // Each app its own files: account and conversation numbers repeat from one test database to the next.
+  const dataDir = env.HUMMDESK_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'hummdesk-test-')));
+  const app = await buildTestApp(testDb.database, { ...env, HUMMDESK_DATA_DIR: dataDir }, undefined, options.runWorkers, logger, queue);
   return {
     ...testDb,
     app,
     queue,
+    dataDir,
     close: async () => {
       await app.close();
       await testDb.drop();
+      if (!env.HUMMDESK_DATA_DIR) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

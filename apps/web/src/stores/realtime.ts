@@ -17,7 +17,15 @@ export type Received<E extends RealtimeEventName> = Omit<EventEnvelope<E>, 'data
 type Listener<E extends RealtimeEventName> = (envelope: Received<E>) => void;
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
-const EVENTS: RealtimeEventName[] = ['message:new', 'conversation:created', 'conversation:updated', 'ai:classification', 'ai:draft'];
+const EVENTS: RealtimeEventName[] = [
+  'message:new',
+  'conversation:created',
+  'conversation:updated',
+  'ai:classification',
+  'ai:draft',
+  'contact:typing',
+  'webhook:disabled',
+];
 
 export const useRealtime = defineStore('realtime', () => {
   const session = useSession();
@@ -28,6 +36,8 @@ export const useRealtime = defineStore('realtime', () => {
   const listeners = new Map<RealtimeEventName, Set<Listener<RealtimeEventName>>>();
   /** Called after a reconnect: views reload what they show, since events may have been missed. */
   const resyncs = new Set<() => void>();
+  /** Rooms a view asked for besides the account's (the conversation it shows), joined again on a new connection. */
+  const rooms = new Set<string>();
 
   function deliver(envelope: Received<RealtimeEventName>) {
     if (envelope.accountId !== accountId || seen.has(envelope.id)) return;
@@ -57,6 +67,7 @@ export const useRealtime = defineStore('realtime', () => {
       current.on('connect', () => {
         const wasReconnect = state.value === 'reconnecting';
         state.value = 'online';
+        if (!current.recovered) for (const room of rooms) current.emit('join', room);
         if (wasReconnect && !current.recovered) for (const resync of resyncs) resync();
       });
       current.on('disconnect', () => (state.value = 'reconnecting'));
@@ -73,6 +84,19 @@ export const useRealtime = defineStore('realtime', () => {
       if (!listeners.has(event)) listeners.set(event, new Set());
       listeners.get(event)!.add(listener as Listener<RealtimeEventName>);
       return () => listeners.get(event)!.delete(listener as Listener<RealtimeEventName>);
+    },
+    /** Hears a room's events too (a conversation's: its customer typing) while a view shows it. */
+    joinRoom(room: string) {
+      rooms.add(room);
+      if (socket?.connected) socket.emit('join', room);
+      return () => {
+        rooms.delete(room);
+        if (socket?.connected) socket.emit('leave', room);
+      };
+    },
+    /** Tells the conversation's customer that the agent is typing a reply (or stopped). */
+    typing(conversationId: number, typing: boolean) {
+      if (socket?.connected) socket.emit('typing', { conversationId, typing });
     },
     onResync(resync: () => void) {
       resyncs.add(resync);

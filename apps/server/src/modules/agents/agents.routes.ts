@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { sessionOf } from '../../platform/auth.js';
 import { rateLimit } from '../../platform/rate-limits.js';
 import { Email, IdParams, Name, Timestamp, errorResponses } from '../../platform/schemas.js';
 import { AccountRoleSchema, Password } from '../auth/auth.schema.js';
@@ -26,6 +28,14 @@ const InvitationWithToken = Type.Object({
 });
 const schemaBase = { tags: ['agents'], security: [{ bearerAuth: [] }] };
 
+/**
+ * preHandler: who may sign in, and as what, is decided by a signed-in person, never by an access
+ * token: a login or invitation a token made would outlive the token's revocation.
+ */
+const personOnly = async (request: FastifyRequest) => {
+  sessionOf(request);
+};
+
 export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invitationRateLimit: number }> = async (app, opts) => {
   const { agents } = opts;
   const invitationBudget = rateLimit(app, 'invitations-account', {
@@ -46,10 +56,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invi
   app.post(
     '/',
     {
-      preHandler: [app.requireAdmin, invitationBudget],
+      preHandler: [app.requireAdmin, personOnly, invitationBudget],
       schema: {
         ...schemaBase,
-        summary: 'Invite an agent, or create a new login (administrators)',
+        summary: 'Invite an agent, or create a new login (administrators, signed in: not an access token)',
         description:
           'Without `password`: an invitation, whose `invitationToken` the person accepts with `POST /api/auth/accept-invitation` ' +
           '(nobody joins an account without accepting; the answer is the same whether or not the e-mail has a login). ' +
@@ -88,10 +98,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invi
   app.post(
     '/invitations/:id/renew',
     {
-      preHandler: [app.requireAdmin, invitationBudget],
+      preHandler: [app.requireAdmin, personOnly, invitationBudget],
       schema: {
         ...schemaBase,
-        summary: 'A new token and expiry for a pending invitation; the old token stops working (administrators)',
+        summary: 'A new token and expiry for a pending invitation; the old token stops working (administrators, signed in)',
         params: IdParams,
         response: { 200: InvitationWithToken, ...errorResponses },
       },
@@ -105,8 +115,13 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invi
   app.delete(
     '/invitations/:id',
     {
-      preHandler: app.requireAdmin,
-      schema: { ...schemaBase, summary: 'Revoke a pending invitation (administrators)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+      preHandler: [app.requireAdmin, personOnly],
+      schema: {
+        ...schemaBase,
+        summary: 'Revoke a pending invitation (administrators, signed in)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
     async (request, reply) => {
       await agents.revokeInvitation(request.auth, request.params.id);
@@ -126,10 +141,10 @@ export const agentRoutes: FastifyPluginAsyncTypebox<{ agents: AgentService; invi
   app.patch(
     '/:id',
     {
-      preHandler: app.requireAdmin,
+      preHandler: [app.requireAdmin, personOnly],
       schema: {
         ...schemaBase,
-        summary: "Change an agent's role (administrators)",
+        summary: "Change an agent's role (administrators, signed in: not an access token)",
         description: 'A name belongs to the person, who may work in other accounts too: they change it with PATCH /api/auth/me.',
         params: IdParams,
         body: Type.Object({ role: AccountRoleSchema }, { additionalProperties: false }),

@@ -7,6 +7,7 @@ import { hashPassword } from '../../platform/passwords.js';
 import { runAsApp, withTenant, type AccountRole, type TenantContext } from '../../platform/tenancy.js';
 import type { AccessChanges } from '../../realtime/access-changes.js';
 import { normaliseEmail } from '../../platform/schemas.js';
+import { deleteAccessTokensCreatedBy } from '../access-tokens/access-tokens.service.js';
 import { findUserByEmail, insertUser } from '../auth/users.repo.js';
 import type { ConversationDoor } from '../conversations/changes.js';
 import { createInvitation, listPendingInvitations, renewInvitation, revokeInvitation } from './invitations.repo.js';
@@ -123,12 +124,16 @@ export function createAgentService(deps: { db: AppDb; accessChanges: Pick<Access
       return agent;
     },
 
-    /** Removes the agent from this account at once (open sockets and feeds too); their open conversations become unassigned. */
+    /**
+     * Removes the agent from this account at once (open sockets and feeds too, and the access
+     * tokens they made); their open conversations become unassigned.
+     */
     async remove(ctx: TenantContext, userId: number) {
       await deps.door.transaction(ctx, async (tx, changes) => {
         const agent = await get(tx, ctx, userId);
         if (agent.role === 'administrator') await assertOtherAdministrator(tx, ctx, userId);
         await changes.changeWhere(eq(conversations.assigneeId, userId), { assigneeId: null }, `${agent.name} was removed from the account: unassigned`);
+        await deleteAccessTokensCreatedBy(tx, ctx.accountId, userId);
         await tx.delete(accountUsers).where(and(eq(accountUsers.accountId, ctx.accountId), eq(accountUsers.userId, userId)));
       });
       deps.accessChanges.publish({ userId, accountId: ctx.accountId, reason: 'removed' });

@@ -14,6 +14,7 @@ import { conversationRoom } from '../../realtime/events.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { aiDraftsOf, aiRoutingOf } from '../accounts/accounts.service.js';
 import type { ConversationDoor } from '../conversations/changes.js';
+import type { WebhookOutbox } from '../webhooks/outbox.js';
 import { latestClassification, toApi } from './classification.repo.js';
 import type { Classifier } from './classifier.js';
 import { describeTimings, timed, type Timings } from '../../platform/timings.js';
@@ -27,6 +28,7 @@ export function createClassificationService(deps: {
   events: Pick<EventBus, 'publish'>;
   queue: Pick<JobQueue, 'enqueue' | 'wake'>;
   door: ConversationDoor;
+  webhooks: Pick<WebhookOutbox, 'record'>;
 }) {
   const { db } = deps;
 
@@ -78,6 +80,12 @@ export function createClassificationService(deps: {
             .insert(messageClassifications)
             .values({ accountId: payload.accountId, conversationId: source.conversationId, messageId: payload.messageId, ...classification })
             .onConflictDoUpdate({ target: messageClassifications.messageId, set: { ...classification, createdAt: new Date() } });
+          await deps.webhooks.record(tx, payload.accountId, [
+            {
+              event: 'ai.classification',
+              data: () => ({ conversationId: source.conversationId, messageId: payload.messageId, classification: toApi(classification) }),
+            },
+          ]);
           const [account] = await tx.select({ settings: accounts.settings }).from(accounts).where(eq(accounts.id, payload.accountId));
           const routing = aiRoutingOf(account?.settings ?? {});
           // The draft is written with the classification at hand (sentiment, language, category).

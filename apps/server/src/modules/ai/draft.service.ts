@@ -19,6 +19,7 @@ import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
+import type { WebhookOutbox } from '../webhooks/outbox.js';
 import type { ArticleHit, KnowledgeSearch } from '../knowledge-base/search.js';
 import { describeTimings, timed, type Timings } from '../../platform/timings.js';
 import { composeLocalDraft, quotableSentences, type DraftContent, type ScoredSentence } from './local-draft.js';
@@ -97,6 +98,7 @@ export function createDraftService(deps: {
   embedder: Embedder;
   remote?: RemoteProvider | undefined;
   conversations: Pick<ConversationService, 'addMessage'>;
+  webhooks: Pick<WebhookOutbox, 'record'>;
   metrics: DraftMetrics;
   /** Similarity a passage needs to ground a draft (the local encoder's own value by default). */
   threshold?: number | undefined;
@@ -293,9 +295,9 @@ export function createDraftService(deps: {
       log(`Drafting with ${deps.remote?.label ?? 'the local extractive provider'}...`);
       const draft = await writeDraft(payload.accountId, source, log, timings);
       const generationMs = Math.round(performance.now() - started);
-      const [row] = await timed(timings, 'storing', () =>
-        withTenant(db, { accountId: payload.accountId }, (tx) =>
-          tx
+      const row = await timed(timings, 'storing', () =>
+        withTenant(db, { accountId: payload.accountId }, async (tx) => {
+          const [stored] = await tx
             .insert(aiDrafts)
             .values({
               accountId: payload.accountId,
@@ -308,11 +310,16 @@ export function createDraftService(deps: {
               provider: draft.provider,
               generationMs,
             })
-            .returning(),
-        ),
+            .returning();
+          await deps.webhooks.record(tx, payload.accountId, [
+            { event: 'ai.draft', data: () => ({ conversationId: source.conversationId, messageId: payload.messageId, draft: presentDraft(stored!) }) },
+          ]);
+          return stored!;
+        }),
       );
+      deps.queue.wake();
       deps.metrics.duration.observe({ provider: draft.provider }, generationMs / 1000);
-      const presented = presentDraft(row!);
+      const presented = presentDraft(row);
       await timed(timings, 'broadcast', async () =>
         deps.events.publish(payload.accountId, 'ai:draft', { conversationId: source.conversationId, messageId: payload.messageId, draft: presented }, [
           conversationRoom(source.conversationId),
@@ -330,7 +337,7 @@ export function createDraftService(deps: {
           timings,
         },
       );
-      return { draftId: row!.id, provider: draft.provider, confidence: draft.confidence, sources: draft.sources.length };
+      return { draftId: row.id, provider: draft.provider, confidence: draft.confidence, sources: draft.sources.length };
     },
 
     /** Queues a (new) draft for a customer message of the account. */

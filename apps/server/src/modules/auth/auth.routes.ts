@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { sessionOf } from '../../platform/auth.js';
 import { bodyEmail, rateLimit } from '../../platform/rate-limits.js';
 import { errorResponses } from '../../platform/schemas.js';
 import { AcceptInvitationBody, AccountSummary, LoginBody, RegisterBody, Session, SessionInfo, SwitchAccountBody, UpdateMeBody, User } from './auth.schema.js';
@@ -71,9 +72,9 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       },
       preHandler: rateLimit(app, 'accept-invitation-client', { max: perMinute, timeWindow: '1 minute', key: (request) => request.ip }),
     },
-    async (request) => {
-      if (request.headers.authorization) await app.authenticate(request);
-      return auth.acceptInvitation(request.body, request.headers.authorization ? request.auth : undefined, client(request));
+    async (request, reply) => {
+      if (request.headers.authorization) await app.authenticate(request, reply);
+      return auth.acceptInvitation(request.body, request.headers.authorization ? sessionOf(request) : undefined, client(request));
     },
   );
 
@@ -81,7 +82,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
     '/me',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['auth'], summary: 'The current user, account and role', security, response: { 200: Me, ...errorResponses } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The current user, account and role',
+        description: "With an access token: its creator, and only the token's account.",
+        security,
+        response: { 200: Me, ...errorResponses },
+      },
     },
     async (request) => auth.me(request.auth),
   );
@@ -102,7 +109,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
         response: { 200: Me, ...errorResponses },
       },
     },
-    async (request) => auth.updateMe(request.auth, request.body),
+    async (request) => auth.updateMe(sessionOf(request), request.body),
   );
 
   app.post(
@@ -112,7 +119,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       schema: { tags: ['auth'], summary: 'End this session: its token stops working at once', security, response: { 204: Type.Null(), ...errorResponses } },
     },
     async (request, reply) => {
-      await auth.logout(request.auth);
+      await auth.logout(sessionOf(request));
       return reply.status(204).send(null);
     },
   );
@@ -128,7 +135,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
         response: { 200: Type.Object({ data: Type.Array(SessionInfo) }), ...errorResponses },
       },
     },
-    async (request) => ({ data: await auth.sessions(request.auth) }),
+    async (request) => ({ data: await auth.sessions(sessionOf(request)) }),
   );
 
   app.delete(
@@ -144,7 +151,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
       },
     },
     async (request, reply) => {
-      await auth.revokeSession(request.auth, request.params.id);
+      await auth.revokeSession(sessionOf(request), request.params.id);
       return reply.status(204).send(null);
     },
   );
@@ -161,6 +168,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; loginRat
         response: { 200: Session, ...errorResponses },
       },
     },
-    async (request) => auth.switchAccount(request.auth, request.body.accountId, client(request)),
+    async (request) => auth.switchAccount(sessionOf(request), request.body.accountId, client(request)),
   );
 };

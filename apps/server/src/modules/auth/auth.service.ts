@@ -8,7 +8,7 @@ import { createSession, listSessions, revokeOtherSessions, revokeSession, type S
 import { findUserByEmail, insertUser } from './users.repo.js';
 import { normaliseEmail } from '../../platform/schemas.js';
 import { accounts, accountUsers, inboxes, invitations, users } from '../../db/schema.js';
-import type { SessionContext } from '../../platform/auth.js';
+import type { CallerContext, SessionContext } from '../../platform/auth.js';
 import { AppError, ForbiddenError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { assertStrongPassword } from '../../platform/password-policy.js';
 import { hashPassword, verifyPassword } from '../../platform/passwords.js';
@@ -136,11 +136,12 @@ export function createAuthService(deps: {
       return sessionFor(user!, accountId, client);
     },
 
-    async me(scope: TokenScope): Promise<SessionData> {
-      const [user] = await withTenant(db, scope, (tx) => tx.select(publicUser).from(users).where(eq(users.id, scope.userId)));
-      const all = await memberships(scope.userId);
-      const account = all.find((a) => a.id === scope.accountId)!;
-      return { user: user!, account, accounts: all };
+    /** An access token sees only its own account: the creator's other accounts are none of an integration's business. */
+    async me(caller: CallerContext): Promise<SessionData> {
+      const [user] = await withTenant(db, caller, (tx) => tx.select(publicUser).from(users).where(eq(users.id, caller.userId)));
+      const all = await memberships(caller.userId);
+      const account = all.find((a) => a.id === caller.accountId)!;
+      return { user: user!, account, accounts: caller.kind === 'session' ? all : [account] };
     },
 
     /**

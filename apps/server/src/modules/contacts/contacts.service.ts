@@ -1,10 +1,12 @@
 import { and, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { contacts } from '../../db/schema.js';
+import { contacts, conversations } from '../../db/schema.js';
 import { ConflictError, NotFoundError, postgresCode } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { ContactSockets } from '../../realtime/contact-sockets.js';
+import type { AttachmentService } from '../attachments/attachments.service.js';
 import { contactColumns } from './contacts.repo.js';
 
 export interface ContactInput {
@@ -14,7 +16,16 @@ export interface ContactInput {
   attributes?: Record<string, unknown> | undefined;
 }
 
-export function createContactService({ db }: { db: AppDb }) {
+export function createContactService({
+  db,
+  attachments,
+  contactSockets,
+}: {
+  db: AppDb;
+  attachments: Pick<AttachmentService, 'conversationsWithFiles' | 'removeFilesOf'>;
+  /** The deleted contact's open widget and client-API sockets end. */
+  contactSockets?: Pick<ContactSockets, 'endContact'> | undefined;
+}) {
   async function get(tx: Tx, ctx: TenantContext, id: number) {
     const [contact] = await tx
       .select(contactColumns)
@@ -90,12 +101,17 @@ export function createContactService({ db }: { db: AppDb }) {
         }),
       ),
 
-    /** Deletes the contact with their conversations (GDPR erasure). */
-    remove: (ctx: TenantContext, id: number) =>
-      withTenant(db, ctx, async (tx) => {
+    /** Deletes the contact with their conversations and the files sent in them (GDPR erasure). */
+    async remove(ctx: TenantContext, id: number) {
+      const withFiles = await withTenant(db, ctx, async (tx) => {
         await get(tx, ctx, id);
+        const ids = await attachments.conversationsWithFiles(tx, ctx.accountId, eq(conversations.contactId, id));
         await tx.delete(contacts).where(and(eq(contacts.accountId, ctx.accountId), eq(contacts.id, id)));
-      }),
+        return ids;
+      });
+      contactSockets?.endContact(id);
+      await attachments.removeFilesOf(ctx.accountId, withFiles);
+    },
   };
 }
 

@@ -2,8 +2,10 @@
  * The one door for changes to conversations. Whatever changes a conversation (an agent's edit,
  * AI triage, a correction, a deleted team or label, a removed agent, the snooze job, a customer's
  * reply) does it here, inside its own tenant transaction: the row is written, an activity line
- * says what changed and who did it, and `conversation:updated` is published once the
- * transaction has committed (never from inside it, so a rolled-back change is never announced).
+ * says what changed and who did it, the webhooks' deliveries (`conversation.updated`,
+ * `conversation.status_changed`, with the attributes that changed) are written with it, and
+ * `conversation:updated` is published once the transaction has committed (never from inside it,
+ * so a rolled-back change is never announced).
  * Nothing else in the codebase writes the `conversations` table (conversations-door.test.ts
  * holds that).
  */
@@ -14,6 +16,7 @@ import { NotFoundError } from '../../platform/errors.js';
 import { withTenant } from '../../platform/tenancy.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRooms } from '../../realtime/events.js';
+import type { WebhookEvent, WebhookOutbox } from '../webhooks/outbox.js';
 import { describeChange, type Change } from './activity.js';
 import { presentConversations, selectConversations, selectMessages, toMessage, type ConversationRow } from './conversations.repo.js';
 
@@ -58,14 +61,28 @@ export interface ConversationChanges {
 
 export type ConversationDoor = ReturnType<typeof createConversationDoor>;
 
-export function createConversationDoor({ db, events }: { db: AppDb; events: Pick<EventBus, 'publish'> }) {
+/** The attributes a status change sets; any other changed attribute is a `conversation.updated`. */
+const STATUS_ATTRIBUTES = new Set(['status', 'snoozedUntil', 'resolvedAt']);
+
+/** The webhook events of a changed conversation, with the attributes that changed (API field names). */
+function webhookEvents(conversation: { id: number }, attributes: Set<string>): WebhookEvent[] {
+  const changedAttributes = [...attributes].sort();
+  const data = () => ({ conversation, changedAttributes });
+  return [
+    ...(attributes.has('status') ? [{ event: 'conversation.status_changed' as const, data }] : []),
+    ...(changedAttributes.some((name) => !STATUS_ATTRIBUTES.has(name)) ? [{ event: 'conversation.updated' as const, data }] : []),
+  ];
+}
+
+export function createConversationDoor({ db, events, webhooks }: { db: AppDb; events: Pick<EventBus, 'publish'>; webhooks: Pick<WebhookOutbox, 'record'> }) {
   return {
     /**
      * Runs `work` in the tenant's transaction with the door at hand; every conversation it
      * changed is announced once the transaction has committed, as it then is.
      */
     async transaction<T>(scope: { accountId: number; userId?: number | undefined }, work: (tx: Tx, changes: ConversationChanges) => Promise<T>): Promise<T> {
-      const changed = new Set<number>();
+      /** Each changed conversation with the attributes that changed. */
+      const changed = new Map<number, Set<string>>();
       const lineIds: number[] = [];
       const { result, presented, activity } = await withTenant(db, scope, async (tx) => {
         const result = await work(tx, changesIn(tx, scope.accountId, changed, lineIds));
@@ -73,7 +90,13 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
         const activity = lineIds.length
           ? await selectMessages(tx, scope.accountId, [sql`${messages.id} = any(${sql.param(lineIds)}::bigint[])`], 'asc', lineIds.length)
           : [];
-        return { result, presented: await presentConversations(tx, scope.accountId, [...changed]), activity };
+        const presented = await presentConversations(tx, scope.accountId, [...changed.keys()]);
+        await webhooks.record(
+          tx,
+          scope.accountId,
+          presented.flatMap((conversation) => webhookEvents(conversation, changed.get(conversation.id)!)),
+        );
+        return { result, presented, activity };
       });
       const rooms = new Map(presented.map((conversation) => [conversation.id, conversationRooms(conversation)]));
       // Open threads show the activity lines as they happen, then the conversation as it now is.
@@ -85,7 +108,13 @@ export function createConversationDoor({ db, events }: { db: AppDb; events: Pick
   };
 }
 
-function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: number[]): ConversationChanges {
+function changesIn(tx: Tx, accountId: number, changed: Map<number, Set<string>>, lineIds: number[]): ConversationChanges {
+  const touched = (id: number, attributes: string[]) => {
+    const known = changed.get(id) ?? new Set<string>();
+    for (const attribute of attributes) known.add(attribute);
+    changed.set(id, known);
+  };
+
   const inAccount = (id: number) => and(eq(conversations.accountId, accountId), eq(conversations.id, id));
 
   async function activity(ids: number[], contents: string[]) {
@@ -125,7 +154,7 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
           );
         }
       }
-      changed.add(id);
+      touched(id, Object.keys(set));
       return true;
     },
 
@@ -138,7 +167,7 @@ function changesIn(tx: Tx, accountId: number, changed: Set<number>, lineIds: num
         .returning({ id: conversations.id });
       const ids = rows.map((row) => row.id);
       await activity(ids, [line]);
-      for (const id of ids) changed.add(id);
+      for (const id of ids) touched(id, Object.keys(edit));
       return ids.length;
     },
   };

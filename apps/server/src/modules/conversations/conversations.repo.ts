@@ -2,6 +2,8 @@
 import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { accounts, contacts, conversations, messages, users } from '../../db/schema.js';
+import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
+import type { PresentedAttachment } from '../attachments/attachments.service.js';
 
 export type ConversationRow = Awaited<ReturnType<typeof selectConversations>>[number];
 export type MessageRow = Awaited<ReturnType<typeof selectMessages>>[number];
@@ -23,6 +25,7 @@ const conversationColumns = {
   lastActivityAt: conversations.lastActivityAt,
   createdAt: conversations.createdAt,
   updatedAt: conversations.updatedAt,
+  contactInboxId: conversations.contactInboxId,
   contact: { id: contacts.id, name: contacts.name, email: contacts.email },
 };
 
@@ -69,6 +72,7 @@ export function listConversations(tx: Tx, accountId: number, where: (SQL | undef
       lastActivityAt: page.lastActivityAt,
       createdAt: page.createdAt,
       updatedAt: page.updatedAt,
+      contactInboxId: page.contactInboxId,
       contact: { id: contacts.id, name: contacts.name, email: contacts.email },
     })
     .from(page)
@@ -150,6 +154,37 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
     .limit(limit);
 }
 
+export interface MessagePageQuery {
+  order: 'asc' | 'desc';
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/**
+ * A page of a conversation's messages (those `where` lets through), oldest or newest first by
+ * (createdAt, id), each as the API shows it with its attachments (`attachmentsOf`: one query
+ * for the page). Agents and contacts page the same way; contacts see fewer messages.
+ */
+export async function messagePage(
+  tx: Tx,
+  accountId: number,
+  conversationId: number,
+  query: MessagePageQuery,
+  attachmentsOf: (messageIds: number[]) => Promise<Map<number, PresentedAttachment[]>>,
+  where: (SQL | undefined)[] = [],
+) {
+  const after = decodeTimeIdCursor(query.cursor);
+  const beyond = after
+    ? query.order === 'asc'
+      ? sql`(${messages.createdAt}, ${messages.id}) > (${after.at.toISOString()}::timestamptz, ${after.id})`
+      : sql`(${messages.createdAt}, ${messages.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})`
+    : undefined;
+  const rows = await selectMessages(tx, accountId, [eq(messages.conversationId, conversationId), beyond, ...where], query.order, query.limit + 1);
+  const page = toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.id]);
+  const files = await attachmentsOf(page.data.map((row) => row.id));
+  return { ...page, data: page.data.map((row) => toMessage(row, files.get(row.id))) };
+}
+
 /**
  * A new conversation with its next display number: a customer's first message (the service's
  * `open`) or the demo account's history (its past dates and states set as they were).
@@ -172,7 +207,8 @@ async function nextDisplayId(tx: Tx, accountId: number): Promise<number> {
   return row!.displayId;
 }
 
-export function toMessage(row: MessageRow) {
+/** A message as the API shows it, with its attachments (none for most). */
+export function toMessage(row: MessageRow, attachments: PresentedAttachment[] = []) {
   const { senderUserId, senderContactId, senderUserName, senderContactName, ...message } = row;
   const sender =
     senderUserId != null
@@ -180,5 +216,5 @@ export function toMessage(row: MessageRow) {
       : senderContactId != null
         ? { type: 'contact' as const, id: senderContactId, name: senderContactName }
         : null;
-  return { ...message, sender };
+  return { ...message, sender, attachments };
 }

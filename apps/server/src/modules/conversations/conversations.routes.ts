@@ -1,6 +1,9 @@
+import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
+import { formBody } from '../attachments/attachments.schema.js';
+import type { AttachmentService } from '../attachments/attachments.service.js';
 import {
   Conversation,
   ConversationMeta,
@@ -8,6 +11,7 @@ import {
   ConversationPage,
   CreateConversationBody,
   CreateMessageBody,
+  CreateMessageForm,
   ListConversationsQuery,
   ListMessagesQuery,
   Message,
@@ -18,8 +22,13 @@ import type { ConversationService } from './conversations.service.js';
 
 const schemaBase = { tags: ['conversations'], security: [{ bearerAuth: [] }] };
 
-export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: ConversationService }> = async (app, { conversations }) => {
+export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: ConversationService; attachments: AttachmentService }> = async (
+  app,
+  { conversations, attachments },
+) => {
   app.addHook('preHandler', app.authenticate);
+  // A message may come as a form with files; the handler reads it (after authentication) as it streams in.
+  await app.register(multipart);
 
   app.get(
     '/',
@@ -109,12 +118,29 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conv
     {
       schema: {
         ...schemaBase,
-        summary: 'Reply, add a private note, or relay a customer message',
+        summary: 'Reply, add a private note, or relay a customer message; with files, as multipart/form-data',
         params: IdParams,
-        body: CreateMessageBody,
-        response: { 201: Type.Object({ message: Message }), ...errorResponses },
+        body: {
+          content: {
+            'application/json': { schema: CreateMessageBody },
+            'multipart/form-data': { schema: formBody(CreateMessageForm, attachments.limits) },
+          },
+        },
+        response: { 201: Type.Object({ message: Message }), ...errorResponses, 413: errorResponses[400], 415: errorResponses[400] },
       },
     },
-    async (request, reply) => reply.status(201).send({ message: await conversations.addMessage(request.auth, request.params.id, request.body) }),
+    async (request, reply) => {
+      const { auth, params } = request;
+      const message = request.isMultipart()
+        ? await attachments.receive(
+            request,
+            reply,
+            { accountId: auth.accountId, conversationId: params.id, check: () => conversations.get(auth, params.id) },
+            CreateMessageForm,
+            (fields, files) => conversations.addMessage(auth, params.id, { ...fields, content: fields.content ?? '', attachments: files }),
+          )
+        : await conversations.addMessage(auth, params.id, request.body as Static<typeof CreateMessageBody>);
+      return reply.status(201).send({ message });
+    },
   );
 };

@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { CursorQuery } from '../../platform/pagination.js';
 import { Email, NullableTimestamp, Timestamp } from '../../platform/schemas.js';
+import { Attachment } from '../attachments/attachments.schema.js';
 import { LabelTitle } from '../labels/labels.schema.js';
 
 export const Status = Type.Union([Type.Literal('open'), Type.Literal('pending'), Type.Literal('resolved'), Type.Literal('snoozed')]);
@@ -32,6 +33,9 @@ export const Conversation = Type.Object({
   lastActivityAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  contactInboxId: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The channel identity the customer writes from (a widget visitor, an API-channel user); null when an agent or the demo opened it',
+  }),
   contact: Type.Object({ id: Type.Integer(), name: Type.String(), email: Type.Union([Type.String(), Type.Null()]) }),
   lastMessage: Type.Union([
     Type.Object({
@@ -60,6 +64,7 @@ export const Message = Type.Object({
     Type.Null(),
   ]),
   createdAt: Timestamp,
+  attachments: Type.Array(Attachment, { description: 'Files sent with the message (an empty list for most)' }),
 });
 
 const IdFilter = (extra: string) =>
@@ -146,5 +151,11 @@ export const CreateMessageBody = Type.Object(
       }),
     ),
   },
+  { additionalProperties: false },
+);
+
+/** The same message as a form (multipart/form-data) with files in `attachments`: the text may then be left out. */
+export const CreateMessageForm = Type.Object(
+  { ...CreateMessageBody.properties, content: Type.Optional(Type.String({ maxLength: MESSAGE_MAX_LENGTH })) },
   { additionalProperties: false },
 );

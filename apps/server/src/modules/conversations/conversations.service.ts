@@ -8,7 +8,10 @@ import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRooms } from '../../realtime/events.js';
+import type { AttachmentService } from '../attachments/attachments.service.js';
+import type { StoredFile } from '../attachments/uploads.js';
 import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.repo.js';
+import type { WebhookOutbox } from '../webhooks/outbox.js';
 import { REOPENED_BY_CUSTOMER, SNOOZE_ENDED } from './activity.js';
 import type { ConversationDoor } from './changes.js';
 import {
@@ -16,11 +19,13 @@ import {
   lastMessages,
   insertConversation,
   listConversations,
+  messagePage,
   presentConversation,
   selectConversations,
   selectMessages,
   toMessage,
   type ConversationRow,
+  type MessagePageQuery,
 } from './conversations.repo.js';
 
 type Status = 'open' | 'pending' | 'resolved' | 'snoozed';
@@ -58,6 +63,15 @@ export interface NewConversation {
   message: { content: string };
 }
 
+/** A customer's conversation through a channel: the contact as that channel knows them (widget visitor, API-channel user). */
+export interface ChannelConversation {
+  inboxId: number;
+  contactId: number;
+  contactInboxId: number;
+  /** The first message; without one the conversation waits for it. */
+  message?: { content: string } | undefined;
+}
+
 /** Who acts: an agent, or nobody (a customer through a public channel, the demo generator). */
 export type ActorScope = { accountId: number; userId?: number | undefined };
 
@@ -75,11 +89,17 @@ export function createConversationService({
   events,
   queue,
   door,
+  attachments,
+  webhooks,
 }: {
   db: AppDb;
   events: Pick<EventBus, 'publish'>;
   queue: Pick<JobQueue, 'enqueue' | 'wake'>;
   door: ConversationDoor;
+  /** A message's files: their rows are written in the message's transaction. */
+  attachments: Pick<AttachmentService, 'save' | 'present'>;
+  /** The webhooks' deliveries of new conversations and messages, written in their transaction. */
+  webhooks: Pick<WebhookOutbox, 'record'>;
 }) {
   async function load(tx: Tx, accountId: number, id: number, forUpdate = false): Promise<ConversationRow> {
     const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
@@ -102,18 +122,61 @@ export function createConversationService({
     return conversation;
   }
 
-  async function insertMessage(tx: Tx, accountId: number, conversationId: number, message: NewMessage) {
+  async function insertMessage(tx: Tx, accountId: number, conversationId: number, message: NewMessage, files: StoredFile[] = []) {
     const [row] = await tx
       .insert(messages)
       .values({ accountId, conversationId, private: false, ...message })
       .returning({ id: messages.id });
     const [created] = await selectMessages(tx, accountId, [eq(messages.id, row!.id)], 'asc', 1);
-    return toMessage(created!);
+    return toMessage(created!, await attachments.save(tx, accountId, conversationId, row!.id, files));
+  }
+
+  /**
+   * `message.created` for the account's webhooks, with the conversation as the message leaves it;
+   * an agent's public reply also goes to its API inbox's callback URL, if it has one.
+   */
+  function recordMessage(tx: Tx, accountId: number, conversationId: number, message: Message, inboxId: number) {
+    const reply = message.messageType === 'outgoing' && !message.private;
+    return webhooks.record(tx, accountId, [
+      {
+        event: 'message.created',
+        data: async () => ({ message: withoutLinks(message), conversation: await present(tx, accountId, conversationId) }),
+        callbackInboxId: reply ? inboxId : undefined,
+      },
+    ]);
   }
 
   /** Every customer message is classified once: the message id is the job's key. */
   function enqueueClassification(tx: Tx, accountId: number, messageId: number) {
     return queue.enqueue(tx, 'ai-classification', { accountId, messageId }, { key: `msg-${messageId}` });
+  }
+
+  /** A new conversation with the customer's first message, if any (stored and queued for triage). */
+  async function start(
+    tx: Tx,
+    accountId: number,
+    values: { inboxId: number; teamId: number | null; contactId: number; contactInboxId?: number | undefined },
+    first: { content: string } | undefined,
+  ) {
+    const id = await insertConversation(tx, { accountId, ...values });
+    const message = first
+      ? await insertMessage(tx, accountId, id, { messageType: 'incoming', content: first.content, senderContactId: values.contactId })
+      : null;
+    if (message) await enqueueClassification(tx, accountId, message.id);
+    const conversation = await present(tx, accountId, id);
+    await webhooks.record(tx, accountId, [
+      { event: 'conversation.created', data: () => ({ conversation }) },
+      ...(message ? [{ event: 'message.created' as const, data: () => ({ message: withoutLinks(message), conversation }) }] : []),
+    ]);
+    return { conversation, message };
+  }
+
+  /** Announced only once the transaction has committed. */
+  function announceStarted(accountId: number, opened: Awaited<ReturnType<typeof start>>) {
+    queue.wake();
+    const rooms = conversationRooms(opened.conversation);
+    events.publish(accountId, 'conversation:created', { conversation: opened.conversation }, rooms);
+    if (opened.message) events.publish(accountId, 'message:new', { conversationId: opened.conversation.id, message: opened.message }, rooms);
   }
 
   /** Every id a change names must be of this account (otherwise a 422 naming it); labels as titled. */
@@ -192,24 +255,28 @@ export function createConversationService({
             : new UnprocessableError('no_inbox', 'The account has no inbox yet; create one first');
         }
         const contact = await findOrCreateContact(tx, scope.accountId, input.contact);
-        const id = await insertConversation(tx, { accountId: scope.accountId, inboxId: inbox[0].id, contactId: contact.id, teamId: inbox[0].defaultTeamId });
-        const message = await insertMessage(tx, scope.accountId, id, {
-          messageType: 'incoming',
-          content: input.message.content,
-          senderContactId: contact.id,
-        });
-        await enqueueClassification(tx, scope.accountId, message.id);
-        return { conversation: await present(tx, scope.accountId, id), message };
+        return start(tx, scope.accountId, { inboxId: inbox[0].id, contactId: contact.id, teamId: inbox[0].defaultTeamId }, input.message);
       });
-      queue.wake();
-      // Announced only now that the transaction has committed.
-      events.publish(scope.accountId, 'conversation:created', { conversation: opened.conversation }, conversationRooms(opened.conversation));
-      events.publish(
-        scope.accountId,
-        'message:new',
-        { conversationId: opened.conversation.id, message: opened.message },
-        conversationRooms(opened.conversation),
-      );
+      announceStarted(scope.accountId, opened);
+      return { conversation: opened.conversation, message: opened.message! };
+    },
+
+    /**
+     * A customer opens a conversation through a channel (the widget, the public client API): the
+     * same path as `open`, with the contact the channel already knows (the caller checked that
+     * the contact inbox is of this inbox and account).
+     */
+    async openFromChannel(scope: ActorScope, input: ChannelConversation) {
+      const opened = await withTenant(db, scope, async (tx) => {
+        const [inbox] = await tx
+          .select({ defaultTeamId: inboxes.defaultTeamId })
+          .from(inboxes)
+          .where(and(eq(inboxes.accountId, scope.accountId), eq(inboxes.id, input.inboxId)));
+        if (!inbox) throw new NotFoundError('Inbox');
+        const values = { inboxId: input.inboxId, teamId: inbox.defaultTeamId, contactId: input.contactId, contactInboxId: input.contactInboxId };
+        return start(tx, scope.accountId, values, input.message);
+      });
+      announceStarted(scope.accountId, opened);
       return opened;
     },
 
@@ -266,30 +333,33 @@ export function createConversationService({
       return { reopened };
     },
 
-    listMessages: (ctx: TenantContext, id: number, query: { order: 'asc' | 'desc'; cursor?: string | undefined; limit: number }) =>
+    listMessages: (ctx: TenantContext, id: number, query: MessagePageQuery) =>
       withTenant(db, ctx, async (tx) => {
         await load(tx, ctx.accountId, id);
-        const after = decodeTimeIdCursor(query.cursor);
-        const beyond = after
-          ? query.order === 'asc'
-            ? sql`(${messages.createdAt}, ${messages.id}) > (${after.at.toISOString()}::timestamptz, ${after.id})`
-            : sql`(${messages.createdAt}, ${messages.id}) < (${after.at.toISOString()}::timestamptz, ${after.id})`
-          : undefined;
-        const rows = await selectMessages(tx, ctx.accountId, [eq(messages.conversationId, id), beyond], query.order, query.limit + 1);
-        const page = toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.id]);
-        return { ...page, data: page.data.map(toMessage) };
+        return messagePage(tx, ctx.accountId, id, query, (messageIds) => attachments.present(tx, ctx.accountId, messageIds));
       }),
 
     /**
      * An agent's reply or private note, or (messageType `incoming`) the customer's message
-     * relayed by an API-channel integration. A customer reply reopens a resolved or snoozed
+     * relayed by an API-channel integration, or written by the customer through a channel (the
+     * public client API: a scope without a user). A customer reply reopens a resolved or snoozed
      * conversation; an agent's first public reply sets firstReplyAt.
      */
     async addMessage(
-      ctx: TenantContext,
+      ctx: ActorScope,
       id: number,
-      input: { content: string; private?: boolean | undefined; messageType?: 'incoming' | 'outgoing' | undefined },
+      input: {
+        content: string;
+        private?: boolean | undefined;
+        messageType?: 'incoming' | 'outgoing' | undefined;
+        /** Files already in storage (attachments' `receive`); their rows are written with the message. */
+        attachments?: StoredFile[] | undefined;
+      },
     ) {
+      const files = input.attachments ?? [];
+      // Text may be left out only when files say it all.
+      const said = input.content.trim() !== '';
+      if (!said && files.length === 0) throw new UnprocessableError('empty_message', 'A message needs text or an attachment', 'body.content');
       const added = await door.transaction(ctx, async (tx, door) => {
         const conversation = await load(tx, ctx.accountId, id, true);
         const incoming = input.messageType === 'incoming';
@@ -302,14 +372,22 @@ export function createConversationService({
           .update(conversations)
           .set(set)
           .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
-        const message = await insertMessage(tx, ctx.accountId, id, {
-          messageType: incoming ? 'incoming' : 'outgoing',
-          content: input.content,
-          private: Boolean(input.private),
-          ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
-        });
+        const message = await insertMessage(
+          tx,
+          ctx.accountId,
+          id,
+          {
+            messageType: incoming ? 'incoming' : 'outgoing',
+            content: said ? input.content : '',
+            private: Boolean(input.private),
+            ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
+          },
+          files,
+        );
         if (reopen) await door.change(id, { status: 'open' }, { kind: 'system', line: REOPENED_BY_CUSTOMER });
-        if (incoming) await enqueueClassification(tx, ctx.accountId, message.id);
+        // Files alone give triage nothing to read: it waits for the customer's words.
+        if (incoming && said) await enqueueClassification(tx, ctx.accountId, message.id);
+        await recordMessage(tx, ctx.accountId, id, message, conversation.inboxId);
         return { message, rooms: conversationRooms(conversation) };
       });
       events.publish(ctx.accountId, 'message:new', { conversationId: id, message: added.message }, added.rooms);
@@ -320,6 +398,17 @@ export function createConversationService({
 }
 
 export type ConversationService = ReturnType<typeof createConversationService>;
+
+type Message = ReturnType<typeof toMessage>;
+
+/**
+ * A message as webhooks and API-channel callbacks carry it: its attachments without their signed
+ * links, which expire within two hours while a delivery is retried for a day. A receiver fetches
+ * a file by listing the conversation's messages with an access token (fresh links).
+ */
+function withoutLinks(message: Message) {
+  return { ...message, attachments: message.attachments.map(({ url: _, ...file }) => file) };
+}
 
 /** An assignee or team filter: an id, `none`, or (assignee) `me`. */
 function idOrNone(ctx: TenantContext, column: typeof conversations.assigneeId | typeof conversations.teamId, value: string) {

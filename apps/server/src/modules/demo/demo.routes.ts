@@ -31,7 +31,7 @@ export const demoRoutes: FastifyPluginAsyncTypebox<{ demo: DemoService; publicEn
     async (request, reply) => {
       let accountId: number;
       if (request.headers.authorization !== undefined) {
-        await app.authenticate(request);
+        await app.authenticate(request, reply);
         accountId = request.auth.accountId;
       } else {
         if (!opts.publicEnabled) throw new NotFoundError('Demo endpoint');

@@ -1,15 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { inboxes, teams } from '../../db/schema.js';
+import { conversations, inboxes, teams } from '../../db/schema.js';
+import { maySeeSecrets, type CallerContext } from '../../platform/auth.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
+import { destinationUrlProblem, refusePrivateDestination, type OutboundPolicy } from '../../platform/outbound/http-client.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
+import type { ContactSockets } from '../../realtime/contact-sockets.js';
+import type { AttachmentService } from '../attachments/attachments.service.js';
+import { mergeSettings, readSettings, type ChannelSettings, type ChannelType } from './channel-settings.js';
 
-export type ChannelType = 'api' | 'web_widget' | 'email';
+export type { ChannelType } from './channel-settings.js';
 
 export interface InboxInput {
   name?: string | undefined;
   channelType?: ChannelType | undefined;
   defaultTeamId?: number | null | undefined;
+  /** The fields given replace the stored ones; checked against the channel type. */
+  settings?: Record<string, unknown> | undefined;
 }
 
 const inboxColumns = {
@@ -17,17 +25,65 @@ const inboxColumns = {
   name: inboxes.name,
   channelType: inboxes.channelType,
   defaultTeamId: inboxes.defaultTeamId,
+  identifier: inboxes.identifier,
+  settings: inboxes.settings,
+  secret: inboxes.secret,
   createdAt: inboxes.createdAt,
 };
 
-export function createInboxService({ db }: { db: AppDb }) {
-  async function get(tx: Tx, ctx: TenantContext, id: number) {
+type InboxRow = Pick<typeof inboxes.$inferSelect, keyof typeof inboxColumns>;
+
+/** A new identity-verification and callback-signing secret: 256 random bits. */
+const newSecret = () => randomBytes(32).toString('hex');
+
+/** An API inbox's callback URL may carry the receiver's own token in its query: agents do not see it. */
+function withoutCallbackUrl(settings: ChannelSettings): ChannelSettings {
+  if (!('callbackUrl' in settings)) return settings;
+  const { callbackUrl: _hidden, ...rest } = settings;
+  return rest;
+}
+
+/**
+ * The inbox as the API shows it: its settings read with their defaults, the callback URL to
+ * administrators only, the secret to an administrator's session only (never to an access token).
+ */
+function present(caller: CallerContext, { secret, settings, ...inbox }: InboxRow) {
+  const shown = readSettings(inbox.channelType, settings);
+  return {
+    ...inbox,
+    settings: caller.role === 'administrator' ? shown : withoutCallbackUrl(shown),
+    ...(maySeeSecrets(caller) ? { secret } : {}),
+  };
+}
+
+export function createInboxService({
+  db,
+  attachments,
+  policy,
+  contactSockets,
+}: {
+  db: AppDb;
+  attachments: Pick<AttachmentService, 'conversationsWithFiles' | 'removeFilesOf'>;
+  /** Where an API inbox's callback URL may lead (WEBHOOK_ALLOW_PRIVATE_NETWORKS), as a webhook's. */
+  policy: OutboundPolicy;
+  /** The inbox's contacts' open sockets end when it is deleted or its settings change (they were let in under the old ones). */
+  contactSockets?: Pick<ContactSockets, 'endInbox'> | undefined;
+}) {
+  async function load(tx: Tx, ctx: TenantContext, id: number) {
     const [inbox] = await tx
       .select(inboxColumns)
       .from(inboxes)
       .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
     if (!inbox) throw new NotFoundError('Inbox');
     return inbox;
+  }
+
+  const get = async (tx: Tx, ctx: CallerContext, id: number) => present(ctx, await load(tx, ctx, id));
+
+  /** A callback URL given in the settings is refused at once when it leads into a private network, like a webhook's URL (a malformed one is the settings' check's). */
+  async function assertCallbackDestination(settings: unknown) {
+    const url = (settings as { callbackUrl?: unknown } | null | undefined)?.callbackUrl;
+    if (typeof url === 'string' && url !== '' && !destinationUrlProblem(url)) await refusePrivateDestination(url, policy, 'body.settings.callbackUrl');
   }
 
   async function assertTeam(tx: Tx, ctx: TenantContext, teamId: number | null | undefined) {
@@ -40,48 +96,83 @@ export function createInboxService({ db }: { db: AppDb }) {
   }
 
   return {
-    list: (ctx: TenantContext) =>
-      withTenant(db, ctx, (tx) => tx.select(inboxColumns).from(inboxes).where(eq(inboxes.accountId, ctx.accountId)).orderBy(asc(inboxes.id))),
-
-    get: (ctx: TenantContext, id: number) => withTenant(db, ctx, (tx) => get(tx, ctx, id)),
-
-    create: (ctx: TenantContext, input: InboxInput & { name: string }) =>
+    list: (ctx: CallerContext) =>
       withTenant(db, ctx, async (tx) => {
+        const rows = await tx.select(inboxColumns).from(inboxes).where(eq(inboxes.accountId, ctx.accountId)).orderBy(asc(inboxes.id));
+        return rows.map((row) => present(ctx, row));
+      }),
+
+    get: (ctx: CallerContext, id: number) => withTenant(db, ctx, (tx) => get(tx, ctx, id)),
+
+    create: async (ctx: CallerContext, input: InboxInput & { name: string }) => {
+      await assertCallbackDestination(input.settings);
+      return withTenant(db, ctx, async (tx) => {
         await assertTeam(tx, ctx, input.defaultTeamId);
+        const channelType = input.channelType ?? 'api';
         const [created] = await tx
           .insert(inboxes)
           .values({
             accountId: ctx.accountId,
             name: input.name.trim(),
-            channelType: input.channelType ?? 'api',
+            channelType,
             defaultTeamId: input.defaultTeamId ?? null,
+            settings: mergeSettings(channelType, input.settings),
+            secret: newSecret(),
           })
           .returning({ id: inboxes.id });
         return get(tx, ctx, created!.id);
-      }),
+      });
+    },
 
-    update: (ctx: TenantContext, id: number, input: InboxInput) =>
-      withTenant(db, ctx, async (tx) => {
-        await get(tx, ctx, id);
+    async update(ctx: CallerContext, id: number, input: InboxInput) {
+      await assertCallbackDestination(input.settings);
+      const updated = await withTenant(db, ctx, async (tx) => {
+        const current = await load(tx, ctx, id);
         await assertTeam(tx, ctx, input.defaultTeamId);
+        const channelType = input.channelType ?? current.channelType;
+        // Another channel starts from its own defaults; the same channel keeps what it has.
+        const changesSettings = input.settings !== undefined || channelType !== current.channelType;
         await tx
           .update(inboxes)
           .set({
             ...(input.name !== undefined ? { name: input.name.trim() } : {}),
             ...(input.channelType !== undefined ? { channelType: input.channelType } : {}),
             ...(input.defaultTeamId !== undefined ? { defaultTeamId: input.defaultTeamId } : {}),
+            ...(changesSettings ? { settings: mergeSettings(channelType, input.settings, channelType === current.channelType ? current.settings : {}) } : {}),
             updatedAt: new Date(),
           })
+          .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
+        return { inbox: await get(tx, ctx, id), changesSettings };
+      });
+      if (updated.changesSettings) contactSockets?.endInbox(id);
+      return updated.inbox;
+    },
+
+    /**
+     * A new secret: identities signed with the old one stop verifying (the website must sign with
+     * the new one) and callbacks are signed with the new one from now on.
+     */
+    rotateSecret: (ctx: CallerContext, id: number) =>
+      withTenant(db, ctx, async (tx) => {
+        await load(tx, ctx, id);
+        await tx
+          .update(inboxes)
+          .set({ secret: newSecret(), updatedAt: new Date() })
           .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
         return get(tx, ctx, id);
       }),
 
-    /** Deletes the inbox with its conversations, as Chatwoot does. */
-    remove: (ctx: TenantContext, id: number) =>
-      withTenant(db, ctx, async (tx) => {
-        await get(tx, ctx, id);
+    /** Deletes the inbox with its conversations (and the files sent in them), as Chatwoot does. */
+    async remove(ctx: TenantContext, id: number) {
+      const withFiles = await withTenant(db, ctx, async (tx) => {
+        await load(tx, ctx, id);
+        const ids = await attachments.conversationsWithFiles(tx, ctx.accountId, eq(conversations.inboxId, id));
         await tx.delete(inboxes).where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
-      }),
+        return ids;
+      });
+      contactSockets?.endInbox(id);
+      await attachments.removeFilesOf(ctx.accountId, withFiles);
+    },
   };
 }
 

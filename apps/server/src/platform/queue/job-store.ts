@@ -6,7 +6,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { queryRows, type AppDb, type Tx } from '../../db/client.js';
 import { jobs } from '../../db/schema.js';
 import { runAsApp } from '../tenancy.js';
-import { backoffMs, type EnqueueOptions, type JobPayloads, type JobResult, type QueueName } from './jobs.js';
+import { backoffMs, type Backoff, type EnqueueOptions, type JobPayloads, type JobResult, type QueueName } from './jobs.js';
 
 /** How long a claimed job may run before another worker takes it over (its worker is presumed dead). */
 export const LOCK_MS = 60_000;
@@ -45,25 +45,39 @@ export async function insertJob<Q extends QueueName>(tx: Tx, queue: Q, payload: 
   return rows.length > 0;
 }
 
-export function createJobStore(db: AppDb) {
+export function createJobStore(db: AppDb, backoff: Backoff = backoffMs) {
   return {
-    /** Takes the next due job of a queue (or one whose worker died), or null. */
-    claim: (queue: QueueName): Promise<ClaimedJob | null> =>
+    /**
+     * Takes up to `limit` due jobs of a queue (or ones whose worker died), oldest first: one
+     * transaction for as many jobs as the worker has room for, so claiming does not cap a queue
+     * of short jobs (webhook deliveries) at one job per round trip.
+     */
+    claim: (queue: QueueName, limit = 1): Promise<ClaimedJob[]> =>
       asWorker(db, async (tx) => {
-        const [row] = await queryRows<{ id: string; queue: QueueName; key: string; payload: JobPayloads[QueueName]; attempts: number; max_attempts: number }>(
+        const rows = await queryRows<{
+          id: string;
+          queue: QueueName;
+          key: string;
+          payload: JobPayloads[QueueName];
+          attempts: number;
+          max_attempts: number;
+          run_at: Date;
+        }>(
           tx,
           sql`update jobs set state = 'active', attempts = attempts + 1, updated_at = now(),
                 locked_until = now() + ${`${LOCK_MS} milliseconds`}::interval
-              where id = (
+              where id in (
                 select id from jobs
                 where queue = ${queue} and relayed_at is null
                   and ((state = 'waiting' and run_at <= now()) or (state = 'active' and locked_until < now()))
                 order by run_at, id
                 for update skip locked
-                limit 1)
-              returning id, queue, key, payload, attempts, max_attempts`,
+                limit ${limit})
+              returning id, queue, key, payload, attempts, max_attempts, run_at`,
         );
-        return row ? { id: Number(row.id), queue: row.queue, key: row.key, payload: row.payload, attempts: row.attempts, maxAttempts: row.max_attempts } : null;
+        return rows
+          .sort((a, b) => new Date(a.run_at).getTime() - new Date(b.run_at).getTime() || Number(a.id) - Number(b.id))
+          .map((row) => ({ id: Number(row.id), queue: row.queue, key: row.key, payload: row.payload, attempts: row.attempts, maxAttempts: row.max_attempts }));
       }),
 
     complete: (id: number, result: JobResult) =>
@@ -82,7 +96,7 @@ export function createJobStore(db: AppDb) {
           .update(jobs)
           .set({
             state: retry ? 'waiting' : 'failed',
-            runAt: retry ? new Date(Date.now() + backoffMs(job.attempts)) : undefined,
+            runAt: retry ? new Date(Date.now() + backoff(job.attempts)) : undefined,
             lastError: error.slice(0, 2_000),
             lockedUntil: null,
             finishedAt: retry ? null : new Date(),

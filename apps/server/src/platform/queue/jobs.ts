@@ -17,6 +17,8 @@ export interface JobPayloads {
   'kb-reembed': { accountId: number; model: string };
   /** Writes the articles of a bulk import, with progress. */
   'kb-import': { accountId: number; importId: number };
+  /** Sends one webhook delivery or API-channel callback (key: the delivery id; a redelivery adds to it). */
+  'webhook-delivery': { accountId: number; deliveryId: string };
 }
 
 export type QueueName = keyof JobPayloads;
@@ -35,6 +37,8 @@ export const QUEUES: { [Q in QueueName]: { concurrency?: number } } = {
   'kb-embed': {},
   'kb-reembed': { concurrency: 1 },
   'kb-import': { concurrency: 1 },
+  // Sending is waiting on receivers, not work: many at once cost the process little.
+  'webhook-delivery': { concurrency: 32 },
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];
@@ -43,6 +47,8 @@ export interface JobContext {
   /** The job's deterministic key, e.g. `42-1795691846000` (a snooze of conversation 42). */
   key: string;
   attempt: number;
+  /** The job's last attempt is `attempt === maxAttempts`: a handler can leave its work visibly failed then. */
+  maxAttempts: number;
   /**
    * A line for the queue monitor ("Classification complete: ..."), and for the process log with
    * `fields` as JSON fields of its own (accountId, category, duration, ...) for log queries.
@@ -86,5 +92,11 @@ export type QueueEvent =
   | { type: 'completed'; queue: QueueName; key: string; durationMs: number; result: JobResult }
   | { type: 'failed'; queue: QueueName; key: string; durationMs: number; error: string; willRetry: boolean };
 
-/** Exponential backoff between attempts: 1 s, 4 s, 16 s, ... */
+/**
+ * Exponential backoff between attempts, alike on both backends: 1 s, 4 s, 16 s, ... (ten attempts
+ * span about a day: the ninth retry comes some 24 hours after the first attempt).
+ */
 export const backoffMs = (attempt: number) => 1_000 * 4 ** (attempt - 1);
+
+/** How long a job waits after its `attempt`-th failed attempt. */
+export type Backoff = (attempt: number) => number;

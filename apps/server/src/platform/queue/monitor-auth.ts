@@ -2,7 +2,8 @@
  * The queue monitor's credential for the server's event stream: an HMAC of a timestamp with
  * the JWT secret, which only someone with the server's secret (its operator) can compute.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { macEquals } from '../hmac.js';
 
 const MAX_SKEW_MS = 60_000;
 
@@ -14,7 +15,5 @@ export function verifyMonitorCredential(secret: string, credential: string | und
   const [time, mac] = credential?.split('.') ?? [];
   const at = Number(time);
   if (!mac || !Number.isSafeInteger(at) || Math.abs(now - at) > MAX_SKEW_MS) return false;
-  const expected = Buffer.from(monitorCredential(secret, at).split('.')[1]!);
-  const given = Buffer.from(mac);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return macEquals(monitorCredential(secret, at).split('.')[1]!, mac);
 }

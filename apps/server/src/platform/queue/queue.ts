@@ -14,7 +14,9 @@ import type { AppDb, Tx } from '../../db/client.js';
 import type { RedisConnections } from '../redis.js';
 import { createJobStore, insertJob, type ClaimedJob } from './job-store.js';
 import {
+  backoffMs,
   QUEUE_NAMES,
+  type Backoff,
   type EnqueueOptions,
   type JobContext,
   type JobHandler,
@@ -66,19 +68,26 @@ export interface QueueOptions {
   /** Only one process opens an embedded database, so its active jobs at start are orphans. */
   singleProcess: boolean;
   logger: Pick<Logger, 'error' | 'warn'>;
+  /** Waits between attempts (default: backoffMs, 1 s, 4 s, 16 s, ...); tests of retries shorten them. */
+  backoff?: Backoff;
 }
 
+/** BullMQ's name for the queue's own backoff (its built-in exponential one doubles, ours quadruples). */
+const BACKOFF_TYPE = 'hummdesk';
+
 export function createJobQueue(options: QueueOptions): JobQueue {
-  const store = createJobStore(options.db);
+  const backoff = options.backoff ?? backoffMs;
+  const store = createJobStore(options.db, backoff);
   const emitter = new EventEmitter();
   const emit = (event: QueueEvent) => emitter.emit('event', event);
   const wakers = new Set<() => void>();
   const stoppers: (() => Promise<void>)[] = [];
   let closed = false;
 
-  const contextFor = (queue: QueueName, key: string, attempt: number, extraLog?: (line: string) => void): JobContext => ({
+  const contextFor = (queue: QueueName, key: string, attempt: number, maxAttempts: number, extraLog?: (line: string) => void): JobContext => ({
     key,
     attempt,
+    maxAttempts,
     log: (line, fields) => {
       emit({ type: 'log', queue, key, line, fields });
       extraLog?.(line);
@@ -97,7 +106,7 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     const execute = async (job: ClaimedJob) => {
       const started = performance.now();
       try {
-        const result = await run(queue, handler, job.payload as JobPayloads[Q], contextFor(queue, job.key, job.attempts));
+        const result = await run(queue, handler, job.payload as JobPayloads[Q], contextFor(queue, job.key, job.attempts, job.maxAttempts));
         await store.complete(job.id, result);
         emit({ type: 'completed', queue, key: job.key, durationMs: performance.now() - started, result });
       } catch (error) {
@@ -111,13 +120,15 @@ export function createJobQueue(options: QueueOptions): JobQueue {
       pumping = true;
       try {
         while (!closed && running < concurrency) {
-          const job = await store.claim(queue);
-          if (!job) break;
-          running += 1;
-          void execute(job).finally(() => {
-            running -= 1;
-            void pump();
-          });
+          const claimed = await store.claim(queue, concurrency - running);
+          if (claimed.length === 0) break;
+          for (const job of claimed) {
+            running += 1;
+            void execute(job).finally(() => {
+              running -= 1;
+              void pump();
+            });
+          }
         }
       } catch (error) {
         options.logger.warn({ err: error, queue }, 'claiming jobs failed; retrying');
@@ -162,7 +173,7 @@ export function createJobQueue(options: QueueOptions): JobQueue {
               jobId: bullJobId(row.key),
               delay: Math.max(0, new Date(row.run_at).getTime() - Date.now()),
               attempts: row.max_attempts,
-              backoff: { type: 'exponential', delay: 1_000 },
+              backoff: { type: BACKOFF_TYPE },
               removeOnComplete: { age: 24 * 3600, count: 10_000 },
               removeOnFail: { age: 7 * 24 * 3600 },
             });
@@ -227,12 +238,12 @@ export function createJobQueue(options: QueueOptions): JobQueue {
     const worker = new Worker(
       queue,
       async (job: Job) => {
-        const context = contextFor(queue, jobKeyOfBullId(job.id!), job.attemptsMade + 1, (line) => {
+        const context = contextFor(queue, jobKeyOfBullId(job.id!), job.attemptsMade + 1, job.opts.attempts ?? 1, (line) => {
           void job.updateProgress({ line }).catch(() => undefined);
         });
         return (await run(queue, handler, job.data as JobPayloads[Q], context)) ?? null;
       },
-      { connection: redis!.shared, prefix: `${options.redisPrefix}:bull`, concurrency },
+      { connection: redis!.shared, prefix: `${options.redisPrefix}:bull`, concurrency, settings: { backoffStrategy: (attemptsMade) => backoff(attemptsMade) } },
     );
     const durationOf = (job: Job) => (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now());
     // A lost write (the process dies first) is made good by reconcile() at the next start.

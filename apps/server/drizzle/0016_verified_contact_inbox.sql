@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "contact_inboxes_verified_key" ON "contact_inboxes" USING btree ("account_id","inbox_id","contact_id") WHERE "contact_inboxes"."verified";
