@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../apps/server/src/test-support/databases.js';
 import { eventually } from '../apps/server/src/test-support/eventually.js';
+import { unusedPorts } from '../apps/server/src/test-support/ports.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from '../apps/server/src/test-support/redis.js';
 import { Redis } from 'ioredis';
 import { connected, connectSocket, nextEvent, openFeed } from '../apps/server/src/test-support/sockets.js';
@@ -19,7 +20,7 @@ import { DEMO_LOGIN } from '../apps/server/src/modules/demo/seed.js';
 
 const runs = (await databaseKinds()).includes('postgres') && (await redisAvailable());
 const prefix = uniquePrefix();
-const port = 20_000 + Math.floor(Math.random() * 20_000);
+const port = await unusedPorts(3);
 const base = `http://127.0.0.1:${port}`;
 
 describe.runIf(runs)('npm run cluster: replicas behind nginx', () => {

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_LOGIN } from './modules/demo/seed.js';
 import { openAiServer, toolOf, type Hold, type WireServer } from './test-support/ai-wire-servers.js';
 import { eventually } from './test-support/checks.js';
+import { unusedPorts } from './test-support/ports.js';
 
 const main = new URL('../dist/main.js', import.meta.url).pathname;
-const port = 20_000 + Math.floor(Math.random() * 20_000);
+const port = await unusedPorts();
 const base = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-crash-'));
 

@@ -67,8 +67,12 @@ export const useRealtime = defineStore('realtime', () => {
       current.on('connect', () => {
         const wasReconnect = state.value === 'reconnecting';
         state.value = 'online';
-        if (!current.recovered) for (const room of rooms) current.emit('join', room);
-        if (wasReconnect && !current.recovered) for (const resync of resyncs) resync();
+        if (current.recovered) return;
+        for (const room of rooms) current.emit('join', room);
+        // A change of role while no socket was connected (between the page's load and this
+        // connect, or during an outage) sent its notice to nobody: read the session again.
+        session.load().catch(() => undefined);
+        if (wasReconnect) for (const resync of resyncs) resync();
       });
       current.on('disconnect', () => (state.value = 'reconnecting'));
       current.on('connect_error', () => (state.value = current.active ? 'reconnecting' : 'offline'));

@@ -22,6 +22,7 @@ import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
 import { eventually } from '../../test-support/checks.js';
+import { unusedPorts } from '../../test-support/ports.js';
 
 /** 1,000 examples: a fit large enough to run at the lowest priority, for seconds. */
 const LARGE = Array.from({ length: 200 }, (_, c) => ({
@@ -93,9 +94,11 @@ describe.each(await databaseKinds())('model training off the event loop on %s', 
   }, 180_000);
 });
 
+const fitServerPort = await unusedPorts();
+
 describe.each(await databaseKinds())('SIGTERM in the middle of a fit on %s', (kind) => {
   const main = new URL('../../../dist/main.js', import.meta.url).pathname;
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = fitServerPort;
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-training-'));
   let database: TestDatabase | undefined;
