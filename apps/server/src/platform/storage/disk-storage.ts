@@ -4,7 +4,6 @@
  * a reader never sees half a file and a failed write leaves nothing under its key.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,8 +19,11 @@ export function createDiskStorage(root: string): FileStorage {
       await mkdir(dirname(path), { recursive: true });
       // Keys have no dots: a temporary file can never be taken for (or overwrite) a key.
       const partial = `${path}.${randomBytes(6).toString('hex')}.partial`;
+      // Created before any byte flows: a write stream opening its file itself could create it
+      // after a failed upload's clean-up had run, leaving it behind.
+      const file = await open(partial, 'wx', 0o600);
       try {
-        await pipeline(body instanceof Readable ? body : Readable.from([body]), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+        await pipeline(body instanceof Readable ? body : Readable.from([body]), file.createWriteStream());
         await rename(partial, path);
       } catch (error) {
         await rm(partial, { force: true });
