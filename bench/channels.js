@@ -15,8 +15,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { io } from 'socket.io-client';
-import { openDatabase } from '../apps/server/dist/db/client.js';
-import { ensureBenchDatabase, login, startProcess, stop } from './processes.js';
+import { benchDatabaseEnv, login, startProcess, stop } from './processes.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,17 +60,7 @@ const common = {
   ...(values.redis ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', HUMMDESK_REDIS_PREFIX: `bench-${randomBytes(3).toString('hex')}` } : {}),
 };
 const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-bench-channels-'));
-let env;
-if (values.postgres) {
-  await ensureBenchDatabase(databaseUrl);
-  env = { ...common, DATABASE_URL: databaseUrl };
-} else {
-  // Migrated beforehand, so the server does not seed (and train) the demo account meanwhile.
-  const embedded = await openDatabase({ dataDir });
-  await embedded.migrate();
-  await embedded.close();
-  env = { ...common, HUMMDESK_DATA_DIR: dataDir };
-}
+const env = { ...common, ...(await benchDatabaseEnv({ postgres: values.postgres, databaseUrl, dataDir })) };
 const where = `${values.postgres ? 'Postgres' : 'PGlite (embedded)'}${values.redis ? ' + Redis (BullMQ, Socket.IO adapter)' : ', jobs-table queue'}`;
 
 async function call(method, path, { token, body } = {}) {

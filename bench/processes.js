@@ -13,6 +13,21 @@ export async function ensureBenchDatabase(databaseUrl) {
 }
 
 /**
+ * The server's database settings: the bench database on Postgres, or an embedded one in `dataDir`
+ * migrated beforehand, so the server does not seed (and train) the demo account meanwhile.
+ */
+export async function benchDatabaseEnv({ postgres, databaseUrl, dataDir }) {
+  if (postgres) {
+    await ensureBenchDatabase(databaseUrl);
+    return { DATABASE_URL: databaseUrl };
+  }
+  const embedded = await openDatabase({ dataDir });
+  await embedded.migrate();
+  await embedded.close();
+  return { HUMMDESK_DATA_DIR: dataDir };
+}
+
+/**
  * Starts a Node process and waits until its output matches `readyPattern`. BENCH_NODE_ARGS adds
  * Node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a stall's time goes.
  */

@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../apps/server/dist/db/client.js';
-import { ensureBenchDatabase, login, startProcess, stop } from './processes.js';
+import { benchDatabaseEnv, login, startProcess, stop } from './processes.js';
 
 const { values } = parseArgs({ options: { postgres: { type: 'boolean', default: false } } });
 const rate = Number(process.env.BENCH_RATE ?? 10);
@@ -77,17 +76,7 @@ function syntheticMessages(total, seed) {
 const common = { LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT: '100000', HOST: '127.0.0.1', PORT: '5631', JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123' };
 const base = 'http://127.0.0.1:5631';
 const dataDir = mkdtempSync(join(tmpdir(), 'hummdesk-bench-training-'));
-let env;
-if (values.postgres) {
-  await ensureBenchDatabase(databaseUrl);
-  env = { ...common, DATABASE_URL: databaseUrl };
-} else {
-  // Migrated beforehand, so the server does not seed (and train) the demo account meanwhile.
-  const embedded = await openDatabase({ dataDir });
-  await embedded.migrate();
-  await embedded.close();
-  env = { ...common, HUMMDESK_DATA_DIR: dataDir };
-}
+const env = { ...common, ...(await benchDatabaseEnv({ postgres: values.postgres, databaseUrl, dataDir })) };
 
 async function api(token, method, path, body) {
   const response = await fetch(`${base}${path}`, {
