@@ -57,6 +57,17 @@ const EnvSchema = Type.Object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: Type.Optional(Bool),
   // At most MAX_WEBHOOK_TIMEOUT_MS, checked below with the reason.
   WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  HUMMDESK_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  SMTP_LISTEN_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  SMTP_LISTEN_HOST: Type.String({ default: '0.0.0.0' }),
+  SMTP_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+  SMTP_MAX_CONNECTIONS_PER_CLIENT: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  EMAIL_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 2_147_483_647, default: 26_214_400 }),
+  EMAIL_SENDER_RATE_LIMIT: Type.Integer({ minimum: 1, default: 60 }),
+  EMAIL_ALLOW_PRIVATE_NETWORKS: Type.Optional(Bool),
+  EMAIL_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 30_000, default: 20_000 }),
+  IMAP_POLL_INTERVAL_MS: Type.Integer({ minimum: 1_000, default: 60_000 }),
 });
 
 export interface Config {
@@ -116,6 +127,27 @@ export interface Config {
    * addresses only when the operator allows them; every exchange within `timeoutMs`.
    */
   outbound: { allowPrivateNetworks: boolean; timeoutMs: number };
+  /** Seals stored credentials (e-mail passwords); unset: derived from the app's secret (JWT_SECRET or the generated one). */
+  encryptionKey: string | undefined;
+  /** The e-mail channel (README, Email). */
+  email: {
+    /** The built-in SMTP listener's port (SMTP_LISTEN_PORT; unset: no listener) and address. */
+    listen: { port: number; host: string } | undefined;
+    /** STARTTLS on the listener: the PEM files of its key and certificate, when both are set. */
+    tls: { keyFile: string; certFile: string } | undefined;
+    /** Open SMTP connections one client address may hold at once. */
+    maxConnectionsPerClient: number;
+    /** Largest message taken in, in bytes, by any of the three ways in. */
+    maxBytes: number;
+    /** Messages an hour one sender address may open or add to an inbox's conversations. */
+    senderRateLimitPerHour: number;
+    /** Whether SMTP relays and IMAP servers may be private, loopback or link-local addresses (a local relay). */
+    allowPrivateNetworks: boolean;
+    /** Every exchange with a relay or an IMAP server within this. */
+    timeoutMs: number;
+    /** How often each inbox's IMAP mailbox is fetched. */
+    imapPollIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -147,6 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       `invalid configuration: WEBHOOK_TIMEOUT_MS may be at most ${MAX_WEBHOOK_TIMEOUT_MS} (half the 60 s a worker holds a job): a longer delivery would be sent twice`,
     );
+  }
+  if (Boolean(e.SMTP_TLS_KEY) !== Boolean(e.SMTP_TLS_CERT)) {
+    throw new ConfigError("invalid configuration: SMTP_TLS_KEY and SMTP_TLS_CERT go together (the PEM files of the listener's STARTTLS key and certificate)");
   }
   if (e.EMBEDDING_PROVIDER === 'openai' && !e.OPENAI_API_KEY && !e.OPENAI_BASE_URL) {
     throw new ConfigError('invalid configuration: EMBEDDING_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server)');
@@ -206,6 +241,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           }
         : undefined,
     outbound: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true', timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    encryptionKey: e.HUMMDESK_ENCRYPTION_KEY,
+    email: {
+      listen: e.SMTP_LISTEN_PORT === undefined ? undefined : { port: e.SMTP_LISTEN_PORT, host: e.SMTP_LISTEN_HOST },
+      tls: e.SMTP_TLS_KEY && e.SMTP_TLS_CERT ? { keyFile: resolve(e.SMTP_TLS_KEY), certFile: resolve(e.SMTP_TLS_CERT) } : undefined,
+      maxConnectionsPerClient: e.SMTP_MAX_CONNECTIONS_PER_CLIENT,
+      maxBytes: e.EMAIL_MAX_BYTES,
+      senderRateLimitPerHour: e.EMAIL_SENDER_RATE_LIMIT,
+      allowPrivateNetworks: e.EMAIL_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: e.EMAIL_TIMEOUT_MS,
+      imapPollIntervalMs: e.IMAP_POLL_INTERVAL_MS,
+    },
   };
 }
 

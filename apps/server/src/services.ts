@@ -22,6 +22,9 @@ import { createContactService } from './modules/contacts/contacts.service.js';
 import { createConversationDoor } from './modules/conversations/changes.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
 import { createDemoService } from './modules/demo/demo.service.js';
+import { createImapFetcher } from './modules/email/imap-fetcher.js';
+import { createInboundMail } from './modules/email/inbound-mail.js';
+import { createOutboundMail } from './modules/email/outbound-mail.js';
 import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { createEmbeddingIndex } from './modules/knowledge-base/embedding-index.js';
 import { createKnowledgeBaseService } from './modules/knowledge-base/knowledge-base.service.js';
@@ -35,6 +38,7 @@ import { createWebhookSender } from './modules/webhooks/sender.js';
 import { createWebhookService } from './modules/webhooks/webhooks.service.js';
 import { localEmbeddingModel, openAiEmbeddingModel } from './platform/ai/embedding-models.js';
 import { createEmbedder } from './platform/ai/embeddings.js';
+import { createSecretBox } from './platform/secret-box.js';
 import { createDiskStorage } from './platform/storage/disk-storage.js';
 import type { JobQueue } from './platform/queue/queue.js';
 import type { AccessChanges } from './realtime/access-changes.js';
@@ -52,7 +56,10 @@ export interface ServiceDependencies {
   accessChanges: Pick<AccessChanges, 'publish'>;
   /** Contacts' sockets to end when their contact or inbox changes (API processes; a worker changes neither). */
   contactSockets?: ContactSockets | undefined;
-  config: Pick<Config, 'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'dataDir' | 'attachments' | 'outbound'>;
+  config: Pick<
+    Config,
+    'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'dataDir' | 'attachments' | 'outbound' | 'encryptionKey' | 'email'
+  >;
   /** The app's secret (JWT_SECRET or the generated one): attachment links are signed with a key derived from it. */
   secret: string;
   metrics: Registry;
@@ -84,13 +91,17 @@ export function createServices(deps: ServiceDependencies) {
   // What happens is written for the webhooks in the transaction that makes it happen.
   const webhookOutbox = createWebhookOutbox({ queue });
   const door = createConversationDoor({ db, events, webhooks: webhookOutbox });
+  // Message attachments, and received e-mails until they are read (under `<accountId>/`, like the account's other files).
+  const storage = createDiskStorage(join(config.dataDir, 'attachments'));
   const attachments = createAttachmentService({
     db,
-    storage: createDiskStorage(join(config.dataDir, 'attachments')),
+    storage,
     urls: createAttachmentUrls(deps.secret),
     limits: config.attachments,
     onError: deps.onError,
   });
+  // E-mail passwords are sealed at rest; HUMMDESK_ENCRYPTION_KEY keeps them apart from the session secret.
+  const secretBox = createSecretBox(config.encryptionKey ?? deps.secret);
   const conversations = createConversationService({ db, events, queue, door, attachments, webhooks: webhookOutbox });
 
   return {
@@ -118,7 +129,7 @@ export function createServices(deps: ServiceDependencies) {
     accessTokens: createAccessTokenService({ db }),
     agents: createAgentService({ db, accessChanges: deps.accessChanges, door }),
     teams: createTeamService({ db, door }),
-    inboxes: createInboxService({ db, attachments, policy: config.outbound, contactSockets: deps.contactSockets }),
+    inboxes: createInboxService({ db, attachments, policy: config.outbound, contactSockets: deps.contactSockets, secretBox }),
     contacts: createContactService({ db, attachments, contactSockets: deps.contactSockets }),
     labels: createLabelService({ db, door }),
     webhooks: createWebhookService({ db, queue, policy: config.outbound }),
@@ -126,6 +137,10 @@ export function createServices(deps: ServiceDependencies) {
     callbacks: createCallbackService({ db, queue }),
     reports: createReportService({ db }),
     demo: createDemoService({ db, conversations }),
+    secretBox,
+    inboundMail: createInboundMail({ db, queue, storage }),
+    outboundMail: createOutboundMail({ db }),
+    imapFetcher: createImapFetcher({ db }),
   };
 }
 

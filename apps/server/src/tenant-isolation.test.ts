@@ -50,7 +50,12 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
     });
     const team = await ok(session, 'POST', '/api/teams', { name: `Team ${tag}`, description: `The ${tag} team` });
     await ok(session, 'PUT', `/api/teams/${team.team.id}/members`, { userIds: [session.userId, agent.agent.id] });
-    const inbox = await ok(session, 'POST', '/api/inboxes', { name: `Inbox ${tag}`, channelType: 'email', defaultTeamId: team.team.id });
+    const inbox = await ok(session, 'POST', '/api/inboxes', {
+      name: `Inbox ${tag}`,
+      channelType: 'email',
+      defaultTeamId: team.team.id,
+      settings: { address: `support-${tag}.${unique}@example.com`, smtp: { host: 'smtp.example.com', port: 587, secure: false } },
+    });
     const contactName = `Customer ${tag} Zyxwv`;
     const contactEmail = `customer-${tag}.${unique}@example.org`;
     const contact = await ok(session, 'POST', '/api/contacts', { name: contactName, email: contactEmail, attributes: { plan: tag } });

@@ -34,6 +34,8 @@ export async function runWorker(
     | 'dataDir'
     | 'attachments'
     | 'outbound'
+    | 'encryptionKey'
+    | 'email'
   >,
   logger: Logger,
   /** The app's secret, as the API processes have it (messages the jobs present link their attachments with it). */

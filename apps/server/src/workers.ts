@@ -32,6 +32,9 @@ export function jobHandlers(services: Services): JobHandlers {
     'kb-reembed': (payload, job) => services.embeddingIndex.rebuild(payload.accountId, payload.model, (line) => job.log(line)),
     'kb-import': (payload, job) => services.knowledgeBase.runImport(payload, (line) => job.log(line)),
     'webhook-delivery': (payload, job) => services.webhookSender.send(payload, job),
+    'email-inbound': (payload, job) => services.inboundMail.ingest(payload, job),
+    'email-send': (payload, job) => services.outboundMail.send(payload, job),
+    'email-imap-poll': (payload, job) => services.imapFetcher.poll(payload, job),
   };
 }
 

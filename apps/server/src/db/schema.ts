@@ -25,6 +25,26 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
+/** What an e-mail message keeps besides its text (conversations.schema.ts describes each field). */
+export interface EmailDetails {
+  subject: string | null;
+  from: { address: string; name: string | null } | null;
+  to: string[];
+  cc: string[];
+  /** The HTML part, sanitised on the server (scripts, handlers and remote content removed). */
+  html: string | null;
+  /** The whole text part, with the quoted history and signature that `content` leaves out. */
+  fullText: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  /** An automatic message (auto-reply, bulk, list): it never gets an automatic answer. */
+  automated: boolean;
+  /** The receiving server's SPF/DKIM/DMARC verdict (`Authentication-Results`), when given. */
+  authentication: { spf: string | null; dkim: string | null; dmarc: string | null; failed: boolean } | null;
+  /** Attachments beyond the per-message limit that were not kept. */
+  attachmentsDropped?: number;
+}
+
 const createdAt = () => timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow();
 
@@ -43,6 +63,8 @@ export const importStatus = pgEnum('import_status', ['queued', 'running', 'compl
 export const draftOutcome = pgEnum('draft_outcome', ['proposed', 'accepted', 'edited', 'discarded']);
 export const accessTokenScope = pgEnum('access_token_scope', ['read', 'write']);
 export const deliveryStatus = pgEnum('delivery_status', ['pending', 'delivered', 'failed']);
+/** Where a reply sent through a channel (e-mail) stands: handed to the sending job, accepted by the relay, given up. */
+export const messageDeliveryStatus = pgEnum('message_delivery_status', ['queued', 'sent', 'failed']);
 
 /** pgvector's `vector` without a fixed dimension (each row's model decides it). */
 const anyVector = customType<{ data: number[]; driverData: string }>({
@@ -215,6 +237,10 @@ export const inboxes = pgTable(
   (t) => [
     unique('inboxes_account_id_id_key').on(t.accountId, t.id),
     foreignKey({ columns: [t.accountId, t.defaultTeamId], foreignColumns: [teams.accountId, teams.id] }),
+    // Mail for an address goes to one inbox: two inboxes (of any accounts) cannot claim it.
+    uniqueIndex('inboxes_email_address_key')
+      .on(sql`lower(${t.settings}->>'address')`)
+      .where(sql`${t.channelType} = 'email'`),
   ],
 );
 
@@ -358,10 +384,25 @@ export const messages = pgTable(
     content: text('content').notNull(),
     senderContactId: integer('sender_contact_id'),
     senderUserId: integer('sender_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /**
+     * The message's id in its channel: an e-mail's `Message-ID` (the customer's, or the one
+     * HummDesk gave its reply). One per account: a mail delivered twice is stored once, and a
+     * reply threads by it.
+     */
+    sourceId: text('source_id'),
+    /** An e-mail's envelope and parts (subject, addresses, sanitised HTML, the text before quotes were stripped). */
+    email: jsonb('email').$type<EmailDetails>(),
+    /** A reply sent through a channel: how its sending stands (null: nothing to send). */
+    deliveryStatus: messageDeliveryStatus('delivery_status'),
+    /** Why the sending failed (the relay's answer), when it did. */
+    deliveryError: text('delivery_error'),
     createdAt: createdAt(),
   },
   (t) => [
     unique('messages_account_id_id_key').on(t.accountId, t.id),
+    uniqueIndex('messages_account_source_id_key')
+      .on(t.accountId, t.sourceId)
+      .where(sql`${t.sourceId} is not null`),
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     foreignKey({
       columns: [t.accountId, t.conversationId],

@@ -31,6 +31,8 @@ export interface AppScope {
   lookupAccessToken?: string;
   /** Makes the one inbox with this public identifier visible (the public client API, the widget). */
   lookupInbox?: string;
+  /** Makes the one e-mail inbox of this address (lower-case) visible (the SMTP listener). */
+  lookupEmailAddress?: string;
 }
 
 export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -43,7 +45,8 @@ export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promis
       set_config('app.lookup_account_slug', ${scope.lookupAccountSlug ?? ''}, true),
       set_config('app.lookup_invitation', ${scope.lookupInvitation ?? ''}, true),
       set_config('app.lookup_access_token', ${scope.lookupAccessToken ?? ''}, true),
-      set_config('app.lookup_inbox', ${scope.lookupInbox ?? ''}, true)`);
+      set_config('app.lookup_inbox', ${scope.lookupInbox ?? ''}, true),
+      set_config('app.lookup_email_address', ${scope.lookupEmailAddress ?? ''}, true)`);
     return work(tx);
   });
 }

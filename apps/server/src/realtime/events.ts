@@ -10,6 +10,8 @@ import type { WebhookNotice } from '../modules/webhooks/webhooks.schema.js';
 /** Payloads are the API's own resources (timestamps arrive as ISO 8601 strings). */
 export interface RealtimeEventMap {
   'message:new': { conversationId: number; message: Static<typeof Message> };
+  /** A message changed after it was sent: its delivery state (queued, sent, failed) through a channel. */
+  'message:updated': { conversationId: number; message: Static<typeof Message> };
   'conversation:created': { conversation: Static<typeof Conversation> };
   'conversation:updated': { conversation: Static<typeof Conversation> };
   'ai:classification': { conversationId: number; messageId: number; classification: Static<typeof ClassificationSchema> };

@@ -101,6 +101,7 @@ describe.runIf(runs)('two replicas over Redis', () => {
 
   it('announces what a separate worker process changed to the sockets of the API replicas', async () => {
     const { runWorker } = await import('../worker.js');
+    const { loadConfig } = await import('../config.js');
     const pino = (await import('pino')).default;
     const workerRedis = connectTestRedis();
     const worker = await runWorker(
@@ -117,6 +118,8 @@ describe.runIf(runs)('two replicas over Redis', () => {
         dataDir: '/tmp/hummdesk-test-unused',
         attachments: { maxBytes: 1_000_000, maxFiles: 10 },
         outbound: { allowPrivateNetworks: true, timeoutMs: 10_000 },
+        encryptionKey: undefined,
+        email: loadConfig({}).email,
       },
       pino({ level: 'silent' }),
       TEST_JWT_SECRET,

@@ -145,6 +145,9 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
       senderUserName: users.name,
       senderContactName: contacts.name,
       createdAt: messages.createdAt,
+      email: messages.email,
+      deliveryStatus: messages.deliveryStatus,
+      deliveryError: messages.deliveryError,
     })
     .from(messages)
     .leftJoin(users, eq(users.id, messages.senderUserId))

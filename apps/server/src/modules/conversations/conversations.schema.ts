@@ -49,6 +49,43 @@ export const Conversation = Type.Object({
   ]),
 });
 
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+
+/** What an e-mail message keeps besides its text (db/schema.ts EmailDetails). */
+export const EmailDetails = Type.Object(
+  {
+    subject: NullableText,
+    from: Type.Union([Type.Object({ address: Type.String(), name: NullableText }), Type.Null()]),
+    to: Type.Array(Type.String()),
+    cc: Type.Array(Type.String()),
+    html: Type.Union([Type.String(), Type.Null()], {
+      description: 'The HTML part, sanitised on the server (no scripts, handlers, forms or remote content); show it in a sandboxed frame',
+    }),
+    fullText: Type.Union([Type.String(), Type.Null()], { description: 'The whole text, with the quoted history and signature that `content` leaves out' }),
+    inReplyTo: NullableText,
+    references: Type.Array(Type.String()),
+    automated: Type.Boolean({ description: 'An auto-reply, bulk or list mail (Auto-Submitted, Precedence): never answered automatically' }),
+    authentication: Type.Union([
+      Type.Object(
+        {
+          spf: NullableText,
+          dkim: NullableText,
+          dmarc: NullableText,
+          failed: Type.Boolean({ description: 'A failing SPF/DKIM/DMARC verdict: the sender may be forged' }),
+        },
+        { description: "The receiving server's Authentication-Results" },
+      ),
+      Type.Null(),
+    ]),
+    attachmentsDropped: Type.Optional(Type.Integer({ description: 'Attachments beyond the per-message limit that were not kept' })),
+  },
+  { title: 'EmailDetails' },
+);
+
+export const DeliveryStatus = Type.Union([Type.Literal('queued'), Type.Literal('sent'), Type.Literal('failed'), Type.Null()], {
+  description: 'A reply sent through a channel (e-mail): queued for sending, accepted by the relay, or failed (null: nothing to send)',
+});
+
 export const Message = Type.Object({
   id: Type.Integer(),
   conversationId: Type.Integer(),
@@ -65,6 +102,9 @@ export const Message = Type.Object({
   ]),
   createdAt: Timestamp,
   attachments: Type.Array(Attachment, { description: 'Files sent with the message (an empty list for most)' }),
+  email: Type.Union([EmailDetails, Type.Null()], { description: 'An e-mail message: its subject, addresses, HTML and full text (null otherwise)' }),
+  deliveryStatus: DeliveryStatus,
+  deliveryError: Type.Union([Type.String(), Type.Null()], { description: "Why the sending failed (the relay's answer)" }),
 });
 
 const IdFilter = (extra: string) =>

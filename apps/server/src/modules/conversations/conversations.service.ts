@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { accountUsers, contacts, conversations, inboxes, labels, messages, teams } from '../../db/schema.js';
+import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, type EmailDetails } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import { containsPattern } from '../../platform/search.js';
@@ -63,24 +63,36 @@ export interface NewConversation {
   message: { content: string };
 }
 
-/** A customer's conversation through a channel: the contact as that channel knows them (widget visitor, API-channel user). */
+/** What a channel knows of a message besides its text: its id there (an e-mail's Message-ID) and an e-mail's details. */
+export interface ChannelMessageDetails {
+  sourceId?: string | undefined;
+  email?: EmailDetails | undefined;
+}
+
+/** A customer's conversation through a channel: the contact as that channel knows them (widget visitor, API-channel user, e-mail sender). */
 export interface ChannelConversation {
   inboxId: number;
   contactId: number;
   contactInboxId: number;
   /** The first message; without one the conversation waits for it. */
-  message?: { content: string } | undefined;
+  message?: ({ content: string } & ChannelMessageDetails) | undefined;
+  /**
+   * The first message's files, stored once the conversation has its id (their folder is the
+   * conversation's), inside its transaction: a caller whose transaction fails removes them.
+   */
+  files?: ((conversationId: number) => Promise<StoredFile[]>) | undefined;
 }
 
 /** Who acts: an agent, or nobody (a customer through a public channel, the demo generator). */
 export type ActorScope = { accountId: number; userId?: number | undefined };
 
-interface NewMessage {
+interface NewMessage extends ChannelMessageDetails {
   messageType: 'incoming' | 'outgoing' | 'activity';
   content: string;
   private?: boolean;
   senderUserId?: number | null;
   senderContactId?: number | null;
+  deliveryStatus?: 'queued' | undefined;
 }
 
 /** Rooms besides the account's that hear about a conversation. */
@@ -156,13 +168,21 @@ export function createConversationService({
     tx: Tx,
     accountId: number,
     values: { inboxId: number; teamId: number | null; contactId: number; contactInboxId?: number | undefined },
-    first: { content: string } | undefined,
+    first: ({ content: string } & ChannelMessageDetails) | undefined,
+    files?: (conversationId: number) => Promise<StoredFile[]>,
   ) {
     const id = await insertConversation(tx, { accountId, ...values });
     const message = first
-      ? await insertMessage(tx, accountId, id, { messageType: 'incoming', content: first.content, senderContactId: values.contactId })
+      ? await insertMessage(
+          tx,
+          accountId,
+          id,
+          { messageType: 'incoming', content: first.content, senderContactId: values.contactId, sourceId: first.sourceId, email: first.email },
+          files ? await files(id) : [],
+        )
       : null;
-    if (message) await enqueueClassification(tx, accountId, message.id);
+    // Files alone give triage nothing to read: it waits for the customer's words.
+    if (message && first!.content.trim() !== '') await enqueueClassification(tx, accountId, message.id);
     const conversation = await present(tx, accountId, id);
     await webhooks.record(tx, accountId, [
       { event: 'conversation.created', data: () => ({ conversation }) },
@@ -274,7 +294,7 @@ export function createConversationService({
           .where(and(eq(inboxes.accountId, scope.accountId), eq(inboxes.id, input.inboxId)));
         if (!inbox) throw new NotFoundError('Inbox');
         const values = { inboxId: input.inboxId, teamId: inbox.defaultTeamId, contactId: input.contactId, contactInboxId: input.contactInboxId };
-        return start(tx, scope.accountId, values, input.message);
+        return start(tx, scope.accountId, values, input.message, input.files);
       });
       announceStarted(scope.accountId, opened);
       return opened;
@@ -354,6 +374,8 @@ export function createConversationService({
         messageType?: 'incoming' | 'outgoing' | undefined;
         /** Files already in storage (attachments' `receive`); their rows are written with the message. */
         attachments?: StoredFile[] | undefined;
+        /** A customer's message through a channel: who sent it (default: the conversation's contact) and what the channel knows of it. */
+        channel?: (ChannelMessageDetails & { senderContactId?: number | undefined }) | undefined;
       },
     ) {
       const files = input.attachments ?? [];
@@ -380,7 +402,9 @@ export function createConversationService({
             messageType: incoming ? 'incoming' : 'outgoing',
             content: said ? input.content : '',
             private: Boolean(input.private),
-            ...(incoming ? { senderContactId: conversation.contact.id } : { senderUserId: ctx.userId }),
+            ...(incoming ? { senderContactId: input.channel?.senderContactId ?? conversation.contact.id } : { senderUserId: ctx.userId }),
+            sourceId: input.channel?.sourceId,
+            email: input.channel?.email,
           },
           files,
         );

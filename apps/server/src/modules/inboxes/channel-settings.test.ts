@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/errors.js';
+import { createSecretBox } from '../../platform/secret-box.js';
 import { mergeSettings, normaliseOrigin, readSettings, WIDGET_DEFAULTS } from './channel-settings.js';
+import { openEmailSettings, presentEmailSettings, type StoredEmailSettings } from './email-settings.js';
 
 function refusal(run: () => unknown) {
   try {
@@ -90,8 +92,46 @@ describe('channel settings', () => {
     expect(refusal(() => mergeSettings('api', { color: '#000000' }))).toMatchObject({ code: 'invalid_settings', field: 'body.settings.color' });
   });
 
-  it('gives e-mail inboxes no settings yet', () => {
-    expect(mergeSettings('email', undefined)).toEqual({});
-    expect(refusal(() => mergeSettings('email', { address: 'a@b.c' }))).toMatchObject({ code: 'invalid_settings' });
+  it("seals an e-mail inbox's passwords, keeps one left out, and presents none", () => {
+    const box = createSecretBox('a-secret-long-enough-for-the-key-derivation');
+    const given = {
+      address: ' Support@Example.COM ',
+      smtp: { host: 'smtp.example.com', port: 587, secure: false, user: 'support', password: 'relay pass' },
+      imap: { host: 'imap.example.com', secure: true, user: 'support', password: 'imap pass' },
+    };
+    const stored = mergeSettings('email', given, {}, box) as StoredEmailSettings;
+    expect(stored).toMatchObject({ address: 'support@example.com', smtp: { host: 'smtp.example.com', port: 587 }, imap: { port: 993, mailbox: 'INBOX' } });
+    expect(JSON.stringify(stored)).not.toMatch(/relay pass|imap pass/);
+    expect(stored.inboundSecret).toMatch(/^[0-9a-f]{48}$/);
+    const edited = mergeSettings('email', { smtp: { port: 2525 } }, stored as never, box) as StoredEmailSettings;
+    expect(openEmailSettings(edited as never, box)).toMatchObject({ smtp: { port: 2525, password: 'relay pass' }, imap: { password: 'imap pass' } });
+    expect(openEmailSettings(mergeSettings('email', { imap: null }, stored as never, box) as never, box).imap).toBeUndefined();
+    const shown = presentEmailSettings(stored as never, { administrator: true, showSecret: false });
+    expect(shown).toEqual({
+      address: 'support@example.com',
+      smtp: { host: 'smtp.example.com', port: 587, secure: false, user: 'support', passwordSet: true },
+      imap: { host: 'imap.example.com', port: 993, secure: true, user: 'support', passwordSet: true, mailbox: 'INBOX' },
+    });
+    expect(presentEmailSettings(stored as never, { administrator: false, showSecret: false })).toEqual({ address: 'support@example.com' });
+    // Under another key the password does not open: an error that says so, never garbage.
+    const other = createSecretBox('another-secret-long-enough-for-the-derivation');
+    expect(refusal(() => openEmailSettings(stored as never, other))).toMatchObject({ code: 'credentials_unreadable' });
+  });
+
+  it('refuses e-mail settings without an address or relay, and bad values', () => {
+    const box = createSecretBox('a-secret-long-enough-for-the-key-derivation');
+    const smtp = { host: 'smtp.example.com', port: 587, secure: false };
+    for (const [given, field] of [
+      [{ smtp }, 'body.settings.address'],
+      [{ address: 'support+x@example.com', smtp }, 'body.settings.address'],
+      [{ address: 'support@example.com' }, 'body.settings.smtp'],
+      [{ address: 'support@example.com', smtp: { ...smtp, port: 70000 } }, 'body.settings.smtp.port'],
+      [{ address: 'support@example.com', smtp: { ...smtp, host: 'smtp example' } }, 'body.settings.smtp.host'],
+      [{ address: 'support@example.com', smtp, imap: { host: 'imap.example.com' } }, 'body.settings.imap.user'],
+      [{ address: 'support@example.com', smtp, inboundSecret: 'short' }, 'body.settings.inboundSecret'],
+      [{ address: 'support@example.com', smtp, color: '#000000' }, 'body.settings.color'],
+    ] as const) {
+      expect(refusal(() => mergeSettings('email', given, {}, box))).toMatchObject({ status: 422, code: 'invalid_settings', field });
+    }
   });
 });

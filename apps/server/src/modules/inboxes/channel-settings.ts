@@ -7,6 +7,8 @@
 import Type, { type Static } from 'typebox';
 import { UnprocessableError } from '../../platform/errors.js';
 import { destinationUrlProblem } from '../../platform/outbound/http-client.js';
+import type { SecretBox } from '../../platform/secret-box.js';
+import { EmailSettings, mergeEmailSettings, type PresentedEmailSettings, type StoredEmailSettings } from './email-settings.js';
 
 export type ChannelType = 'api' | 'web_widget' | 'email';
 
@@ -31,16 +33,14 @@ export const ApiSettings = Type.Object(
   { additionalProperties: false, title: 'ApiSettings' },
 );
 
-/** E-mail settings come with the e-mail channel; until then an e-mail inbox has none. */
-export const EmailSettings = Type.Object({}, { additionalProperties: false, title: 'EmailSettings' });
-
 /** Widget first: the serializer picks the first schema that fits, and only widget settings fit it. */
 export const ChannelSettings = Type.Union([WidgetSettings, ApiSettings, EmailSettings]);
 
 export type WidgetSettings = Static<typeof WidgetSettings>;
 export type ApiSettings = Static<typeof ApiSettings>;
-/** E-mail inboxes have none yet (`{}`). */
-export type ChannelSettings = WidgetSettings | ApiSettings | Record<string, never>;
+/** As stored: an e-mail inbox's passwords sealed (email-settings.ts presents them). */
+export type ChannelSettings = WidgetSettings | ApiSettings | StoredEmailSettings | Record<string, never>;
+export type PresentedSettings = WidgetSettings | ApiSettings | PresentedEmailSettings | Record<string, never>;
 
 export const WIDGET_DEFAULTS: WidgetSettings = { color: '#1f6feb', greeting: '', allowedOrigins: [], preChatForm: false, requireIdentity: false };
 
@@ -110,27 +110,28 @@ function api(given: Raw, current: ApiSettings): ApiSettings {
 export function readSettings(channelType: ChannelType, stored: Raw): ChannelSettings {
   if (channelType === 'web_widget') return { ...WIDGET_DEFAULTS, ...pick(stored, Object.keys(WIDGET_DEFAULTS)) } as WidgetSettings;
   if (channelType === 'api') return typeof stored.callbackUrl === 'string' ? { callbackUrl: stored.callbackUrl } : {};
-  return {};
+  return typeof stored.address === 'string' ? (stored as unknown as StoredEmailSettings) : {};
 }
 
 /**
  * Settings after a write: the given fields replace the current ones (the channel's defaults when
- * the inbox is new or changes channel); unknown fields and bad values are refused.
+ * the inbox is new or changes channel); unknown fields and bad values are refused. `box` seals
+ * an e-mail inbox's passwords.
  */
-export function mergeSettings(channelType: ChannelType, given: unknown, current: Raw = {}): ChannelSettings {
+export function mergeSettings(channelType: ChannelType, given: unknown, current: Raw = {}, box?: SecretBox): ChannelSettings {
   if (given === undefined) given = {};
   if (given === null || typeof given !== 'object' || Array.isArray(given))
     throw new UnprocessableError('invalid_settings', 'settings must be an object', 'body.settings');
   const raw = given as Raw;
-  const known = channelType === 'web_widget' ? Object.keys(WIDGET_DEFAULTS) : channelType === 'api' ? ['callbackUrl'] : [];
-  const unknown = Object.keys(raw).find((key) => !known.includes(key));
-  if (unknown) {
-    throw invalid(unknown, `is not a setting of ${channelType} inboxes${known.length ? ` (they have ${known.join(', ')})` : ''}`);
+  if (channelType === 'email') {
+    if (!box) throw new Error('e-mail settings are sealed: mergeSettings needs the secret box');
+    return mergeEmailSettings(raw, current, box);
   }
+  const known = channelType === 'web_widget' ? Object.keys(WIDGET_DEFAULTS) : ['callbackUrl'];
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown) throw invalid(unknown, `is not a setting of ${channelType} inboxes (they have ${known.join(', ')})`);
   const base = readSettings(channelType, current);
-  if (channelType === 'web_widget') return widget(raw, base as WidgetSettings);
-  if (channelType === 'api') return api(raw, base as ApiSettings);
-  return {};
+  return channelType === 'web_widget' ? widget(raw, base as WidgetSettings) : api(raw, base as ApiSettings);
 }
 
 function pick(source: Raw, keys: string[]): Raw {

@@ -3,12 +3,14 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { conversations, inboxes, teams } from '../../db/schema.js';
 import { maySeeSecrets, type CallerContext } from '../../platform/auth.js';
-import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError, postgresCode, UnprocessableError } from '../../platform/errors.js';
 import { destinationUrlProblem, refusePrivateDestination, type OutboundPolicy } from '../../platform/outbound/http-client.js';
+import type { SecretBox } from '../../platform/secret-box.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { ContactSockets } from '../../realtime/contact-sockets.js';
 import type { AttachmentService } from '../attachments/attachments.service.js';
-import { mergeSettings, readSettings, type ChannelSettings, type ChannelType } from './channel-settings.js';
+import { mergeSettings, readSettings, type ChannelSettings, type ChannelType, type PresentedSettings } from './channel-settings.js';
+import { presentEmailSettings } from './email-settings.js';
 
 export type { ChannelType } from './channel-settings.js';
 
@@ -44,16 +46,30 @@ function withoutCallbackUrl(settings: ChannelSettings): ChannelSettings {
 }
 
 /**
- * The inbox as the API shows it: its settings read with their defaults, the callback URL to
- * administrators only, the secret to an administrator's session only (never to an access token).
+ * The inbox as the API shows it: its settings read with their defaults, the callback URL and the
+ * mail servers to administrators only (never a password), the secrets to an administrator's
+ * session only (never to an access token).
  */
 function present(caller: CallerContext, { secret, settings, ...inbox }: InboxRow) {
-  const shown = readSettings(inbox.channelType, settings);
-  return {
-    ...inbox,
-    settings: caller.role === 'administrator' ? shown : withoutCallbackUrl(shown),
-    ...(maySeeSecrets(caller) ? { secret } : {}),
-  };
+  const administrator = caller.role === 'administrator';
+  let shown: PresentedSettings;
+  if (inbox.channelType === 'email') shown = presentEmailSettings(settings, { administrator, showSecret: maySeeSecrets(caller) });
+  else {
+    const read = readSettings(inbox.channelType, settings) as PresentedSettings;
+    shown = administrator ? read : (withoutCallbackUrl(read as ChannelSettings) as PresentedSettings);
+  }
+  return { ...inbox, settings: shown, ...(maySeeSecrets(caller) ? { secret } : {}) };
+}
+
+/** Mail for an address goes to one inbox (the unique index says so): a second claim is a 409. */
+async function claimingAddress<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    // The identifier is random: the address is the one unique value an inbox write can repeat.
+    if (postgresCode(error) === '23505') throw new ConflictError('email_address_taken', 'Another inbox already receives mail for this address');
+    throw error;
+  }
 }
 
 export function createInboxService({
@@ -61,8 +77,11 @@ export function createInboxService({
   attachments,
   policy,
   contactSockets,
+  secretBox,
 }: {
   db: AppDb;
+  /** Seals an e-mail inbox's passwords before they are stored. */
+  secretBox: SecretBox;
   attachments: Pick<AttachmentService, 'conversationsWithFiles' | 'removeFilesOf'>;
   /** Where an API inbox's callback URL may lead (WEBHOOK_ALLOW_PRIVATE_NETWORKS), as a webhook's. */
   policy: OutboundPolicy;
@@ -106,44 +125,50 @@ export function createInboxService({
 
     create: async (ctx: CallerContext, input: InboxInput & { name: string }) => {
       await assertCallbackDestination(input.settings);
-      return withTenant(db, ctx, async (tx) => {
-        await assertTeam(tx, ctx, input.defaultTeamId);
-        const channelType = input.channelType ?? 'api';
-        const [created] = await tx
-          .insert(inboxes)
-          .values({
-            accountId: ctx.accountId,
-            name: input.name.trim(),
-            channelType,
-            defaultTeamId: input.defaultTeamId ?? null,
-            settings: mergeSettings(channelType, input.settings),
-            secret: newSecret(),
-          })
-          .returning({ id: inboxes.id });
-        return get(tx, ctx, created!.id);
-      });
+      return claimingAddress(() =>
+        withTenant(db, ctx, async (tx) => {
+          await assertTeam(tx, ctx, input.defaultTeamId);
+          const channelType = input.channelType ?? 'api';
+          const [created] = await tx
+            .insert(inboxes)
+            .values({
+              accountId: ctx.accountId,
+              name: input.name.trim(),
+              channelType,
+              defaultTeamId: input.defaultTeamId ?? null,
+              settings: mergeSettings(channelType, input.settings, {}, secretBox),
+              secret: newSecret(),
+            })
+            .returning({ id: inboxes.id });
+          return get(tx, ctx, created!.id);
+        }),
+      );
     },
 
     async update(ctx: CallerContext, id: number, input: InboxInput) {
       await assertCallbackDestination(input.settings);
-      const updated = await withTenant(db, ctx, async (tx) => {
-        const current = await load(tx, ctx, id);
-        await assertTeam(tx, ctx, input.defaultTeamId);
-        const channelType = input.channelType ?? current.channelType;
-        // Another channel starts from its own defaults; the same channel keeps what it has.
-        const changesSettings = input.settings !== undefined || channelType !== current.channelType;
-        await tx
-          .update(inboxes)
-          .set({
-            ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-            ...(input.channelType !== undefined ? { channelType: input.channelType } : {}),
-            ...(input.defaultTeamId !== undefined ? { defaultTeamId: input.defaultTeamId } : {}),
-            ...(changesSettings ? { settings: mergeSettings(channelType, input.settings, channelType === current.channelType ? current.settings : {}) } : {}),
-            updatedAt: new Date(),
-          })
-          .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
-        return { inbox: await get(tx, ctx, id), changesSettings };
-      });
+      const updated = await claimingAddress(() =>
+        withTenant(db, ctx, async (tx) => {
+          const current = await load(tx, ctx, id);
+          await assertTeam(tx, ctx, input.defaultTeamId);
+          const channelType = input.channelType ?? current.channelType;
+          // Another channel starts from its own defaults; the same channel keeps what it has.
+          const changesSettings = input.settings !== undefined || channelType !== current.channelType;
+          await tx
+            .update(inboxes)
+            .set({
+              ...(input.name !== undefined ? { name: input.name.trim() } : {}),
+              ...(input.channelType !== undefined ? { channelType: input.channelType } : {}),
+              ...(input.defaultTeamId !== undefined ? { defaultTeamId: input.defaultTeamId } : {}),
+              ...(changesSettings
+                ? { settings: mergeSettings(channelType, input.settings, channelType === current.channelType ? current.settings : {}, secretBox) }
+                : {}),
+              updatedAt: new Date(),
+            })
+            .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
+          return { inbox: await get(tx, ctx, id), changesSettings };
+        }),
+      );
       if (updated.changesSettings) contactSockets?.endInbox(id);
       return updated.inbox;
     },

@@ -109,8 +109,29 @@ describe.each(await databaseKinds())('inbox channels on %s', (kind) => {
     expectError(await call(t.app, agent, { method: 'POST', url: '/api/inboxes', payload: { name: 'Agent inbox', channelType: 'api' } }), 403, 'forbidden');
   });
 
-  it('still creates e-mail and plain inboxes as before', async () => {
-    expect((await create(admin, { name: 'Mail', channelType: 'email' })).body.inbox).toMatchObject({ channelType: 'email', settings: {} });
+  it('creates e-mail inboxes whose passwords never come back, one inbox per address', async () => {
+    const address = `support.${kind}@channels.example`;
+    const settings = { address, smtp: { host: 'smtp.channels.example', port: 587, secure: false, user: 'support', password: 'relay-password-1' } };
+    expectError(await create(admin, { name: 'Mail', channelType: 'email' }), 422, 'invalid_settings');
+    const created = await create(admin, { name: 'Mail', channelType: 'email', settings });
+    expect(created.status).toBe(201);
+    expect(created.body.inbox.settings).toEqual({
+      address,
+      smtp: { host: 'smtp.channels.example', port: 587, secure: false, user: 'support', passwordSet: true },
+      inboundSecret: expect.stringMatching(/^[0-9a-f]{48}$/),
+    });
+    for (const session of [admin, agent]) {
+      const listed = await call(t.app, session, { method: 'GET', url: '/api/inboxes' });
+      expect(JSON.stringify(listed.body)).not.toContain('relay-password-1');
+    }
+    // Agents see the address only: the servers and the inbound secret are the administrators'.
+    expect((await call(t.app, agent, { method: 'GET', url: `/api/inboxes/${created.body.inbox.id}` })).body.inbox.settings).toEqual({ address });
+    // Another inbox, of this account or another, cannot claim the address (in any case).
+    expectError(
+      await create(other, { name: 'Thief', channelType: 'email', settings: { ...settings, address: address.toUpperCase() } }),
+      409,
+      'email_address_taken',
+    );
     expect((await create(admin, { name: 'Plain' })).body.inbox).toMatchObject({ channelType: 'api', settings: {} });
   });
 });

@@ -19,6 +19,12 @@ export interface JobPayloads {
   'kb-import': { accountId: number; importId: number };
   /** Sends one webhook delivery or API-channel callback (key: the delivery id; a redelivery adds to it). */
   'webhook-delivery': { accountId: number; deliveryId: string };
+  /** Reads one received e-mail (raw MIME in storage under `storageKey`) into its inbox's conversations. */
+  'email-inbound': { accountId: number; inboxId: number; storageKey: string; source: 'smtp' | 'imap' | 'webhook' };
+  /** Sends an agent's reply in an e-mail conversation through the inbox's SMTP relay (key: the message id). */
+  'email-send': { accountId: number; messageId: number };
+  /** Fetches new mail from an e-mail inbox's IMAP mailbox, then schedules the next fetch. */
+  'email-imap-poll': { accountId: number; inboxId: number };
 }
 
 export type QueueName = keyof JobPayloads;
@@ -39,6 +45,11 @@ export const QUEUES: { [Q in QueueName]: { concurrency?: number } } = {
   'kb-import': { concurrency: 1 },
   // Sending is waiting on receivers, not work: many at once cost the process little.
   'webhook-delivery': { concurrency: 32 },
+  // Parsing runs in a thread of its own (modules/email/mail-parser.ts): a few at once.
+  'email-inbound': { concurrency: 2 },
+  // Like webhooks: waiting on relays, not work.
+  'email-send': { concurrency: 16 },
+  'email-imap-poll': { concurrency: 4 },
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

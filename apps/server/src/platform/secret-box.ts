@@ -1,0 +1,36 @@
+/**
+ * Credentials kept at rest (an e-mail inbox's SMTP and IMAP passwords): sealed with AES-256-GCM
+ * under a key derived from HUMMDESK_ENCRYPTION_KEY, or from the app's secret when that is unset.
+ * A sealed value reads `v1.<iv>.<ciphertext>.<tag>` (base64url); a tampered or foreign one does
+ * not open (an error, never garbage).
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+export interface SecretBox {
+  seal(plain: string): string;
+  /** The plain text of a sealed value; throws when it was sealed under another key or altered. */
+  open(sealed: string): string;
+}
+
+const VERSION = 'v1';
+
+export const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(`${VERSION}.`) && value.split('.').length === 4;
+
+export function createSecretBox(secret: string): SecretBox {
+  const key = Buffer.from(hkdfSync('sha256', secret, 'hummdesk', 'credentials at rest', 32));
+  return {
+    seal(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return [VERSION, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    },
+    open(sealed) {
+      const [version, iv, body, tag] = sealed.split('.');
+      if (version !== VERSION || iv === undefined || body === undefined || tag === undefined) throw new Error('not a sealed value');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
+  };
+}
