@@ -25,6 +25,7 @@ import { createDemoService } from './modules/demo/demo.service.js';
 import { createImapFetcher } from './modules/email/imap-fetcher.js';
 import { createInboundMail } from './modules/email/inbound-mail.js';
 import { createOutboundMail } from './modules/email/outbound-mail.js';
+import { createThreadTokens } from './modules/email/thread-token.js';
 import { createInboxService } from './modules/inboxes/inboxes.service.js';
 import { createEmbeddingIndex } from './modules/knowledge-base/embedding-index.js';
 import { createKnowledgeBaseService } from './modules/knowledge-base/knowledge-base.service.js';
@@ -102,6 +103,7 @@ export function createServices(deps: ServiceDependencies) {
   });
   // E-mail passwords are sealed at rest; HUMMDESK_ENCRYPTION_KEY keeps them apart from the session secret.
   const secretBox = createSecretBox(config.encryptionKey ?? deps.secret);
+  const threadTokens = createThreadTokens(config.encryptionKey ?? deps.secret);
   const conversations = createConversationService({ db, events, queue, door, attachments, webhooks: webhookOutbox });
 
   return {
@@ -138,6 +140,7 @@ export function createServices(deps: ServiceDependencies) {
     reports: createReportService({ db }),
     demo: createDemoService({ db, conversations }),
     secretBox,
+    threadTokens,
     inboundMail: createInboundMail({ db, queue, storage }),
     outboundMail: createOutboundMail({ db }),
     imapFetcher: createImapFetcher({ db }),
