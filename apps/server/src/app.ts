@@ -22,7 +22,11 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
+import { messageDeliveryRoutes } from './modules/conversations/deliveries.routes.js';
 import { demoRoutes } from './modules/demo/demo.routes.js';
+import { inboundWebhookRoutes } from './modules/email/inbound-webhook.routes.js';
+import { emailRoutes } from './modules/email/email.routes.js';
+import { startSmtpListener } from './modules/email/smtp-listener.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { knowledgeBaseRoutes } from './modules/knowledge-base/knowledge-base.routes.js';
 import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
@@ -128,6 +132,11 @@ export async function buildApp({
             scheme: 'bearer',
             description: 'The contact token POST /api/public/inboxes/{inboxIdentifier}/contacts answered (public client API)',
           },
+          inboundSecret: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "An e-mail inbox's inbound secret (its settings), or the password of HTTP Basic auth (inbound webhook)",
+          },
         },
       },
     },
@@ -175,6 +184,11 @@ export async function buildApp({
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
   if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
+  if (config.email.listen) {
+    const smtp = await startSmtpListener({ config: { ...config.email, listen: config.email.listen }, db, inboundMail: services.inboundMail, logger: app.log });
+    // Before the queue and the database close: a message being received finishes first.
+    app.addHook('preClose', () => smtp.close());
+  }
   app.addHook('onClose', async () => services.embedder.close());
   // Customers through the widget and the public client API: their own HTTP routes and socket namespace.
   const publicApi = createPublicApiService({
@@ -202,6 +216,7 @@ export async function buildApp({
   await app.register(contactRoutes, { prefix: '/api/contacts', contacts: services.contacts });
   await app.register(labelRoutes, { prefix: '/api/labels', labels: services.labels });
   await app.register(conversationRoutes, { prefix: '/api/conversations', conversations: services.conversations, attachments: services.attachments });
+  await app.register(messageDeliveryRoutes, { prefix: '/api/conversations', deliveries: services.messageDeliveries });
   await app.register(attachmentRoutes, { prefix: '/api/attachments', attachments: services.attachments });
   await app.register(queueRoutes, { db, queue, jwtSecret });
   await app.register(aiRoutes, {
@@ -214,7 +229,15 @@ export async function buildApp({
   await app.register(reportRoutes, { prefix: '/api/reports', reports: services.reports });
   await app.register(webhookRoutes, { prefix: '/api/webhooks', webhooks: services.webhooks });
   await app.register(callbackRoutes, { prefix: '/api/inboxes', callbacks: services.callbacks });
+  await app.register(emailRoutes, { prefix: '/api/inboxes', connectionTests: services.connectionTests });
   await app.register(demoRoutes, { prefix: '/api/demo', demo: services.demo, publicEnabled: config.demoEnabled });
+  await app.register(inboundWebhookRoutes, {
+    prefix: '/api/public/inboxes/:inboxIdentifier/email',
+    db,
+    inboundMail: services.inboundMail,
+    maxBytes: config.email.maxBytes,
+    requestsPerMinute: config.publicApiRateLimits.requestsPerMinute,
+  });
   await app.register(publicApiRoutes, {
     prefix: '/api/public/inboxes/:inboxIdentifier',
     publicApi,

@@ -21,7 +21,9 @@ import { createAttachmentUrls } from './modules/attachments/signed-urls.js';
 import { createContactService } from './modules/contacts/contacts.service.js';
 import { createConversationDoor } from './modules/conversations/changes.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
+import { createMessageDeliveries } from './modules/conversations/deliveries.js';
 import { createDemoService } from './modules/demo/demo.service.js';
+import { createConnectionTests } from './modules/email/connection-test.js';
 import { createImapFetcher } from './modules/email/imap-fetcher.js';
 import { createInboundMail } from './modules/email/inbound-mail.js';
 import { createOutboundMail } from './modules/email/outbound-mail.js';
@@ -105,6 +107,19 @@ export function createServices(deps: ServiceDependencies) {
   const secretBox = createSecretBox(config.encryptionKey ?? deps.secret);
   const threadTokens = createThreadTokens(config.encryptionKey ?? deps.secret);
   const conversations = createConversationService({ db, events, queue, door, attachments, webhooks: webhookOutbox });
+  // Where replies sent by e-mail stand (queued, sent, failed), told to the agents live.
+  const messageDeliveries = createMessageDeliveries({ db, events, queue, attachments });
+  const inboundMail = createInboundMail({
+    db,
+    queue,
+    storage,
+    config: config.email,
+    conversations,
+    deliveries: messageDeliveries,
+    threadTokens,
+    attachmentLimits: config.attachments,
+  });
+  const imapFetcher = createImapFetcher({ db, queue, inboundMail, secretBox, config: config.email });
 
   return {
     db,
@@ -131,7 +146,7 @@ export function createServices(deps: ServiceDependencies) {
     accessTokens: createAccessTokenService({ db }),
     agents: createAgentService({ db, accessChanges: deps.accessChanges, door }),
     teams: createTeamService({ db, door }),
-    inboxes: createInboxService({ db, attachments, policy: config.outbound, contactSockets: deps.contactSockets, secretBox }),
+    inboxes: createInboxService({ db, attachments, policy: config.outbound, contactSockets: deps.contactSockets, secretBox, imapPolls: imapFetcher }),
     contacts: createContactService({ db, attachments, contactSockets: deps.contactSockets }),
     labels: createLabelService({ db, door }),
     webhooks: createWebhookService({ db, queue, policy: config.outbound }),
@@ -141,9 +156,11 @@ export function createServices(deps: ServiceDependencies) {
     demo: createDemoService({ db, conversations }),
     secretBox,
     threadTokens,
-    inboundMail: createInboundMail({ db, queue, storage }),
-    outboundMail: createOutboundMail({ db }),
-    imapFetcher: createImapFetcher({ db }),
+    messageDeliveries,
+    inboundMail,
+    outboundMail: createOutboundMail({ db, storage, secretBox, threadTokens, deliveries: messageDeliveries, policy: config.email }),
+    imapFetcher,
+    connectionTests: createConnectionTests({ db, secretBox, config: config.email }),
   };
 }
 

@@ -175,6 +175,7 @@ describe.each(await databaseKinds())('tenant isolation over HTTP on %s', (kind) 
       ['GET', (id) => `/api/conversations/${id}/messages`, B.conversation],
       ['POST', (id) => `/api/conversations/${id}/messages`, B.conversation, { content: 'Injected reply' }],
       ['POST', (id) => `/api/conversations/${id}/messages`, B.conversation, { content: 'Injected', messageType: 'incoming' }],
+      ['POST', (id) => `/api/conversations/${id}/messages/${B.reply}/retry`, B.conversation],
       ['GET', (id) => `/api/webhooks/${id}`, B.webhook],
       ['PATCH', (id) => `/api/webhooks/${id}`, B.webhook, { url: 'https://attacker.example.com/steal', enabled: true }],
       ['POST', (id) => `/api/webhooks/${id}/rotate-secret`, B.webhook],

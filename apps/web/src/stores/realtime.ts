@@ -19,6 +19,7 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 
 const EVENTS: RealtimeEventName[] = [
   'message:new',
+  'message:updated',
   'conversation:created',
   'conversation:updated',
   'ai:classification',

@@ -14,6 +14,7 @@ import { findOrCreateContact, type ContactIdentity } from '../contacts/contacts.
 import type { WebhookOutbox } from '../webhooks/outbox.js';
 import { REOPENED_BY_CUSTOMER, SNOOZE_ENDED } from './activity.js';
 import type { ConversationDoor } from './changes.js';
+import { emailReply, enqueueEmailSend } from './email-replies.js';
 import {
   countByAssignee,
   lastMessages,
@@ -92,7 +93,8 @@ interface NewMessage extends ChannelMessageDetails {
   private?: boolean;
   senderUserId?: number | null;
   senderContactId?: number | null;
-  deliveryStatus?: 'queued' | undefined;
+  deliveryStatus?: 'queued' | 'failed' | undefined;
+  deliveryError?: string | null | undefined;
 }
 
 /** Rooms besides the account's that hear about a conversation. */
@@ -394,6 +396,8 @@ export function createConversationService({
           .update(conversations)
           .set(set)
           .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
+        // An agent's public reply in an e-mail inbox goes out as an e-mail.
+        const emailed = !incoming && !input.private ? await emailReply(tx, ctx.accountId, conversation, ctx.userId) : undefined;
         const message = await insertMessage(
           tx,
           ctx.accountId,
@@ -403,14 +407,14 @@ export function createConversationService({
             content: said ? input.content : '',
             private: Boolean(input.private),
             ...(incoming ? { senderContactId: input.channel?.senderContactId ?? conversation.contact.id } : { senderUserId: ctx.userId }),
-            sourceId: input.channel?.sourceId,
-            email: input.channel?.email,
+            ...(emailed ?? { sourceId: input.channel?.sourceId, email: input.channel?.email }),
           },
           files,
         );
         if (reopen) await door.change(id, { status: 'open' }, { kind: 'system', line: REOPENED_BY_CUSTOMER });
         // Files alone give triage nothing to read: it waits for the customer's words.
         if (incoming && said) await enqueueClassification(tx, ctx.accountId, message.id);
+        if (emailed?.deliveryStatus === 'queued') await enqueueEmailSend(tx, queue, ctx.accountId, message.id);
         await recordMessage(tx, ctx.accountId, id, message, conversation.inboxId);
         return { message, rooms: conversationRooms(conversation) };
       });

@@ -27,6 +27,15 @@ export const EmailSettings = Type.Object(
         { description: 'A mailbox HummDesk fetches new mail from (administrators only)' },
       ),
     ),
+    imapState: Type.Optional(
+      Type.Object(
+        {
+          lastFetchAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the mailbox was last fetched (or tried)' }),
+          lastError: Type.Union([Type.String(), Type.Null()], { description: 'What went wrong the last time, in words; null when it worked' }),
+        },
+        { description: 'How fetching the IMAP mailbox went (administrators only)' },
+      ),
+    ),
     inboundSecret: Type.Optional(
       Type.String({
         description:
@@ -48,10 +57,14 @@ type StoredServer = {
   password?: string;
 };
 
+/** How the last IMAP fetch went (modules/email/imap-fetcher.ts writes it). */
+export type ImapState = { lastFetchAt: string | null; lastError: string | null };
+
 export type StoredEmailSettings = {
   address: string;
   smtp: StoredServer;
   imap?: StoredServer & { mailbox: string };
+  imapState?: ImapState;
   inboundSecret: string;
 };
 
@@ -78,7 +91,10 @@ const invalid = (field: string, message: string) => new UnprocessableError('inva
 /** An address as mail is routed to it: `local@domain`, lower-case, no `+` (HummDesk's own plus-addresses thread replies). */
 const ADDRESS = /^[a-z0-9!#$%&'*/=?^_`{|}~.-]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[?[0-9a-f:.]+\]?$/i;
-const MAX_CREDENTIAL_LENGTH = 1024;
+export const MAX_CREDENTIAL_LENGTH = 1024;
+
+/** Whether `value` is a host name or IP address a mail server may be given as. */
+export const isMailHost = (value: string) => HOST.test(value.trim());
 
 export const newInboundSecret = () => randomBytes(24).toString('hex');
 
@@ -152,7 +168,9 @@ export function mergeEmailSettings(given: Raw, current: Raw, box: SecretBox): St
     }
     inboundSecret = given.inboundSecret;
   }
-  return { address, smtp, ...(imap ? { imap } : {}), inboundSecret };
+  // The last fetch's outcome says nothing about a mailbox that was just changed.
+  const imapState = given.imap === undefined && imap ? base.imapState : undefined;
+  return { address, smtp, ...(imap ? { imap } : {}), ...(imapState ? { imapState } : {}), inboundSecret };
 }
 
 const presentServer = ({ password, ...rest }: StoredServer) => ({ ...rest, passwordSet: password !== undefined });
@@ -169,6 +187,7 @@ export function presentEmailSettings(stored: Raw, viewer: { administrator: boole
     address: settings.address,
     smtp: presentServer(settings.smtp),
     ...(settings.imap ? { imap: { ...presentServer(settings.imap), mailbox: settings.imap.mailbox } } : {}),
+    ...(settings.imap && settings.imapState ? { imapState: settings.imapState } : {}),
     ...(viewer.showSecret ? { inboundSecret: settings.inboundSecret } : {}),
   };
 }

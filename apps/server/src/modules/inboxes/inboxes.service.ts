@@ -9,6 +9,7 @@ import type { SecretBox } from '../../platform/secret-box.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { ContactSockets } from '../../realtime/contact-sockets.js';
 import type { AttachmentService } from '../attachments/attachments.service.js';
+import type { ImapFetcher } from '../email/imap-fetcher.js';
 import { mergeSettings, readSettings, type ChannelSettings, type ChannelType, type PresentedSettings } from './channel-settings.js';
 import { presentEmailSettings } from './email-settings.js';
 
@@ -78,8 +79,11 @@ export function createInboxService({
   policy,
   contactSockets,
   secretBox,
+  imapPolls,
 }: {
   db: AppDb;
+  /** An e-mail inbox saved with an IMAP mailbox is fetched at once (and from then on, every IMAP_POLL_INTERVAL_MS). */
+  imapPolls: Pick<ImapFetcher, 'pollNow' | 'wake'>;
   /** Seals an e-mail inbox's passwords before they are stored. */
   secretBox: SecretBox;
   attachments: Pick<AttachmentService, 'conversationsWithFiles' | 'removeFilesOf'>;
@@ -105,6 +109,13 @@ export function createInboxService({
     if (typeof url === 'string' && url !== '' && !destinationUrlProblem(url)) await refusePrivateDestination(url, policy, 'body.settings.callbackUrl');
   }
 
+  /** The mailbox given in a write is fetched as soon as the write commits (its first poll, or the first with the new settings). */
+  async function pollGivenMailbox(tx: Tx, ctx: TenantContext, id: number, channelType: ChannelType, settings: InboxInput['settings']) {
+    if (channelType !== 'email' || settings?.imap === undefined || settings.imap === null) return false;
+    await imapPolls.pollNow(tx, ctx.accountId, id);
+    return true;
+  }
+
   async function assertTeam(tx: Tx, ctx: TenantContext, teamId: number | null | undefined) {
     if (teamId == null) return;
     const found = await tx
@@ -125,7 +136,8 @@ export function createInboxService({
 
     create: async (ctx: CallerContext, input: InboxInput & { name: string }) => {
       await assertCallbackDestination(input.settings);
-      return claimingAddress(() =>
+      let polls = false;
+      const created = await claimingAddress(() =>
         withTenant(db, ctx, async (tx) => {
           await assertTeam(tx, ctx, input.defaultTeamId);
           const channelType = input.channelType ?? 'api';
@@ -140,9 +152,12 @@ export function createInboxService({
               secret: newSecret(),
             })
             .returning({ id: inboxes.id });
+          polls = await pollGivenMailbox(tx, ctx, created!.id, channelType, input.settings);
           return get(tx, ctx, created!.id);
         }),
       );
+      if (polls) imapPolls.wake();
+      return created;
     },
 
     async update(ctx: CallerContext, id: number, input: InboxInput) {
@@ -166,9 +181,11 @@ export function createInboxService({
               updatedAt: new Date(),
             })
             .where(and(eq(inboxes.accountId, ctx.accountId), eq(inboxes.id, id)));
-          return { inbox: await get(tx, ctx, id), changesSettings };
+          const polls = await pollGivenMailbox(tx, ctx, id, channelType, input.settings);
+          return { inbox: await get(tx, ctx, id), changesSettings, polls };
         }),
       );
+      if (updated.polls) imapPolls.wake();
       if (updated.changesSettings) contactSockets?.endInbox(id);
       return updated.inbox;
     },

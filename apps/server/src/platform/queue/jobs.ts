@@ -20,7 +20,16 @@ export interface JobPayloads {
   /** Sends one webhook delivery or API-channel callback (key: the delivery id; a redelivery adds to it). */
   'webhook-delivery': { accountId: number; deliveryId: string };
   /** Reads one received e-mail (raw MIME in storage under `storageKey`) into its inbox's conversations. */
-  'email-inbound': { accountId: number; inboxId: number; storageKey: string; source: 'smtp' | 'imap' | 'webhook' };
+  'email-inbound': {
+    accountId: number;
+    inboxId: number;
+    storageKey: string;
+    source: 'smtp' | 'imap' | 'webhook';
+    /** Whose hourly count the mail adds to (the From address, else the envelope sender, else `<>`), lower-case. */
+    sender: string;
+    /** The envelope's recipients of this inbox (SMTP RCPT TO), when known: a plus-address among them names the conversation. */
+    recipients?: string[];
+  };
   /** Sends an agent's reply in an e-mail conversation through the inbox's SMTP relay (key: the message id). */
   'email-send': { accountId: number; messageId: number };
   /** Fetches new mail from an e-mail inbox's IMAP mailbox, then schedules the next fetch. */
