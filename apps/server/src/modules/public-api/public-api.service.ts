@@ -203,7 +203,9 @@ export function createPublicApiService({
           .from(inboxes)
           .where(eq(inboxes.identifier, identifier)),
       );
-      if (!row) throw new InboxNotFoundError();
+      // An e-mail inbox's customers are who their mail says they are: a visitor of the public API
+      // could otherwise open a conversation as any address, and the agent's reply would be mailed there.
+      if (!row || row.channelType === 'email') throw new InboxNotFoundError();
       return { ...row, settings: readSettings(row.channelType, row.settings) };
     },
 

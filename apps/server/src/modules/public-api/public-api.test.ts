@@ -349,6 +349,15 @@ describe.each(await databaseKinds())('public client API on %s', (kind) => {
         expectError(await client(identifier).send('POST', '/contacts', { name: 'Lost' }), 404, 'inbox_not_found', identifier);
       }
     });
+
+    it("is no way into an e-mail inbox: nobody writes as another's address there", async () => {
+      const mail = await createInbox(admin, {
+        name: 'Mail',
+        channelType: 'email',
+        settings: { address: `support-${kind}@public-api.example`, smtp: { host: 'smtp.example.com', port: 587, secure: false } },
+      });
+      expectError(await client(mail.identifier).send('POST', '/contacts', { name: 'Spoof', email: 'ceo@example.com' }), 404, 'inbox_not_found');
+    });
   });
 
   describe('websites', () => {

@@ -48,6 +48,21 @@ describe('an e-mail message', () => {
     expect(wrapper.find('[data-testid="email-full-text"]').exists()).toBe(false);
   });
 
+  it("shows the mail's inline pictures from their attachments' links", async () => {
+    const html = '<p>See the damage:</p><img data-attachment="1" alt="photo"><img data-attachment="7" alt="gone">';
+    const urls = ['/api/attachments/10?sig=a', '/api/attachments/11?sig=b'];
+    const wrapper = mount(EmailMessage, {
+      props: { content: 'See the damage:', email: email({ html }), attachmentUrls: urls },
+      global,
+      attachTo: document.body,
+    });
+    await wrapper.get('button').trigger('click');
+    const srcdoc = wrapper.get('iframe').attributes('srcdoc')!;
+    expect(srcdoc).toMatch(/<img data-attachment="1" alt="photo" src="\/api\/attachments\/11\?sig=b">/);
+    // A place with no attachment (one not kept) shows nothing rather than guessing.
+    expect(srcdoc).toMatch(/<img data-attachment="7" alt="gone">/);
+  });
+
   it('shows the HTML only inside a sandboxed frame that runs no script and loads nothing from elsewhere', async () => {
     const html =
       '<p>Where is <b>my parcel</b>?</p><script>window.hacked = true</script><img src="x" onerror="window.hacked = true">' +

@@ -64,7 +64,7 @@ describe.skipIf(!available)('the e-mail frame in Chromium', () => {
       '<img src="data:," onerror="parent.hacked = true">',
       `<form action="${elsewhere}/steal"><input name="card" value="4111"></form>`,
     ].join('');
-    const srcdoc = emailFrameDocument(html, origin).replace('MISSED', missed);
+    const srcdoc = emailFrameDocument(html, [], origin).replace('MISSED', missed);
     expect(srcdoc).toContain('<script>');
     hostPage = `<!doctype html><html><body><iframe id="mail" sandbox="${EMAIL_FRAME_SANDBOX}" srcdoc="${escapeAttribute(srcdoc)}"></iframe></body></html>`;
 

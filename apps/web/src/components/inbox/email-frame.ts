@@ -22,10 +22,28 @@ const FRAME_STYLE =
 
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
+/**
+ * The mail's inline pictures: the server kept each as an attachment and marked its place as
+ * `<img data-attachment="N">` (N: its position among the message's attachments); they show from
+ * their signed links, on this server.
+ */
+function withInlineImages(body: string, attachmentUrls: readonly string[]): string {
+  if (!body.includes('data-attachment')) return body;
+  // A template keeps the mail's leading <style> where it is (a parsed document would move it to a head).
+  const template = document.createElement('template');
+  template.innerHTML = body;
+  for (const image of template.content.querySelectorAll('img[data-attachment]')) {
+    const url = attachmentUrls[Number(image.getAttribute('data-attachment'))];
+    if (url) image.setAttribute('src', url);
+  }
+  return template.innerHTML;
+}
+
 /** The `srcdoc` of the frame: the policy first, before anything of the mail's. */
-export function emailFrameDocument(html: string, origin = location.origin): string {
+export function emailFrameDocument(html: string, attachmentUrls: readonly string[] = [], origin = location.origin): string {
   // FORCE_BODY keeps a mail's leading <style> (its head's) instead of dropping it with the head.
-  const body = DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['form', 'base', 'meta', 'link'], FORCE_BODY: true });
+  const sanitised = DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['form', 'base', 'meta', 'link'], FORCE_BODY: true });
+  const body = withInlineImages(sanitised, attachmentUrls);
   const policy = `default-src 'none'; img-src data: ${origin}; style-src 'unsafe-inline'`;
   return [
     '<!doctype html><html><head><meta charset="utf-8">',
