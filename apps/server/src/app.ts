@@ -55,6 +55,7 @@ import { attachContactRealtime } from './realtime/contact-realtime.js';
 import { createContactSockets } from './realtime/contact-sockets.js';
 import { createEventBus } from './realtime/event-bus.js';
 import { attachRealtime } from './realtime/socket-server.js';
+import { resolveCredentialsKey } from './platform/kept-secrets.js';
 import { createServices } from './services.js';
 import { jobHandlers, startWorkers } from './workers.js';
 
@@ -180,6 +181,7 @@ export async function buildApp({
     contactSockets: createContactSockets(contactsNamespace(realtime.io)),
     config,
     secret: jwtSecret,
+    credentialsKey: await resolveCredentialsKey(config.encryptionKey, config.dataDir),
     metrics: app.metrics,
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });

@@ -12,7 +12,7 @@ import { openDatabase } from './db/client.js';
 import { migrationStatus } from './db/migration-status.js';
 import { stopTrainings } from './modules/ai/training.js';
 import { DEMO_LOGIN, seedDemoAccount } from './modules/demo/seed.js';
-import { resolveJwtSecret } from './platform/jwt-secret.js';
+import { resolveJwtSecret } from './platform/kept-secrets.js';
 import { connectRedis } from './platform/redis.js';
 import { runWorker } from './worker.js';
 

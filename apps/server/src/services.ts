@@ -61,10 +61,12 @@ export interface ServiceDependencies {
   contactSockets?: ContactSockets | undefined;
   config: Pick<
     Config,
-    'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'dataDir' | 'attachments' | 'outbound' | 'encryptionKey' | 'email'
+    'remoteAi' | 'remoteEmbeddings' | 'draftSimilarityThreshold' | 'exactSearchMaxVectors' | 'dataDir' | 'attachments' | 'outbound' | 'email'
   >;
   /** The app's secret (JWT_SECRET or the generated one): attachment links are signed with a key derived from it. */
   secret: string;
+  /** HUMMDESK_ENCRYPTION_KEY or the generated one (platform/kept-secrets.ts): seals e-mail passwords, signs reply addresses. */
+  credentialsKey: string;
   metrics: Registry;
   onError: (error: unknown) => void;
 }
@@ -103,9 +105,8 @@ export function createServices(deps: ServiceDependencies) {
     limits: config.attachments,
     onError: deps.onError,
   });
-  // E-mail passwords are sealed at rest; HUMMDESK_ENCRYPTION_KEY keeps them apart from the session secret.
-  const secretBox = createSecretBox(config.encryptionKey ?? deps.secret);
-  const threadTokens = createThreadTokens(config.encryptionKey ?? deps.secret);
+  const secretBox = createSecretBox(deps.credentialsKey);
+  const threadTokens = createThreadTokens(deps.credentialsKey);
   const conversations = createConversationService({ db, events, queue, door, attachments, webhooks: webhookOutbox });
   // Where replies sent by e-mail stand (queued, sent, failed), told to the agents live.
   const messageDeliveries = createMessageDeliveries({ db, events, queue, attachments });

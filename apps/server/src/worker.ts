@@ -17,6 +17,7 @@ import { createEventBus } from './realtime/event-bus.js';
 import { createAccessChanges } from './realtime/access-changes.js';
 import { createRealtimePublisher } from './realtime/publisher.js';
 import { createServices } from './services.js';
+import { resolveCredentialsKey } from './platform/kept-secrets.js';
 import { jobHandlers, startWorkers } from './workers.js';
 
 export async function runWorker(
@@ -58,6 +59,7 @@ export async function runWorker(
     accessChanges,
     config,
     secret,
+    credentialsKey: await resolveCredentialsKey(config.encryptionKey, config.dataDir),
     metrics,
     onError,
   });

@@ -10,7 +10,7 @@ import { openDatabase } from '../db/client.js';
 
 const database = await openDatabase({});
 const app = await buildApp({
-  config: loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-openapi-unused' }),
+  config: loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-openapi-unused', HUMMDESK_ENCRYPTION_KEY: 'openapi-document-only-0123456789abcdef' }),
   database,
   jwtSecret: 'openapi-document-only-0123456789abcdef',
   logger: pino({ level: 'silent' }),

@@ -6,7 +6,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../config.js';
-import { resolveJwtSecret } from '../platform/jwt-secret.js';
+import { resolveJwtSecret } from '../platform/kept-secrets.js';
 import { monitorCredential } from '../platform/queue/monitor-auth.js';
 import type { QueueEvent } from '../platform/queue/jobs.js';
 import { QUEUE_NAMES } from '../platform/queue/jobs.js';
