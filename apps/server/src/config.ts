@@ -63,6 +63,11 @@ const EnvSchema = Type.Object({
   SMTP_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   SMTP_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
   SMTP_MAX_CONNECTIONS_PER_CLIENT: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  SMTP_MAX_CLIENTS: Type.Integer({ minimum: 1, maximum: 100_000, default: 200 }),
+  SMTP_ROUTE_BY_ADDRESS: Type.Optional(Bool),
+  EMAIL_INBOUND_DOMAIN: Type.Optional(
+    Type.String({ maxLength: 253, pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$' }),
+  ),
   EMAIL_MAX_BYTES: Type.Integer({ minimum: 1024, maximum: 2_147_483_647, default: 26_214_400 }),
   EMAIL_SENDER_RATE_LIMIT: Type.Integer({ minimum: 1, default: 60 }),
   EMAIL_ALLOW_PRIVATE_NETWORKS: Type.Optional(Bool),
@@ -135,15 +140,32 @@ export interface Config {
     listen: { port: number; host: string } | undefined;
     /** STARTTLS on the listener: the PEM files of its key and certificate, when both are set. */
     tls: { keyFile: string; certFile: string } | undefined;
-    /** Open SMTP connections one client address may hold at once. */
+    /** Open SMTP connections one client (an IPv4 address, an IPv6 /64) may hold at once. */
     maxConnectionsPerClient: number;
+    /** Open SMTP connections the listener holds at once, from all clients (SMTP_MAX_CLIENTS). */
+    maxClients: number;
+    /**
+     * Whether the listener takes mail for the inboxes' own addresses (SMTP_ROUTE_BY_ADDRESS,
+     * default true). Any account may type any address: on an install shared by companies that do
+     * not trust each other, false leaves the forwarding addresses as the only way in.
+     */
+    routeByAddress: boolean;
+    /**
+     * The domain of the inboxes' forwarding addresses, `<identifier>@<domain>` (EMAIL_INBOUND_DOMAIN,
+     * lower-case; its MX points at the listener); unset: no forwarding addresses.
+     */
+    inboundDomain: string | undefined;
     /** Largest message taken in, in bytes, by any of the three ways in. */
     maxBytes: number;
     /** Messages an hour one sender address may open or add to an inbox's conversations. */
     senderRateLimitPerHour: number;
     /** Whether SMTP relays and IMAP servers may be private, loopback or link-local addresses (a local relay). */
     allowPrivateNetworks: boolean;
-    /** Every exchange with a relay or an IMAP server within this. */
+    /**
+     * A whole send attempt (DNS to the relay's last answer) within this, and every exchange with
+     * an IMAP server; an IMAP poll starts no new message after it. At most 30 s: half the 60 s a
+     * worker holds a job (LOCK_MS), so a slow one is never taken over and run twice.
+     */
     timeoutMs: number;
     /** How often each inbox's IMAP mailbox is fetched. */
     imapPollIntervalMs: number;
@@ -246,6 +268,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       listen: e.SMTP_LISTEN_PORT === undefined ? undefined : { port: e.SMTP_LISTEN_PORT, host: e.SMTP_LISTEN_HOST },
       tls: e.SMTP_TLS_KEY && e.SMTP_TLS_CERT ? { keyFile: resolve(e.SMTP_TLS_KEY), certFile: resolve(e.SMTP_TLS_CERT) } : undefined,
       maxConnectionsPerClient: e.SMTP_MAX_CONNECTIONS_PER_CLIENT,
+      maxClients: e.SMTP_MAX_CLIENTS,
+      routeByAddress: e.SMTP_ROUTE_BY_ADDRESS !== 'false',
+      inboundDomain: e.EMAIL_INBOUND_DOMAIN?.toLowerCase(),
       maxBytes: e.EMAIL_MAX_BYTES,
       senderRateLimitPerHour: e.EMAIL_SENDER_RATE_LIMIT,
       allowPrivateNetworks: e.EMAIL_ALLOW_PRIVATE_NETWORKS === 'true',

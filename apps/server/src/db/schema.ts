@@ -237,9 +237,12 @@ export const inboxes = pgTable(
   (t) => [
     unique('inboxes_account_id_id_key').on(t.accountId, t.id),
     foreignKey({ columns: [t.accountId, t.defaultTeamId], foreignColumns: [teams.accountId, teams.id] }),
-    // Mail for an address goes to one inbox: two inboxes (of any accounts) cannot claim it.
-    uniqueIndex('inboxes_email_address_key')
-      .on(sql`lower(${t.settings}->>'address')`)
+    // Mail for an address goes to one inbox of an account. Any account may type any address, so
+    // another account's claim is no reason to refuse one (nor to tell who uses it): the SMTP
+    // listener takes mail for an address only one account claims (modules/email/smtp-listener.ts).
+    // The address first: the listener looks it up before the account is known.
+    uniqueIndex('inboxes_email_address_account_key')
+      .on(sql`lower(${t.settings}->>'address')`, t.accountId)
       .where(sql`${t.channelType} = 'email'`),
   ],
 );

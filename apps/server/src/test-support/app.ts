@@ -13,6 +13,8 @@ import type { RedisConnections } from '../platform/redis.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+/** Every test app's HUMMDESK_ENCRYPTION_KEY (unless a test gives its own): apps on one database open each other's sealed passwords. */
+export const TEST_CREDENTIALS_KEY = 'test-credentials-key-that-is-long-enough-0123456789';
 
 export interface TestApp extends TestDatabase {
   app: FastifyInstance;
@@ -63,7 +65,12 @@ export async function buildTestApp(
   logger = pino({ level: 'silent' }),
   queue?: JobQueue,
 ) {
-  const config = loadConfig({ HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused', LOGIN_RATE_LIMIT: '1000', ...env });
+  const config = loadConfig({
+    HUMMDESK_DATA_DIR: '/tmp/hummdesk-test-unused',
+    LOGIN_RATE_LIMIT: '1000',
+    HUMMDESK_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
+    ...env,
+  });
   const app = await buildApp({ config, database, redis, runWorkers, jwtSecret: TEST_JWT_SECRET, logger, queue });
   await app.ready();
   return app;

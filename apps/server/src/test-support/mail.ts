@@ -4,6 +4,7 @@
  * mail client (nodemailer) that sends to the built-in listener.
  */
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -29,6 +30,8 @@ export interface SmtpSinkOptions {
   /** Credentials the sink requires (AUTH PLAIN/LOGIN without TLS); none: it takes mail from anyone. */
   auth?: { user: string; password: string };
   behaviour?: SinkBehaviour;
+  /** The address it listens on (default 127.0.0.1): another of this machine's is "not on this machine" to the mail servers' rules. */
+  host?: string;
 }
 
 /** A relay on 127.0.0.1 (a free port) that records every message it is given, raw and with its envelope. */
@@ -74,7 +77,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}) {
   });
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.server.address() as AddressInfo).port;
 
@@ -82,7 +85,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}) {
     port,
     messages,
     /** The inbox settings' `smtp` that point at this sink. */
-    settings: { host: '127.0.0.1', port, secure: false, ...(options.auth ? { user: options.auth.user, password: options.auth.password } : {}) },
+    settings: { host: options.host ?? '127.0.0.1', port, secure: false, ...(options.auth ? { user: options.auth.user, password: options.auth.password } : {}) },
     /** Changes how the messages still to come are answered. */
     behave(next: SinkBehaviour) {
       behaviour = next;
@@ -96,6 +99,15 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}) {
 }
 
 export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
+
+/**
+ * An address of this machine that is not loopback (undefined when it has none): to the mail
+ * servers' rules (modules/email/mail-servers.ts) a connection to it crosses a network.
+ */
+export const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((entry) => entry && !entry.internal && entry.family === 'IPv4')?.address;
+if (!outsideAddress) console.warn('\n!!! no non-loopback IPv4 address on this machine: the STARTTLS requirement tests are SKIPPED\n');
 
 /**
  * A customer's mail client sending straight to an SMTP server on 127.0.0.1 (the listener):

@@ -92,6 +92,7 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number> = p
 
 export type Conversation = Json<'/api/conversations/{id}', 'get', 200>['conversation'];
 export type Message = Json<'/api/conversations/{id}/messages', 'get', 200>['data'][number];
+export type EmailBody = Json<'/api/conversations/{id}/messages/{messageId}/email', 'get', 200>;
 export type Classification = Json<'/api/conversations/{id}/classification', 'get', 200>['classification'];
 export type Draft = Json<'/api/conversations/{id}/drafts', 'get', 200>['draft'];
 export type Article = Json<'/api/knowledge-base/articles/{id}', 'get', 200>['article'];

@@ -1,9 +1,11 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
-import { and, asc, desc, eq, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull, isNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { Static } from 'typebox';
 import type { Tx } from '../../db/client.js';
 import { accounts, contacts, conversations, messages, users } from '../../db/schema.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import type { PresentedAttachment } from '../attachments/attachments.service.js';
+import type { EmailDetails } from './conversations.schema.js';
 
 export type ConversationRow = Awaited<ReturnType<typeof selectConversations>>[number];
 export type MessageRow = Awaited<ReturnType<typeof selectMessages>>[number];
@@ -131,6 +133,15 @@ export async function lastMessages(tx: Tx, accountId: number, conversationIds: n
   return new Map(rows.map(({ conversationId, ...message }) => [conversationId, message]));
 }
 
+/**
+ * An e-mail message's details as messages carry them: without the HTML and the whole text (they
+ * can be megabytes; `selectEmailBody` has them), saying whether there are any. Left out here,
+ * they never leave the database for a list of messages.
+ */
+const emailDetails = sql<Static<typeof EmailDetails> | null>`(${messages.email} - 'html' - 'fullText') || jsonb_build_object(
+  'hasHtml', ${messages.email}->>'html' is not null,
+  'hasMoreText', coalesce(btrim(${messages.email}->>'fullText', E' \t\r\n') <> btrim(${messages.content}, E' \t\r\n'), false))`;
+
 export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefined)[], order: 'asc' | 'desc', limit: number) {
   const direction = order === 'asc' ? asc : desc;
   return tx
@@ -145,7 +156,7 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
       senderUserName: users.name,
       senderContactName: contacts.name,
       createdAt: messages.createdAt,
-      email: messages.email,
+      email: emailDetails,
       deliveryStatus: messages.deliveryStatus,
       deliveryError: messages.deliveryError,
     })
@@ -186,6 +197,15 @@ export async function messagePage(
   const page = toPage(rows, query.limit, (row) => [row.createdAt.toISOString(), row.id]);
   const files = await attachmentsOf(page.data.map((row) => row.id));
   return { ...page, data: page.data.map((row) => toMessage(row, files.get(row.id))) };
+}
+
+/** The HTML and the whole text of one of the conversation's e-mail messages; undefined when there is no such e-mail. */
+export async function selectEmailBody(tx: Tx, accountId: number, conversationId: number, messageId: number) {
+  const [body] = await tx
+    .select({ html: sql<string | null>`${messages.email}->>'html'`, fullText: sql<string | null>`${messages.email}->>'fullText'` })
+    .from(messages)
+    .where(and(eq(messages.accountId, accountId), eq(messages.conversationId, conversationId), eq(messages.id, messageId), isNotNull(messages.email)));
+  return body;
 }
 
 /**

@@ -12,10 +12,12 @@ import {
   CreateConversationBody,
   CreateMessageBody,
   CreateMessageForm,
+  EmailBody,
   ListConversationsQuery,
   ListMessagesQuery,
   Message,
   MessagePage,
+  MessageParams,
   UpdateConversationBody,
 } from './conversations.schema.js';
 import type { ConversationService } from './conversations.service.js';
@@ -111,6 +113,22 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conv
       },
     },
     async (request) => conversations.listMessages(request.auth, request.params.id, request.query),
+  );
+
+  app.get(
+    '/:id/messages/:messageId/email',
+    {
+      schema: {
+        ...schemaBase,
+        summary: "An e-mail message's HTML and whole text",
+        description:
+          'What messages, their socket events and webhooks leave out of `email` (it can be megabytes): the sanitised HTML part and the whole text. ' +
+          '`email.hasHtml` and `email.hasMoreText` say whether there is any. 404 for a message that is not an e-mail.',
+        params: MessageParams,
+        response: { 200: EmailBody, ...errorResponses },
+      },
+    },
+    async (request) => conversations.emailBody(request.auth, request.params.id, request.params.messageId),
   );
 
   app.post(

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { CursorQuery } from '../../platform/pagination.js';
-import { Email, NullableTimestamp, Timestamp } from '../../platform/schemas.js';
+import { Email, IdParams, NullableTimestamp, Timestamp } from '../../platform/schemas.js';
 import { Attachment } from '../attachments/attachments.schema.js';
 import { LabelTitle } from '../labels/labels.schema.js';
 
@@ -51,17 +51,21 @@ export const Conversation = Type.Object({
 
 const NullableText = Type.Union([Type.String(), Type.Null()]);
 
-/** What an e-mail message keeps besides its text (db/schema.ts EmailDetails). */
+/**
+ * What an e-mail message keeps besides its text (db/schema.ts EmailDetails), without its HTML and
+ * whole text: those can be megabytes, and every message list, socket event and webhook carries
+ * this. They come from `GET /api/conversations/:id/messages/:messageId/email` (EmailBody).
+ */
 export const EmailDetails = Type.Object(
   {
     subject: NullableText,
     from: Type.Union([Type.Object({ address: Type.String(), name: NullableText }), Type.Null()]),
     to: Type.Array(Type.String()),
     cc: Type.Array(Type.String()),
-    html: Type.Union([Type.String(), Type.Null()], {
-      description: 'The HTML part, sanitised on the server (no scripts, handlers, forms or remote content); show it in a sandboxed frame',
+    hasHtml: Type.Boolean({ description: 'The mail has an HTML part (EmailBody `html`)' }),
+    hasMoreText: Type.Boolean({
+      description: 'The whole text says more than `content`: the quoted history and signature it leaves out (EmailBody `fullText`)',
     }),
-    fullText: Type.Union([Type.String(), Type.Null()], { description: 'The whole text, with the quoted history and signature that `content` leaves out' }),
     inReplyTo: NullableText,
     references: Type.Array(Type.String()),
     automated: Type.Boolean({ description: 'An auto-reply, bulk or list mail (Auto-Submitted, Precedence): never answered automatically' }),
@@ -102,10 +106,24 @@ export const Message = Type.Object({
   ]),
   createdAt: Timestamp,
   attachments: Type.Array(Attachment, { description: 'Files sent with the message (an empty list for most)' }),
-  email: Type.Union([EmailDetails, Type.Null()], { description: 'An e-mail message: its subject, addresses, HTML and full text (null otherwise)' }),
+  email: Type.Union([EmailDetails, Type.Null()], { description: 'An e-mail message: its subject, addresses and flags (null otherwise)' }),
   deliveryStatus: DeliveryStatus,
   deliveryError: Type.Union([Type.String(), Type.Null()], { description: "Why the sending failed (the relay's answer)" }),
 });
+
+/** A message of a conversation: `/api/conversations/:id/messages/:messageId/...`. */
+export const MessageParams = Type.Object({ ...IdParams.properties, messageId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+/** The large parts of an e-mail message, fetched when an agent opens the whole mail. */
+export const EmailBody = Type.Object(
+  {
+    html: Type.Union([Type.String(), Type.Null()], {
+      description: 'The HTML part, sanitised on the server (no scripts, handlers, forms or remote content); show it in a sandboxed frame',
+    }),
+    fullText: Type.Union([Type.String(), Type.Null()], { description: 'The whole text, with the quoted history and signature that `content` leaves out' }),
+  },
+  { title: 'EmailBody' },
+);
 
 const IdFilter = (extra: string) =>
   Type.String({

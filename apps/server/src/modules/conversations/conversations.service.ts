@@ -23,6 +23,7 @@ import {
   messagePage,
   presentConversation,
   selectConversations,
+  selectEmailBody,
   selectMessages,
   toMessage,
   type ConversationRow,
@@ -359,6 +360,14 @@ export function createConversationService({
       withTenant(db, ctx, async (tx) => {
         await load(tx, ctx.accountId, id);
         return messagePage(tx, ctx.accountId, id, query, (messageIds) => attachments.present(tx, ctx.accountId, messageIds));
+      }),
+
+    /** The HTML and the whole text of an e-mail message, which messages and their events leave out. */
+    emailBody: (ctx: TenantContext, id: number, messageId: number) =>
+      withTenant(db, ctx, async (tx) => {
+        const body = await selectEmailBody(tx, ctx.accountId, id, messageId);
+        if (!body) throw new NotFoundError('E-mail message');
+        return body;
       }),
 
     /**

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { errorResponses, IdParams } from '../../platform/schemas.js';
-import { Message } from './conversations.schema.js';
+import { errorResponses } from '../../platform/schemas.js';
+import { Message, MessageParams } from './conversations.schema.js';
 import type { MessageDeliveries } from './deliveries.js';
-
-const MessageParams = Type.Object({ ...IdParams.properties, messageId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 
 /** Under `/api/conversations/:id/messages/:messageId`: what agents do with a reply sent through a channel. */
 export const messageDeliveryRoutes: FastifyPluginAsyncTypebox<{ deliveries: MessageDeliveries }> = async (app, { deliveries }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newMessageId, replySubject } from '../conversations/email-replies.js';
-import { composeReply, displayName, headerText } from './compose.js';
+import { composeReply, displayName } from './compose.js';
 
 describe('composing an e-mail reply', () => {
   it('makes an HTML part from the Markdown, with typed HTML escaped and only web and mail links kept', () => {
@@ -16,8 +16,7 @@ describe('composing an e-mail reply', () => {
     expect(html).not.toMatch(/<b |javascript:|data:/);
   });
 
-  it('keeps header values on one line and display names free of quoting and addresses', () => {
-    expect(headerText(' Help\r\nBcc: x@evil.example\t\u2028now ')).toBe('Help Bcc: x@evil.example now');
+  it('keeps display names on one line, free of quoting and addresses', () => {
     expect(displayName('Eve "Boss" <ceo@evil.example>\\\r\nBcc: v@evil.example')).toBe('Eve Boss ceo@evil.example Bcc: v@evil.example');
   });
 

@@ -4,6 +4,7 @@
  * one header line each.
  */
 import { Marked, type Tokens } from 'marked';
+import { headerText } from './mail-headers.js';
 
 /** Links and images an e-mail may carry: the web and mail addresses, nothing a client would run. */
 const SAFE_URL = /^(?:https?:|mailto:)/i;
@@ -37,17 +38,6 @@ export function composeReply(source: string): { text: string; html: string } {
   const body = markdown.parse(text, { async: false });
   return { text, html: `<!doctype html>\n<html><head><meta charset="utf-8"></head><body>\n${body}</body></html>\n` };
 }
-
-/**
- * A header's value on one line: line breaks and other control characters (which would start a
- * header of their own, e.g. `\r\nBcc: ...`) become spaces.
- */
-export const headerText = (value: string) =>
-  value
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ')
-    .replace(/ {2,}/g, ' ')
-    .trim();
 
 /**
  * A sender's display name: one line, without quotes, backslashes or angle brackets, so it can

@@ -3,12 +3,13 @@
  * relay that wants a password (test-support/mail.ts) and dovecot. It says which step failed in
  * words, never says a password back, and never carries the saved password to another host.
  */
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { dovecotAvailable, startDovecot, type Dovecot } from '../../test-support/dovecot.js';
-import { startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
+import { outsideAddress, startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
 import { unusedPorts } from '../../test-support/ports.js';
 
 const hasDovecot = await dovecotAvailable();
@@ -97,6 +98,34 @@ describe.each(await databaseKinds())('e-mail connection tests on %s', (kind) => 
     const closed = await unusedPorts();
     expect((await test(a, inboxId, { server: 'imap', settings: { port: closed } })).body).toMatchObject({ ok: false, stage: 'connect' });
     expect((await test(a, inboxId, { server: 'imap', settings: { secure: true } })).body).toMatchObject({ ok: false, stage: 'tls' });
+  });
+
+  it.skipIf(!outsideAddress)('says that a server across a network must offer STARTTLS before the password is sent', async () => {
+    const outside = outsideAddress!;
+    const words = 'does not offer STARTTLS, and a password is never sent unencrypted: turn on "secure"';
+    const remote = await startSmtpSink({ host: outside, auth: RELAY });
+    try {
+      const smtp = await test(a, inboxId, { server: 'smtp', settings: { host: outside, port: remote.port, password: RELAY.password } });
+      expect(smtp.body).toEqual({ ok: false, stage: 'tls', message: expect.stringContaining(`${outside}:${remote.port} ${words}`) });
+    } finally {
+      await remote.close();
+    }
+    if (!dovecot) return;
+    // The same dovecot, reached through an address that is not loopback (it offers no STARTTLS).
+    const forwarder = createServer((client) => {
+      const upstream = connect(dovecot!.port, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => forwarder.listen(0, outside, resolve));
+    const port = (forwarder.address() as AddressInfo).port;
+    try {
+      const imap = await test(a, inboxId, { server: 'imap', settings: { host: outside, port, password: dovecot.settings().password } });
+      expect(imap.body).toEqual({ ok: false, stage: 'tls', message: expect.stringContaining(`${outside}:${port} ${words}`) });
+    } finally {
+      forwarder.close();
+    }
   });
 
   it("is for administrators of the inbox's account, with e-mail inboxes and well-formed bodies only", async () => {

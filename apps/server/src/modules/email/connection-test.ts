@@ -14,6 +14,7 @@ import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secret-box.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import { isMailHost, type MailServer, type StoredEmailSettings } from '../inboxes/email-settings.js';
+import { DEFAULT_MAIL_PORTS } from '../inboxes/mail-ports.js';
 import { describeMailServerError, inImapMailbox, smtpTransportOptions, type MailServerStage } from './mail-servers.js';
 
 export interface ConnectionTestInput {
@@ -23,8 +24,6 @@ export interface ConnectionTestInput {
 }
 
 export type ConnectionTestResult = { ok: true } | { ok: false; stage: MailServerStage; message: string };
-
-const DEFAULT_PORTS = { smtp: { tls: 465, plain: 587 }, imap: { tls: 993, plain: 143 } };
 
 export function createConnectionTests({
   db,
@@ -74,7 +73,7 @@ export function createConnectionTests({
     const user = given.user ?? stored?.user;
     const target: MailServer & { mailbox: string } = {
       host,
-      port: given.port ?? stored?.port ?? DEFAULT_PORTS[server][secure ? 'tls' : 'plain'],
+      port: given.port ?? stored?.port ?? DEFAULT_MAIL_PORTS[server][secure ? 'tls' : 'plain'],
       secure,
       ...(user ? { user } : {}),
       ...(password !== undefined ? { password } : {}),

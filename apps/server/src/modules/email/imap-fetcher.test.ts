@@ -26,6 +26,8 @@ import { eventually } from '../../test-support/eventually.js';
 async function startCuttingProxy(targetPort: number) {
   let rule: { pattern: RegExp; serverBytes: number } | undefined;
   let cuts = 0;
+  /** Everything the clients sent, to count their commands. */
+  let sent = '';
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
@@ -38,6 +40,7 @@ async function startCuttingProxy(targetPort: number) {
       upstream.destroy();
     };
     client.on('data', (chunk: Buffer) => {
+      sent += chunk.toString('latin1');
       if (rule && budget === undefined && rule.pattern.test(chunk.toString('latin1'))) {
         budget = rule.serverBytes;
         if (budget === 0) return cut();
@@ -67,6 +70,8 @@ async function startCuttingProxy(targetPort: number) {
     get cuts() {
       return cuts;
     },
+    /** How many commands matching `pattern` (global) the clients have sent so far. */
+    count: (pattern: RegExp) => sent.match(pattern)?.length ?? 0,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
@@ -99,8 +104,8 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
   let a: Session;
   let dovecot: Dovecot;
   let proxy: Awaited<ReturnType<typeof startCuttingProxy>>;
-  const users: DovecotUser[] = ['plain', 'crash', 'drop', 'wrong'].map((name) => ({ user: `${name}-${kind}`, password: `pw-${name}-${kind}` }));
-  const [plainUser, crashUser, dropUser, wrongUser] = users as [DovecotUser, DovecotUser, DovecotUser, DovecotUser];
+  const users: DovecotUser[] = ['plain', 'crash', 'drop', 'wrong', 'flood'].map((name) => ({ user: `${name}-${kind}`, password: `pw-${name}-${kind}` }));
+  const [plainUser, crashUser, dropUser, wrongUser, floodUser] = users as [DovecotUser, DovecotUser, DovecotUser, DovecotUser, DovecotUser];
 
   const getInbox = async (inboxId: number) => (await call(t.app, a, { method: 'GET', url: `/api/inboxes/${inboxId}` })).body.inbox;
   const conversations = (inboxId: number) => listAll(t.app, a, `/api/conversations?inboxId=${inboxId}`);
@@ -143,7 +148,12 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
   beforeAll(async () => {
     dovecot = await startDovecot(users);
     proxy = await startCuttingProxy(dovecot.port);
-    t = await createTestApp(kind, { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', EMAIL_TIMEOUT_MS: '5000', IMAP_POLL_INTERVAL_MS: '3600000' }, { runWorkers: true });
+    t = await createTestApp(
+      kind,
+      // Every other test's senders send one mail each: only the flood meets the limit.
+      { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', EMAIL_TIMEOUT_MS: '5000', IMAP_POLL_INTERVAL_MS: '3600000', EMAIL_SENDER_RATE_LIMIT: '2' },
+      { runWorkers: true },
+    );
     a = await registerAccount(t.app, 'IMAP A');
   }, 120_000);
   afterAll(async () => {
@@ -218,7 +228,8 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
     expect(next.lastError).toBeNull();
     const conversation = await eventually('the long story in', async () => (await conversations(inboxId))[0]);
     const [message] = await mailsOf(conversation.id);
-    expect(message.email.fullText ?? message.content).toContain('The end.');
+    const email = await call(t.app, a, { method: 'GET', url: `/api/conversations/${conversation.id}/messages/${message.id}/email` });
+    expect(email.body.fullText ?? message.content).toContain('The end.');
   });
 
   it('shows a refused login to the administrators and keeps polling', async () => {
@@ -231,5 +242,21 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
     const fixed = await pollAgain(inboxId, { password: wrongUser.password });
     expect(fixed.lastError).toBeNull();
     await eventually('the mail in once the password is right', async () => ((await conversations(inboxId)).length === 1 ? true : undefined));
+  });
+
+  it("goes on past a sender over its hourly limit to newer mail, without downloading that sender's other messages", async () => {
+    for (let n = 1; n <= 5; n++) await dovecot.append(mail('flood@customer.test', `Flood ${n}`), { who: floodUser });
+    await dovecot.append(mail('fay@customer.test', 'Behind the flood'), { who: floodUser });
+    const downloadsBefore = proxy.count(/(BODY|BINARY)\.PEEK\[\]/gi);
+    const inboxId = await createInbox('flood', { ...dovecot.settings(floodUser), port: proxy.port });
+    const first = await polled(inboxId);
+    expect(first.lastError).toBeNull();
+    await eventually("fay's mail in", async () => ((await conversations(inboxId)).some((c) => c.contact.email === 'fay@customer.test') ? true : undefined));
+    await inboundSettled();
+    // Two of the flood taken, the third refused for now, the last two left alone; the newer mail taken.
+    expect((await dovecot.messages('INBOX', floodUser)).map((message) => message.flags.includes(SEEN))).toEqual([true, true, false, false, false, true]);
+    expect(proxy.count(/(BODY|BINARY)\.PEEK\[\]/gi) - downloadsBefore).toBe(4);
+    const senders = (await conversations(inboxId)).map((conversation) => conversation.contact.email);
+    expect(senders.filter((sender) => sender === 'flood@customer.test').length).toBeGreaterThan(0);
   });
 });

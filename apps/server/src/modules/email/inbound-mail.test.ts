@@ -1,7 +1,8 @@
 /**
  * Mail in, through the real app (the inbound webhook in, the ingest job in a parsing thread, the
  * one message path, a real SMTP relay for our replies): what a customer's mail becomes (reply text,
- * full text, sanitised HTML, attachments and inline images, triage queued), how replies find their
+ * full text, sanitised HTML, attachments and inline images, triage queued; the HTML and full text
+ * served apart from messages, their events and webhooks), how replies find their
  * conversation (Message-ID, plus-address) and how forged ones do not, duplicates, auto-replies,
  * bounces, malformed and oversized mail, a mail of 500 attachments, and other accounts seeing none of it.
  */
@@ -17,15 +18,18 @@ import { queryRows } from '../../db/client.js';
 import { messages } from '../../db/schema.js';
 import type { QueueEvent } from '../../platform/queue/jobs.js';
 import { withTenant } from '../../platform/tenancy.js';
-import { call, createTestApp, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
+import { call, createTestApp, listen, registerAccount, TEST_CREDENTIALS_KEY, type Session, type TestApp } from '../../test-support/app.js';
 import { eventually, eventuallyFound, expectError, listAll } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
+import { connected, connectSocket, nextEvent } from '../../test-support/sockets.js';
+import { startReceiver } from '../../test-support/webhook-receiver.js';
+import { subscribe } from '../../test-support/webhooks.js';
 import { createThreadTokens } from './thread-token.js';
 
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const MB = 1_048_576;
-const threadTokens = createThreadTokens(TEST_JWT_SECRET);
+const threadTokens = createThreadTokens(TEST_CREDENTIALS_KEY);
 
 interface EmailInbox {
   id: number;
@@ -96,6 +100,13 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
     return (answer.body.data as any[]).filter((message) => message.messageType !== 'activity');
   };
 
+  /** What the message list leaves out of an e-mail message: its HTML and whole text. */
+  const emailBodyOf = async (session: Session, message: { id: number; conversationId: number }) => {
+    const answer = await call(t.app, session, { method: 'GET', url: `/api/conversations/${message.conversationId}/messages/${message.id}/email` });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return answer.body as { html: string | null; fullText: string | null };
+  };
+
   const conversationCount = async (session: Session) => (await listAll(t.app, session, '/api/conversations')).length;
 
   const sourceIdOf = (accountId: number, messageId: number) =>
@@ -119,7 +130,11 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
 
   beforeAll(async () => {
     relay = await startSmtpSink();
-    t = await createTestApp(kind, { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', PUBLIC_API_RATE_LIMIT: '1000' }, { runWorkers: true });
+    t = await createTestApp(
+      kind,
+      { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', PUBLIC_API_RATE_LIMIT: '1000' },
+      { runWorkers: true },
+    );
     t.queue.onEvent((event) => events.push(event));
     admin = await registerAccount(t.app, 'Inbound Inc');
     other = await registerAccount(t.app, 'Other Ltd');
@@ -163,11 +178,13 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
         to: [inbox.address],
         automated: false,
         authentication: null,
+        hasHtml: true,
+        hasMoreText: true,
       },
     });
-    expect(message.email.fullText).toContain('Your order is on its way.');
-    expect(message.email.fullText).toContain('Sent from my phone');
-    const html: string = message.email.html;
+    const { fullText, html } = await emailBodyOf(admin, message);
+    expect(fullText).toContain('Your order is on its way.');
+    expect(fullText).toContain('Sent from my phone');
     expect(html).toContain('<b>1234</b>');
     expect(html).toContain('href="https://shop.example/orders/1234"');
     expect(html).toContain('style="color:red"');
@@ -175,7 +192,7 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
       expect(html).not.toContain(gone);
     }
     // The inline image points at the message's attachment of that place.
-    const place = Number(/<img[^>]*data-attachment="(\d+)"/.exec(html)?.[1]);
+    const place = Number(/<img[^>]*data-attachment="(\d+)"/.exec(html ?? '')?.[1]);
     expect(message.attachments[place]).toMatchObject({ fileName: 'receipt.png', contentType: 'image/png' });
     expect(message.attachments.map((file: { fileName: string }) => file.fileName).sort()).toEqual(['invoice.pdf', 'receipt.png']);
     const image = await fetchAttachment(message.attachments[place].url);
@@ -197,6 +214,61 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
     expect(answer.statusCode).toBe(200);
     return answer.rawPayload;
   }
+
+  it("keeps a mail's HTML and whole text out of messages, their socket events and webhooks, and serves them to the account's agents", async () => {
+    const receiver = await startReceiver();
+    const socket = connectSocket(await listen(t.app), admin.token);
+    try {
+      await connected(socket);
+      await subscribe(t.app, admin, receiver, '/messages', ['message.created']);
+      const announced = nextEvent(socket, 'message:new', undefined, (event: any) => event.data.message.email?.subject === 'Our records');
+      // Half a megabyte of quoted history, in both parts.
+      const history = 'Every order of the year, line by line. '.repeat(14_000);
+      const raw = await compose({
+        from: 'Dora <dora@example.org>',
+        to: inbox.address,
+        subject: 'Our records',
+        text: `Please see below.\n\nOn Monday, Shop <shop@example.com> wrote:\n> ${history}\n`,
+        html: `<p>Please see below.</p><blockquote>${history}</blockquote>`,
+      });
+      const { conversationId } = await ingest(inbox, raw);
+
+      const [listed] = await messagesOf(admin, conversationId!);
+      const heard = (await announced).data.message;
+      const hooked = await eventually('the message.created webhook', async () =>
+        receiver.at('/messages').find((request) => request.payload?.data?.message?.email?.subject === 'Our records'),
+      );
+      for (const message of [listed, heard, hooked.payload.data.message]) {
+        expect(message).toMatchObject({ content: 'Please see below.', email: { hasHtml: true, hasMoreText: true } });
+        expect(message.email).not.toHaveProperty('html');
+        expect(message.email).not.toHaveProperty('fullText');
+        expect(JSON.stringify(message).length).toBeLessThan(5_000);
+      }
+
+      const body = await emailBodyOf(admin, listed);
+      expect(body.html).toContain(`<blockquote>${history.trim()}`);
+      expect(body.fullText).toContain(history.trim());
+      // Another account's agents, and a message that is no e-mail (a private note), find none.
+      const url = `/api/conversations/${conversationId}/messages/${listed.id}/email`;
+      expectError(await call(t.app, other, { method: 'GET', url }), 404, 'not_found');
+      const note = await call(t.app, admin, {
+        method: 'POST',
+        url: `/api/conversations/${conversationId}/messages`,
+        payload: { content: 'Asked finance', private: true },
+      });
+      expect(note.status).toBe(201);
+      expect(note.body.message.email).toBeNull();
+      expectError(
+        await call(t.app, admin, { method: 'GET', url: `/api/conversations/${conversationId}/messages/${note.body.message.id}/email` }),
+        404,
+        'not_found',
+      );
+      expectError(await call(t.app, admin, { method: 'GET', url: `/api/conversations/${conversationId}/messages/0/email` }), 400, 'validation_error');
+    } finally {
+      socket.disconnect();
+      await receiver.close();
+    }
+  });
 
   it('threads a reply by In-Reply-To to our reply, by References to the customer’s mail, and by the plus-address alone', async () => {
     const first = await ingest(inbox, await compose({ from: 'dan@example.org', to: inbox.address, subject: 'Refund', text: 'I want a refund.' }));
@@ -405,6 +477,6 @@ describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
     const [message] = await messagesOf(admin, result.conversationId!);
     expect(message.attachments).toHaveLength(10);
     expect(message.attachments.map((file: { fileName: string }) => file.fileName)).toEqual(Array.from({ length: 10 }, (_, i) => `scan-${i}.txt`));
-    expect(message.email.attachmentsDropped).toBe(490);
+    expect(message.email).toMatchObject({ attachmentsDropped: 490, hasHtml: false, hasMoreText: false });
   });
 });

@@ -22,8 +22,10 @@ import type { FileStorage } from '../../platform/storage/storage.js';
 import { withTenant } from '../../platform/tenancy.js';
 import type { AttachmentLimits, StoredFile } from '../attachments/uploads.js';
 import { findOrCreateContact } from '../contacts/contacts.repo.js';
+import { forwardingAddress } from '../inboxes/email-settings.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import type { MessageDeliveries } from '../conversations/deliveries.js';
+import { headerFields, splitMessage } from './mail-headers.js';
 import { MailParseError, parseMail } from './mail-parser.js';
 import { readRoughly, type ReadMail } from './mail-reading.js';
 import type { ThreadTokens } from './thread-token.js';
@@ -52,7 +54,8 @@ export interface InboundMailDependencies {
   db: AppDb;
   queue: Pick<JobQueue, 'enqueue' | 'wake'>;
   storage: FileStorage;
-  config: { maxBytes: number; senderRateLimitPerHour: number };
+  /** `inboundDomain`: EMAIL_INBOUND_DOMAIN, where each inbox also receives at its forwarding address. */
+  config: { maxBytes: number; senderRateLimitPerHour: number; inboundDomain: string | undefined };
   /** The one path of customer messages. */
   conversations: Pick<ConversationService, 'openFromChannel' | 'addMessage'>;
   /** Bounces mark our replies failed. */
@@ -61,6 +64,9 @@ export interface InboundMailDependencies {
   /** A message keeps at most `maxFiles` attachments of at most `maxBytes` each (ATTACHMENT_MAX_BYTES), as uploads do. */
   attachmentLimits: AttachmentLimits;
 }
+
+/** The inbox a mail came to: its own address, and its forwarding address when the install has one. */
+type MailInbox = { id: number; address: string; forwardingAddress: string | undefined };
 
 /** How a mail found its conversation. */
 type Threading = { conversationId: number; by: 'message-id' | 'plus-address' } | null;
@@ -76,7 +82,7 @@ export function createInboundMail({
   attachmentLimits,
 }: InboundMailDependencies) {
   /** The conversation a mail answers: one of its referenced Message-IDs in this inbox, else a plus-address of it. */
-  async function threadOf(tx: Tx, accountId: number, inbox: { id: number; address: string }, mail: ReadMail, recipients: string[]): Promise<Threading> {
+  async function threadOf(tx: Tx, accountId: number, inbox: MailInbox, mail: ReadMail, recipients: string[]): Promise<Threading> {
     // The newest reference first: In-Reply-To, then References from the end.
     const ids = [...new Set([...(mail.email.inReplyTo ? [mail.email.inReplyTo] : []), ...[...mail.email.references].reverse()])];
     if (ids.length > 0) {
@@ -92,7 +98,7 @@ export function createInboundMail({
     }
     // A reply whose client dropped the references still comes to the Reply-To plus-address, which only we can make.
     for (const recipient of new Set([...recipients, ...mail.recipients])) {
-      const id = threadTokens.conversationOf(inbox.address, recipient);
+      const id = threadTokens.conversationOf(inbox.address, recipient, inbox.forwardingAddress);
       if (id === null) continue;
       const [conversation] = await tx
         .select({ id: conversations.id })
@@ -142,7 +148,7 @@ export function createInboundMail({
       .then((rows) => rows[0]);
 
   /** Takes the mail into its conversation (or a new one); answers what the job reports. */
-  async function take(payload: JobPayloads['email-inbound'], inbox: { id: number; address: string }, mail: ReadMail, job: JobContext) {
+  async function take(payload: JobPayloads['email-inbound'], inbox: MailInbox, mail: ReadMail, job: JobContext) {
     const { accountId } = payload;
     const scope = { accountId };
     const { threading, sender } = await withContactRace(() =>
@@ -191,7 +197,7 @@ export function createInboundMail({
     return null;
   }
 
-  async function outcome(payload: JobPayloads['email-inbound'], inbox: { id: number; address: string }, mail: ReadMail, job: JobContext): Promise<JobResult> {
+  async function outcome(payload: JobPayloads['email-inbound'], inbox: MailInbox, mail: ReadMail, job: JobContext): Promise<JobResult> {
     const { accountId } = payload;
     const existing = await withTenant(db, { accountId }, (tx) => messageWith(tx, accountId, mail.messageId));
     if (existing) {
@@ -280,7 +286,7 @@ export function createInboundMail({
       if (!raw) return { skipped: 'the raw message is gone: an earlier run took it in' };
       const [inbox] = await withTenant(db, { accountId }, (tx) =>
         tx
-          .select({ id: inboxes.id, settings: inboxes.settings })
+          .select({ id: inboxes.id, identifier: inboxes.identifier, settings: inboxes.settings })
           .from(inboxes)
           .where(and(eq(inboxes.accountId, accountId), eq(inboxes.id, payload.inboxId), eq(inboxes.channelType, 'email'))),
       );
@@ -298,7 +304,9 @@ export function createInboundMail({
       }
       if (mail.unreadable) job.log(`E-mail read roughly: ${mail.unreadable}`, { accountId });
 
-      const result = await outcome(payload, { id: inbox.id, address: typeof inbox.settings.address === 'string' ? inbox.settings.address : '' }, mail, job);
+      const address = typeof inbox.settings.address === 'string' ? inbox.settings.address : '';
+      const forwarding = config.inboundDomain ? forwardingAddress(inbox.identifier, config.inboundDomain) : undefined;
+      const result = await outcome(payload, { id: inbox.id, address, forwardingAddress: forwarding }, mail, job);
       await storage.remove(storageKey);
       return result;
     },
@@ -357,11 +365,11 @@ class MeasuredMail extends Transform {
   /** The From header's address (lower-case), when the header block is whole and names one. */
   fromAddress(): string | undefined {
     const text = this.head?.toString('latin1') ?? '';
-    const end = text.search(/\r?\n\r?\n/);
-    const block = end < 0 ? (this.size <= HEAD_MAX_BYTES ? text : '') : text.slice(0, end);
-    const from = /^from:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(block)?.[1];
+    // A message without a body is all header block, when all of it was kept.
+    const block = splitMessage(text)?.head ?? (this.size <= HEAD_MAX_BYTES ? text : '');
+    const [from] = headerFields(block, 'from');
     if (!from) return undefined;
-    const [first] = addressparser(from.replace(/\r?\n[ \t]/g, ' '), { flatten: true });
+    const [first] = addressparser(from, { flatten: true });
     return first?.address.includes('@') ? first.address.toLowerCase() : undefined;
   }
 }

@@ -27,7 +27,11 @@ const THREADS = 2;
 const IDLE_MS = 30_000;
 /** Ten times the largest message, and then some: mailparser holds a message's parts and text more than once. */
 const HEAP_LIMIT_MB = 512;
-export const PARSE_TIMEOUT_MS = 60_000;
+/**
+ * Well inside the 60 s a worker holds an `email-inbound` job (LOCK_MS, never renewed): a job
+ * still running then would be read again by another worker. A 25 MB message takes a few seconds.
+ */
+export const PARSE_TIMEOUT_MS = 20_000;
 
 interface Thread {
   worker: Worker;

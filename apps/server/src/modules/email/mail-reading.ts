@@ -18,6 +18,7 @@ import { attachmentType, inspect, sniff } from '../attachments/content-type.js';
 import { cleanFileName } from '../attachments/uploads.js';
 import { MESSAGE_MAX_LENGTH } from '../conversations/conversations.schema.js';
 import { EMAIL_HTML_MAX_CHARS, sanitizeEmailHtml } from './email-html.js';
+import { headerFields, headerText, messageIds, splitMessage } from './mail-headers.js';
 
 /** Most characters of a message's whole text kept (`email.fullText`); the rest is left out, marked. */
 export const FULL_TEXT_MAX_CHARS = 1_000_000;
@@ -84,7 +85,7 @@ export async function readMail(raw: Buffer, limits: ReadLimits): Promise<ReadMai
   // Bytes that are no e-mail (no sender, no subject, no body, no parts): mailparser took them all for headers.
   if (!from && !mail.subject && !fullText && !html && kept.files.length === 0) return readRoughly(raw, 'it has no readable headers or body');
   const email: EmailDetails = {
-    subject: headerText(mail.subject),
+    subject: shownHeader(mail.subject),
     from,
     to: addresses(mail.to),
     cc: addresses(mail.cc),
@@ -112,13 +113,12 @@ export async function readMail(raw: Buffer, limits: ReadLimits): Promise<ReadMai
  */
 export function readRoughly(raw: Buffer, why: string): ReadMail {
   const text = raw.toString('utf8');
-  const end = text.search(/\r?\n\r?\n/);
-  const block = end < 0 ? '' : text.slice(0, end).replace(/\r?\n[ \t]+/g, ' ');
-  const header = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(block)?.[1]?.trim();
+  const parts = splitMessage(text);
+  const header = (name: string) => headerFields(parts?.head ?? '', name)[0];
   const fromHeader = header('from');
   const [first] = fromHeader ? addressparser(fromHeader, { flatten: true }) : [];
-  const fullText = normaliseText(end < 0 ? text : text.slice(end).trimStart());
-  const subject = headerText(header('subject'));
+  const fullText = normaliseText(parts ? parts.body.trimStart() : text);
+  const subject = shownHeader(header('subject'));
   const email: EmailDetails = {
     subject,
     from: first?.address ? { address: first.address.toLowerCase(), name: first.name || null } : null,
@@ -246,14 +246,11 @@ function bounce(raw: Buffer, mail: ParsedMail, from: EmailDetails['from']): Boun
   const daemon = /^(?:mailer-daemon|mail-daemon|postmaster)@/i.test(from?.address ?? '');
   if (!report && !daemon) return null;
   const text = raw.toString('latin1');
-  const body = text.slice(Math.max(0, text.search(/\r?\n\r?\n/)));
-  const ids = [...body.matchAll(/^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]{1,900}>)/gim)].map((match) => match[1]!);
+  // The returned headers and the report's fields are lines of the body.
+  const body = splitMessage(text)?.body ?? text;
+  const ids = headerFields(body, 'message-id').flatMap((value) => messageIds(value).slice(0, 1));
   if (!report && ids.length === 0) return null;
-  const field = (name: string) =>
-    new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, 'im')
-      .exec(body)?.[1]
-      ?.replace(/\r?\n[ \t]+/g, ' ')
-      .trim();
+  const field = (name: string) => headerFields(body, name)[0];
   const action = field('action')?.toLowerCase();
   const failed = report ? action === 'failed' : true;
   const diagnostic = field('diagnostic-code')?.replace(/^[a-z-]+;\s*/i, '');
@@ -266,15 +263,6 @@ function bounce(raw: Buffer, mail: ParsedMail, from: EmailDetails['from']): Boun
 
 function hashedMessageId(raw: Buffer): string {
   return `<${createHash('sha256').update(raw).digest('hex')}@no-message-id.hummdesk>`;
-}
-
-/** The Message-IDs (`<...>`) in a header value, in order; a bare id is given its brackets. */
-function messageIds(value: string | string[] | undefined): string[] {
-  const text = Array.isArray(value) ? value.join(' ') : (value ?? '');
-  const bracketed = [...text.matchAll(/<([^<>\s]{1,900})>/g)].map((match) => `<${match[1]}>`);
-  if (bracketed.length > 0) return bracketed;
-  const bare = text.trim();
-  return bare && !/\s/.test(bare) && bare.length <= 900 ? [`<${bare}>`] : [];
 }
 
 function firstAddress(from: AddressObject | undefined): EmailDetails['from'] {
@@ -290,7 +278,7 @@ function flatten(objects: AddressObject[]): { address: string; name: string | nu
   const entries = objects.flatMap((object) => object.value.flatMap((entry) => (entry.group ? entry.group : [entry])));
   return entries
     .filter((entry) => entry.address?.includes('@'))
-    .map((entry) => ({ address: entry.address!.trim().toLowerCase().slice(0, 320), name: headerText(entry.name) }));
+    .map((entry) => ({ address: entry.address!.trim().toLowerCase().slice(0, 320), name: shownHeader(entry.name) }));
 }
 
 /** The raw values of a header (unfolded), topmost first. */
@@ -313,12 +301,8 @@ function headerAddresses(lines: HeaderLines, key: string): string[] {
 }
 
 /** A header's text for display: one line, bounded; empty is none. */
-function headerText(value: string | undefined): string | null {
-  const text = value
-    ?.replace(/[\r\n]+/g, ' ')
-    .replaceAll('\u0000', '')
-    .trim();
-  return text ? text.slice(0, HEADER_MAX_CHARS) : null;
+function shownHeader(value: string | undefined): string | null {
+  return headerText(value).slice(0, HEADER_MAX_CHARS).trimEnd() || null;
 }
 
 /** Lines as `\n`, no NUL (Postgres text cannot hold one), no trailing blank lines. */

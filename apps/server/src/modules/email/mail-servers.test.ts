@@ -1,8 +1,8 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
+import { outsideAddress, startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
 import { unusedPorts } from '../../test-support/ports.js';
-import { describeMailServerError, MailServerError, resolveMailServer, smtpTransportOptions } from './mail-servers.js';
+import { describeMailServerError, imapClientOptions, MailServerError, resolveMailServer, smtpTransportOptions } from './mail-servers.js';
 
 const allowed = { allowPrivateNetworks: true, timeoutMs: 5_000 };
 const guarded = { allowPrivateNetworks: false, timeoutMs: 5_000 };
@@ -71,6 +71,35 @@ describe('mail servers', () => {
       expect(plain.messages[0]!.text).toContain('Subject: Hello');
     } finally {
       await plain.close();
+    }
+  });
+
+  it.skipIf(!outsideAddress)('requires STARTTLS before a password crosses a network, and says so when the server does not offer it', async () => {
+    const outside = outsideAddress!;
+    const login = { user: 'relay-user', password: 'relay-password' };
+    const limits = { ...allowed, maxBytes: 1_000_000 };
+    expect((await smtpTransportOptions({ host: outside, port: 587, secure: false, ...login }, allowed)).requireTLS).toBe(true);
+    expect((await imapClientOptions({ host: outside, port: 143, secure: false, ...login }, limits)).doSTARTTLS).toBe(true);
+    // Nothing to protect, TLS from the first byte, or a server on this machine: not required.
+    expect((await smtpTransportOptions({ host: outside, port: 25, secure: false }, allowed)).requireTLS).toBe(false);
+    expect((await smtpTransportOptions({ host: outside, port: 465, secure: true, ...login }, allowed)).requireTLS).toBe(false);
+    expect((await imapClientOptions({ host: outside, port: 993, secure: true, ...login }, limits)).doSTARTTLS).toBeUndefined();
+    expect((await smtpTransportOptions({ host: 'localhost', port: 587, secure: false, ...login }, allowed)).requireTLS).toBe(false);
+    expect((await imapClientOptions({ host: '127.0.0.1', port: 143, secure: false, ...login }, limits)).doSTARTTLS).toBeUndefined();
+
+    // A relay elsewhere that offers no STARTTLS: the session ends before the password is sent.
+    const remote = await startSmtpSink({ host: outside, auth: login });
+    try {
+      const refused = await sendThrough(remote).catch((error: unknown) => error);
+      expect(describeMailServerError(refused, remote.settings)).toEqual(
+        new MailServerError(
+          'tls',
+          `${outside}:${remote.port} does not offer STARTTLS, and a password is never sent unencrypted: turn on "secure" (TLS from the first byte, usually port 465 for SMTP, 993 for IMAP) or use a server that offers STARTTLS`,
+        ),
+      );
+      expect(remote.messages).toHaveLength(0);
+    } finally {
+      await remote.close();
     }
   });
 });

@@ -10,10 +10,19 @@ import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Config } from '../../config.js';
-import { OutboundError, resolveDestination } from '../../platform/outbound/http-client.js';
+import { nonPublicRange, OutboundError, resolveDestination } from '../../platform/outbound/http-client.js';
+import { LOCK_MS } from '../../platform/queue/job-store.js';
 import type { MailServer } from '../inboxes/email-settings.js';
 
 export type MailPolicy = Pick<Config['email'], 'allowPrivateNetworks' | 'timeoutMs'>;
+
+/**
+ * The longest an IMAP session of a job may last, connecting to logging out. A claimed job is
+ * locked for LOCK_MS and never renewed: one still running then is run again by another worker
+ * (two sessions on one mailbox). A poll starts no new message after EMAIL_TIMEOUT_MS (at most
+ * half the lock); this ends the one under way, leaving the rest of the lock to the job's queries.
+ */
+export const IMAP_SESSION_LIMIT_MS = (LOCK_MS * 3) / 4;
 
 /** Where talking to a mail server went wrong, in the order a connection gets there. */
 export type MailServerStage = 'resolve' | 'refused_destination' | 'connect' | 'tls' | 'auth' | 'mailbox';
@@ -35,10 +44,10 @@ const bareHost = (host: string) => host.replace(/^\[(.*)\]$/, '$1');
  * The address to connect to for `host`, checked against the policy; MailServerError
  * `refused_destination` (a private address, not allowed) or `resolve` (no address in time).
  */
-export async function resolveMailServer(host: string, policy: MailPolicy): Promise<string> {
+export async function resolveMailServer(host: string, policy: MailPolicy, deadline?: AbortSignal): Promise<string> {
   const bare = bareHost(host);
   try {
-    const [first] = await resolveDestination(new URL(`mail://${isIP(bare) === 6 ? `[${bare}]` : bare}`), policy);
+    const [first] = await resolveDestination(new URL(`mail://${isIP(bare) === 6 ? `[${bare}]` : bare}`), policy, deadline);
     return first!.address;
   } catch (error) {
     if (!(error instanceof OutboundError)) throw error;
@@ -56,18 +65,26 @@ export async function resolveMailServer(host: string, policy: MailPolicy): Promi
 const serverName = (host: string) => (isIP(bareHost(host)) ? undefined : bareHost(host));
 
 /**
- * nodemailer's options for the relay `server` (resolved and checked first): every exchange
- * within `timeoutMs`; STARTTLS when the relay offers it (`secure` false) and required from the
- * first byte when `secure`; the certificate always verified.
+ * Whether credentials for `server`, connected to at `address`, must wait for STARTTLS: a
+ * password never crosses a network in clear. Only a connection that never leaves this machine
+ * (a loopback address: a local relay, the tests) may log in without it.
  */
-export async function smtpTransportOptions(server: MailServer, config: MailPolicy): Promise<SMTPTransport.Options> {
-  const address = await resolveMailServer(server.host, config);
+const mustStartTls = (server: MailServer, address: string) => !server.secure && Boolean(server.user) && nonPublicRange(address) !== 'loopback';
+
+/**
+ * nodemailer's options for the relay `server` (resolved and checked first, within `deadline`
+ * when given): every exchange within `timeoutMs`; TLS from the first byte when `secure`, else
+ * STARTTLS when the relay offers it, and required when a user logs in (mustStartTls); the
+ * certificate always verified.
+ */
+export async function smtpTransportOptions(server: MailServer, config: MailPolicy, deadline?: AbortSignal): Promise<SMTPTransport.Options> {
+  const address = await resolveMailServer(server.host, config, deadline);
   const servername = serverName(server.host);
   return {
     host: address,
     port: server.port,
     secure: server.secure,
-    requireTLS: false,
+    requireTLS: mustStartTls(server, address),
     ...(server.user ? { auth: { user: server.user, pass: server.password ?? '' } } : {}),
     connectionTimeout: config.timeoutMs,
     greetingTimeout: config.timeoutMs,
@@ -78,23 +95,26 @@ export async function smtpTransportOptions(server: MailServer, config: MailPolic
 }
 
 /**
- * imapflow's options for the mailbox `server` (resolved and checked first): the same timeouts,
- * no IDLE (the fetcher polls and logs out), a literal no larger than the largest message taken in.
+ * imapflow's options for the mailbox `server` (resolved and checked first): the same timeouts
+ * and STARTTLS rule, no IDLE (the fetcher polls and logs out), a literal no larger than the
+ * largest message taken in.
  */
 export async function imapClientOptions(
   server: MailServer,
   config: MailPolicy & Pick<Config['email'], 'maxBytes'>,
-  logger: ImapFlowOptions['logger'] = false,
+  deadline?: AbortSignal,
 ): Promise<ImapFlowOptions> {
-  const address = await resolveMailServer(server.host, config);
+  const address = await resolveMailServer(server.host, config, deadline);
   const servername = serverName(server.host);
   return {
     host: address,
     port: server.port,
     secure: server.secure,
+    // imapflow refuses doSTARTTLS together with `secure` (TLS from the first byte already).
+    ...(mustStartTls(server, address) ? { doSTARTTLS: true } : {}),
     ...(servername ? { servername, tls: { servername } } : {}),
     auth: { user: server.user ?? '', pass: server.password ?? '' },
-    logger,
+    logger: false,
     disableAutoIdle: true,
     connectionTimeout: config.timeoutMs,
     greetingTimeout: config.timeoutMs,
@@ -106,7 +126,8 @@ export async function imapClientOptions(
 
 /**
  * A logged-in IMAP session with `server` (checked like the options say), `work` done in it with
- * `mailbox` locked (MailServerError `mailbox` when it cannot be opened), then logged out.
+ * `mailbox` locked (MailServerError `mailbox` when it cannot be opened), then logged out; ended
+ * (MailServerError `connect`) when it lasts beyond IMAP_SESSION_LIMIT_MS.
  */
 export async function inImapMailbox<T>(
   server: MailServer & { mailbox: string },
@@ -114,9 +135,27 @@ export async function inImapMailbox<T>(
   work: (client: ImapFlow) => Promise<T>,
   onConnectionError: (error: Error) => void = () => undefined,
 ): Promise<T> {
-  const client = new ImapFlow(await imapClientOptions(server, config));
+  const deadline = AbortSignal.timeout(IMAP_SESSION_LIMIT_MS);
+  const client = new ImapFlow(await imapClientOptions(server, config, deadline));
   // A socket error is also emitted as an event: unheard, it would end the process.
   client.on('error', onConnectionError);
+  // Closing fails whatever command is under way: nothing of a message half downloaded is taken.
+  const end = () => client.close();
+  deadline.addEventListener('abort', end, { once: true });
+  try {
+    return await inSession(client, server, work);
+  } catch (error) {
+    if (!deadline.aborted) throw error;
+    throw new MailServerError(
+      'connect',
+      `The session with ${bareHost(server.host)}:${server.port} took longer than ${IMAP_SESSION_LIMIT_MS / 1000} s and was ended`,
+    );
+  } finally {
+    deadline.removeEventListener('abort', end);
+  }
+}
+
+async function inSession<T>(client: ImapFlow, server: MailServer & { mailbox: string }, work: (client: ImapFlow) => Promise<T>): Promise<T> {
   await client.connect();
   try {
     let lock;
@@ -152,6 +191,9 @@ const NETWORK_CODES: Record<string, string> = {
   NoConnection: 'the server closed the connection',
 };
 
+/** nodemailer's and imapflow's words for a server that would not start TLS when it was required. */
+const STARTTLS_MISSING = /does not support STARTTLS|STARTTLS is not possible|Error upgrading connection with STARTTLS/;
+
 const TLS_CODES = /CERT|SELF_SIGNED|SSL|TLS|ERR_TLS|UNABLE_TO_VERIFY|ALTNAME|wrong version number/i;
 
 /**
@@ -172,6 +214,12 @@ export function describeMailServerError(error: unknown, server: Pick<MailServer,
   const where = `${bareHost(server.host)}:${server.port}`;
   const code = failure.code ?? '';
   const text = failure.message ?? String(error);
+  if (STARTTLS_MISSING.test(text)) {
+    return new MailServerError(
+      'tls',
+      `${where} does not offer STARTTLS, and a password is never sent unencrypted: turn on "secure" (TLS from the first byte, usually port 465 for SMTP, 993 for IMAP) or use a server that offers STARTTLS`,
+    );
+  }
   if (failure.authenticationFailed || code === 'EAUTH' || code === 'AUTHENTICATIONFAILED' || failure.serverResponseCode === 'AUTHENTICATIONFAILED') {
     const answer = failure.response ?? failure.responseText;
     return new MailServerError('auth', `${where} refused the user name or password${answer ? `: ${oneLine(answer)}` : ''}`);

@@ -17,7 +17,8 @@ import { inboxes as inboxesTable, messages, type EmailDetails } from '../../db/s
 import { withTenant } from '../../platform/tenancy.js';
 import { createDiskStorage } from '../../platform/storage/disk-storage.js';
 import { createEventBus, type PublishedEvent } from '../../realtime/event-bus.js';
-import { call, createTestApp, listen, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
+import type { QueueEvent } from '../../platform/queue/jobs.js';
+import { buildTestApp, call, createTestApp, listen, registerAccount, TEST_JWT_SECRET, type Session, type TestApp } from '../../test-support/app.js';
 import { eventually, eventuallyFound, expectError } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
 import { customerMailer, startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
@@ -294,6 +295,30 @@ describe.each(await databaseKinds())('e-mail replies through an SMTP relay on %s
     expect(atSink(messageId).map((message) => message.answered)).toEqual([null, 451, 250]);
   });
 
+  it('ends an attempt the relay holds beyond EMAIL_TIMEOUT_MS, as failed for now, and sends the reply on the next', async () => {
+    const admin = await registerAccount(t.app, 'Slow relay shop');
+    const inbox = await emailInbox(admin);
+    const { conversationId } = await customerThread(admin, inbox, 'Slow');
+    let attempts = 0;
+    sink.behave(() => (++attempts === 1 ? 'hang' : 250));
+    const failures: Extract<QueueEvent, { type: 'failed' }>[] = [];
+    const stop = t.queue.onEvent((event) => {
+      if (event.type === 'failed' && event.queue === 'email-send') failures.push(event);
+    });
+    try {
+      const posted = await api(admin, 'POST', `/api/conversations/${conversationId}/messages`, { content: 'Coming right up.' });
+      await replyOnceIt(admin, conversationId, posted.body.message.id, 'sent');
+      const [held, ...more] = failures.filter((event) => event.key === `msg-${posted.body.message.id}`);
+      expect(more).toHaveLength(0);
+      expect(held).toMatchObject({ willRetry: true, error: `127.0.0.1:${sink.port} did not take the reply within 5 s (EMAIL_TIMEOUT_MS)` });
+      // The whole attempt, not each exchange: DNS, connecting and the message together.
+      expect(held!.durationMs).toBeLessThan(5_000 + 2_000);
+      expect(atSink((await sourceIdOf(posted.body.message.id))!).map((message) => message.answered)).toEqual([null, 250]);
+    } finally {
+      stop();
+    }
+  });
+
   it("retries a relay that keeps failing for now, then shows the reply failed with the relay's answer", async () => {
     const admin = await registerAccount(t.app, 'Busy relay shop');
     const inbox = await emailInbox(admin);
@@ -509,5 +534,55 @@ describe.each(await databaseKinds())('e-mail replies to a relay on a private net
     });
     expect(failed.deliveryError).toMatch(/^127\.0\.0\.1 is \(or resolves to\) a private or reserved address.*EMAIL_ALLOW_PRIVATE_NETWORKS/);
     expect(sink.messages).toHaveLength(0);
+  });
+});
+
+describe.each(await databaseKinds())('a reply whose last attempt was cut off on %s', (kind) => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    // No workers here: the one that takes the job over is started by the test.
+    t = await createTestApp(kind, EMAIL_ENV);
+    sink = await startSmtpSink();
+  }, 120_000);
+  afterAll(async () => {
+    await sink?.close();
+    await t?.close();
+  });
+
+  it('is failed, not mailed again, when a worker takes over a job whose last attempt never ended', async () => {
+    const admin = await registerAccount(t.app, 'Cut off shop');
+    const created = await call(t.app, admin, {
+      method: 'POST',
+      url: '/api/inboxes',
+      payload: { name: 'Support', channelType: 'email', settings: { address: `cut-${kind}@example.com`, smtp: sink.settings } },
+    });
+    const opened = await call(t.app, admin, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { inboxId: created.body.inbox.id, contact: { email: `carl.${kind}@customer.example` }, message: { content: 'Hi' } },
+    });
+    const conversationId = opened.body.conversation.id;
+    const posted = await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Hello' } });
+    expect(posted.body.message.deliveryStatus).toBe('queued');
+    // As a worker that stopped during the last attempt leaves it: claimed, every attempt used, its lock run out.
+    await t.database.db.execute(
+      sql`update jobs set state = 'active', attempts = max_attempts, locked_until = now() - interval '1 second' where key = ${`msg-${posted.body.message.id}`}`,
+    );
+
+    const worker = await buildTestApp(t.database, { ...EMAIL_ENV, HUMMDESK_DATA_DIR: t.dataDir }, undefined, true);
+    try {
+      const failed = await eventually('the reply failed', async () => {
+        const page = await call(t.app, admin, { method: 'GET', url: `/api/conversations/${conversationId}/messages` });
+        const reply = page.body.data.find((message: { id: number }) => message.id === posted.body.message.id);
+        return reply?.deliveryStatus === 'failed' ? reply : undefined;
+      });
+      expect(failed.deliveryError).toBe(
+        `The last of ${EMAIL_SEND_ATTEMPTS} attempts was cut off (the worker sending it stopped): it may or may not have reached the customer`,
+      );
+      expect(sink.messages).toHaveLength(0);
+    } finally {
+      await worker.close();
+    }
   });
 });

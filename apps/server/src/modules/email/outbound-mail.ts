@@ -5,8 +5,14 @@
  * `failed` at once with what was said; anything that may pass (a 4xx answer, a timeout, a relay
  * that is down) is retried by the queue, and the last attempt failing leaves it `failed` with the
  * relay's answer. Either way the agents see it (conversations/deliveries.ts).
+ *
+ * An attempt, resolving the relay to its last answer, ends within EMAIL_TIMEOUT_MS (at most half
+ * the 60 s a worker holds a job, config.ts): a longer one would be taken over by another worker
+ * and the reply mailed twice. Past it the connection is closed and the attempt counts as failed
+ * for now.
  */
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq } from 'drizzle-orm';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -20,12 +26,19 @@ import { withTenant } from '../../platform/tenancy.js';
 import { selectAttachments } from '../attachments/attachments.repo.js';
 import type { MessageDeliveries } from '../conversations/deliveries.js';
 import { openEmailSettings, type EmailChannel } from '../inboxes/email-settings.js';
-import { composeReply, displayName, headerText } from './compose.js';
+import { composeReply, displayName } from './compose.js';
+import { headerText } from './mail-headers.js';
 import { describeMailServerError, MailServerError, smtpTransportOptions, type MailPolicy } from './mail-servers.js';
 import type { ThreadTokens } from './thread-token.js';
 
 /** A reason the reply cannot be sent however often it is tried: it fails at once. */
 class Undeliverable extends Error {}
+
+/** nodemailer stops a send and closes its connection when `signal` aborts (its README); @types/nodemailer 8 does not list it yet. */
+type AbortableMail = Mail.Options & { signal: AbortSignal };
+
+/** Tries at marking a reply failed when it is given up on, and the waits before the second and third. */
+const GIVE_UP_WAITS_MS = [0, 500, 2_000];
 
 /** A permanent answer: the relay refused the message, its recipient or our credentials (SMTP 5xx). */
 const refusedForGood = (error: unknown) => {
@@ -114,39 +127,77 @@ export function createOutboundMail({
     return opened;
   }
 
+  /**
+   * Marks the reply failed: a reply given up on must not stay `queued` for ever, so a database
+   * that fails for a moment is tried again (within the job's lock) before the job fails too.
+   */
+  async function giveUp(accountId: number, messageId: number, reason: string, job: JobContext) {
+    for (const [index, wait] of GIVE_UP_WAITS_MS.entries()) {
+      await sleep(wait);
+      try {
+        await deliveries.markFailed(accountId, messageId, reason);
+        return;
+      } catch (error) {
+        job.log(`Marking reply ${messageId} failed did not work: ${(error as Error).message}`, { accountId, messageId });
+        if (index === GIVE_UP_WAITS_MS.length - 1) throw error;
+      }
+    }
+  }
+
+  /** One attempt: the reply sent (or settled) and what the relay said; an error when it may pass on another try. */
+  async function attempt(accountId: number, messageId: number, job: JobContext): Promise<JobResult> {
+    const reply = await load(accountId, messageId);
+    // Deleted with its conversation, or settled meanwhile (sent by an earlier job, failed by a bounce).
+    if (!reply) return { skipped: 'no such reply' };
+    if (reply.deliveryStatus !== 'queued') return { skipped: `already ${reply.deliveryStatus ?? 'not an e-mail'}` };
+
+    let channel: EmailChannel | undefined;
+    let files: Readable[] = [];
+    const deadline = AbortSignal.timeout(policy.timeoutMs);
+    try {
+      channel = channelOf(reply);
+      const transport = nodemailer.createTransport(await smtpTransportOptions(channel.smtp, policy, deadline));
+      try {
+        files = await openFiles(reply);
+        const mail: AbortableMail = { ...(await compose(reply, channel, files)), signal: deadline };
+        const info = await transport.sendMail(mail);
+        await deliveries.markSent(accountId, messageId);
+        job.log(`Sent: the relay answered ${info.response}`, { accountId, messageId });
+        return { sent: true, response: info.response };
+      } finally {
+        transport.close();
+      }
+    } catch (error) {
+      for (const stream of files) stream.destroy();
+      const permanent = error instanceof Undeliverable || refusedForGood(error) || (error instanceof MailServerError && error.stage === 'refused_destination');
+      const reason =
+        error instanceof Undeliverable || !channel
+          ? (error as Error).message
+          : (error as { code?: unknown }).code === 'EABORT'
+            ? `${channel.smtp.host}:${channel.smtp.port} did not take the reply within ${policy.timeoutMs / 1000} s (EMAIL_TIMEOUT_MS)`
+            : describeMailServerError(error, channel.smtp).message;
+      if (!permanent) throw new Error(reason, { cause: error });
+      await deliveries.markFailed(accountId, messageId, reason);
+      return { sent: false, error: reason };
+    }
+  }
+
   return {
     async send({ accountId, messageId }: JobPayloads['email-send'], job: JobContext): Promise<JobResult> {
-      const reply = await load(accountId, messageId);
-      // Deleted with its conversation, or settled meanwhile (sent by an earlier job, failed by a bounce).
-      if (!reply) return { skipped: 'no such reply' };
-      if (reply.deliveryStatus !== 'queued') return { skipped: `already ${reply.deliveryStatus ?? 'not an e-mail'}` };
-
-      let channel: EmailChannel | undefined;
-      let files: Readable[] = [];
+      // Claimed again after its last attempt: that attempt's end was never recorded (its worker
+      // stopped, or the database was away). It may have reached the relay: not sent a second time.
+      if (job.attempt > job.maxAttempts) {
+        const reason = `The last of ${job.maxAttempts} attempts was cut off (the worker sending it stopped): it may or may not have reached the customer`;
+        await giveUp(accountId, messageId, reason, job);
+        return { sent: false, error: reason };
+      }
       try {
-        channel = channelOf(reply);
-        const transport = nodemailer.createTransport(await smtpTransportOptions(channel.smtp, policy));
-        try {
-          files = await openFiles(reply);
-          const info = await transport.sendMail(await compose(reply, channel, files));
-          await deliveries.markSent(accountId, messageId);
-          job.log(`Sent: the relay answered ${info.response}`, { accountId, messageId });
-          return { sent: true, response: info.response };
-        } finally {
-          transport.close();
-        }
+        return await attempt(accountId, messageId, job);
       } catch (error) {
-        for (const stream of files) stream.destroy();
-        const permanent =
-          error instanceof Undeliverable || refusedForGood(error) || (error instanceof MailServerError && error.stage === 'refused_destination');
-        const reason = error instanceof Undeliverable || !channel ? (error as Error).message : describeMailServerError(error, channel.smtp).message;
-        if (permanent) {
-          await deliveries.markFailed(accountId, messageId, reason);
-          return { sent: false, error: reason };
-        }
-        // The queue tries again with backoff; the agents see the reply failed only when it gives up.
-        if (job.attempt >= job.maxAttempts) await deliveries.markFailed(accountId, messageId, `Not sent after ${job.attempt} attempts: ${reason}`);
-        throw new Error(reason, { cause: error });
+        // The queue tries again with backoff; the agents see the reply failed only when it gives up,
+        // whatever failed last (the relay, reading the reply, the database).
+        if (job.attempt >= job.maxAttempts) await giveUp(accountId, messageId, `Not sent after ${job.attempt} attempts: ${(error as Error).message}`, job);
+        throw error;
       }
     },
   };

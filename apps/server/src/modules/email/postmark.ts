@@ -6,14 +6,16 @@
  * What the JSON cannot say is not made up: the original's Message-ID, In-Reply-To, References,
  * Auto-Submitted, Authentication-Results... come from its `Headers`; the fields HummDesk builds
  * the message from (addresses, subject, date, bodies, attachments) from the top-level fields.
- * When Postmark was told to include the raw message (`RawEmail`), that is the mail as it was and
- * is taken as it is.
+ * Every value taken from the JSON into a header is kept to one line (headerText): none can add
+ * a header of its own. When Postmark was told to include the raw message (`RawEmail`), that is
+ * the mail as it was and is taken as it is.
  */
 import { createHash } from 'node:crypto';
 import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import Type, { type Static } from 'typebox';
 import { BadRequestError } from '../../platform/errors.js';
+import { headerText, isMessageId } from './mail-headers.js';
 
 /** Most headers and attachments one posted mail may carry: far beyond real mail, well short of what costs. */
 export const MAX_HEADERS = 1000;
@@ -88,29 +90,23 @@ const BUILT_HEADERS = new Set([
 ]);
 /** A field name as RFC 5322 has it: printable US-ASCII without the colon. */
 const HEADER_NAME = /^[!-9;-~]{1,100}$/;
-// Control characters (tab aside) end a header line or corrupt it: a run of them becomes one space.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]+/g;
 const MIME_TYPE = /^[a-z0-9][\w!#$&^.+-]*\/[\w!#$&^.+-]+$/i;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const MESSAGE_ID = /^<[^<>\s]{1,900}>$/;
-
-const clean = (value: string | null | undefined) => (value ?? '').replace(CONTROL, ' ').trim();
 
 function address(recipient: { Email: string; Name?: string | null | undefined }): Address {
-  return { name: clean(recipient.Name), address: clean(recipient.Email) };
+  return { name: headerText(recipient.Name), address: headerText(recipient.Email) };
 }
 
 /** The addresses of a field: its parsed `*Full` list when Postmark gave one, else its text. */
 function addresses(full: Array<{ Email: string; Name?: string | null | undefined }> | null | undefined, text: string | null | undefined): Address[] | string {
   if (full && full.length > 0) return full.map(address);
-  return clean(text);
+  return headerText(text);
 }
 
 /** The sender's address: the envelope-like identity the per-sender limit counts. */
 export function postmarkSender(mail: PostmarkInbound): string | null {
   const given = mail.FromFull?.Email ?? addressparser(mail.From, { flatten: true })[0]?.address;
-  const sender = clean(given).toLowerCase();
+  const sender = headerText(given).toLowerCase();
   return sender === '' ? null : sender;
 }
 
@@ -134,21 +130,21 @@ export async function postmarkToMime(mail: PostmarkInbound): Promise<Buffer> {
     const key = name.toLowerCase();
     if (!HEADER_NAME.test(name)) continue;
     if (key === 'message-id') {
-      const id = clean(Value);
-      if (MESSAGE_ID.test(id)) messageId = id;
+      const id = headerText(Value);
+      if (isMessageId(id)) messageId = id;
     } else if (!BUILT_HEADERS.has(key)) {
       deliveredTo ||= key === 'delivered-to';
-      headers.push({ key: name, value: clean(Value) });
+      headers.push({ key: name, value: headerText(Value) });
     }
   }
   // The envelope recipient: the address the mail reached the inbox by, a plus-address among them.
-  if (!deliveredTo && clean(mail.OriginalRecipient)) headers.push({ key: 'Delivered-To', value: clean(mail.OriginalRecipient) });
+  if (!deliveredTo && headerText(mail.OriginalRecipient)) headers.push({ key: 'Delivered-To', value: headerText(mail.OriginalRecipient) });
 
   const attachments = (mail.Attachments ?? []).map((attachment, index) => {
-    const type = clean(attachment.ContentType).split(';')[0]!.trim();
-    const cid = clean(attachment.ContentID).replace(/^<|>$/g, '');
+    const type = headerText(attachment.ContentType).split(';')[0]!.trim();
+    const cid = headerText(attachment.ContentID).replace(/^<|>$/g, '');
     return {
-      filename: clean(attachment.Name) || `attachment-${index + 1}`,
+      filename: headerText(attachment.Name) || `attachment-${index + 1}`,
       content: decodeAttachment(attachment.Content, index),
       contentType: MIME_TYPE.test(type) ? type.toLowerCase() : 'application/octet-stream',
       ...(cid ? { cid } : {}),
@@ -158,16 +154,16 @@ export async function postmarkToMime(mail: PostmarkInbound): Promise<Buffer> {
   // Derived from the whole JSON: a retried post makes the same bytes (one job), and no text in
   // the mail can contain a boundary that depends on that text.
   const digest = createHash('sha256').update(JSON.stringify(mail)).digest('hex');
-  const from = mail.FromFull?.Email ? address(mail.FromFull) : clean(mail.From);
+  const from = mail.FromFull?.Email ? address(mail.FromFull) : headerText(mail.From);
   const composer = new MailComposer({
     from,
     to: addresses(mail.ToFull, mail.To),
     cc: addresses(mail.CcFull, mail.Cc),
-    ...(clean(mail.ReplyTo) ? { replyTo: clean(mail.ReplyTo) } : {}),
-    subject: clean(mail.Subject),
+    ...(headerText(mail.ReplyTo) ? { replyTo: headerText(mail.ReplyTo) } : {}),
+    subject: headerText(mail.Subject),
     // Without the mail's own id, Postmark's: the same mail posted again is still the same message.
-    messageId: messageId ?? `<${clean(mail.MessageID) || digest}@inbound.postmarkapp.com>`,
-    ...(clean(mail.Date) ? { date: clean(mail.Date) } : {}),
+    messageId: messageId ?? `<${headerText(mail.MessageID) || digest}@inbound.postmarkapp.com>`,
+    ...(headerText(mail.Date) ? { date: headerText(mail.Date) } : {}),
     ...(mail.TextBody ? { text: mail.TextBody } : {}),
     ...(mail.HtmlBody ? { html: mail.HtmlBody } : {}),
     headers,

@@ -17,4 +17,15 @@ describe('conversation reply addresses', () => {
     expect(tokens.conversationOf('support@example.com', 'support@example.com')).toBeNull();
     expect(tokens.conversationOf('support@example.com', 'support+anything@example.com')).toBeNull();
   });
+
+  it("names it at the inbox's forwarding address too, with the tag of the inbox's own address", () => {
+    const address = tokens.address('support@example.com', 42);
+    const forwarding = '0f3a9c@inbound.hummdesk.test';
+    const forwarded = address.replace('support', '0f3a9c').replace('example.com', 'inbound.hummdesk.test');
+    expect(tokens.conversationOf('support@example.com', forwarded, forwarding)).toBe(42);
+    // Without the forwarding address, or at another inbox's: none.
+    expect(tokens.conversationOf('support@example.com', forwarded)).toBeNull();
+    expect(tokens.conversationOf('support@example.com', forwarded.replace('0f3a9c', '0f3a9d'), forwarding)).toBeNull();
+    expect(tokens.conversationOf('sales@example.com', forwarded, forwarding)).toBeNull();
+  });
 });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import Type, { type Static } from 'typebox';
 import { UnprocessableError } from '../../platform/errors.js';
 import type { SecretBox } from '../../platform/secret-box.js';
+import { DEFAULT_MAIL_PORTS } from './mail-ports.js';
 
 const Server = {
   host: Type.String({ description: 'Host name or IP address' }),
@@ -20,6 +21,13 @@ const Server = {
 export const EmailSettings = Type.Object(
   {
     address: Type.String({ description: 'The address customers write to, e.g. support@example.com' }),
+    forwardingAddress: Type.Optional(
+      Type.String({
+        readOnly: true,
+        description:
+          "The inbox's own address at the install's inbound domain (EMAIL_INBOUND_DOMAIN), which no other inbox can claim: forward the company's address to it. Given by HummDesk, not accepted on write (administrators only)",
+      }),
+    ),
     smtp: Type.Optional(Type.Object(Server, { description: 'The relay replies leave through (administrators only)' })),
     imap: Type.Optional(
       Type.Object(
@@ -98,6 +106,13 @@ export const isMailHost = (value: string) => HOST.test(value.trim());
 
 export const newInboundSecret = () => randomBytes(24).toString('hex');
 
+/**
+ * The address mail forwarded to an inbox arrives at: its random identifier at the install's
+ * inbound domain. Nobody picks it, so nobody can take another company's (unlike `address`, which
+ * any account may type).
+ */
+export const forwardingAddress = (identifier: string, inboundDomain: string) => `${identifier}@${inboundDomain}`;
+
 export function normaliseAddress(value: unknown): string | null {
   if (typeof value !== 'string' || value.length > 254) return null;
   const address = value.trim().toLowerCase();
@@ -143,6 +158,8 @@ function server(field: string, given: unknown, current: StoredServer | undefined
 
 /** The stored settings after a write (the current ones, or none for a new inbox, with the given fields over them). */
 export function mergeEmailSettings(given: Raw, current: Raw, box: SecretBox): StoredEmailSettings {
+  if (given.forwardingAddress !== undefined)
+    throw invalid('forwardingAddress', 'is given by HummDesk (the inbox identifier at EMAIL_INBOUND_DOMAIN) and cannot be set');
   const known = ['address', 'smtp', 'imap', 'inboundSecret'];
   const unknown = Object.keys(given).find((key) => !known.includes(key));
   if (unknown) throw invalid(unknown, `is not a setting of email inboxes (they have ${known.join(', ')})`);
@@ -150,11 +167,11 @@ export function mergeEmailSettings(given: Raw, current: Raw, box: SecretBox): St
   const address = given.address === undefined ? base.address : normaliseAddress(given.address);
   if (!address) throw invalid('address', 'must be an e-mail address such as support@example.com, without "+"');
   if (given.smtp === undefined && !base.smtp) throw invalid('smtp', 'is required: the relay replies leave through ({host, port, secure, user, password})');
-  const smtp = given.smtp === undefined ? base.smtp! : server('smtp', given.smtp, base.smtp, box, { tls: 465, plain: 587 });
+  const smtp = given.smtp === undefined ? base.smtp! : server('smtp', given.smtp, base.smtp, box, DEFAULT_MAIL_PORTS.smtp);
   let imap = base.imap;
   if (given.imap === null) imap = undefined;
   else if (given.imap !== undefined) {
-    const next = server('imap', given.imap, base.imap, box, { tls: 993, plain: 143 }) as StoredServer & { mailbox?: unknown };
+    const next = server('imap', given.imap, base.imap, box, DEFAULT_MAIL_PORTS.imap) as StoredServer & { mailbox?: unknown };
     const mailbox = (given.imap as Raw).mailbox ?? next.mailbox ?? 'INBOX';
     if (typeof mailbox !== 'string' || mailbox.trim() === '' || mailbox.length > 200) throw invalid('imap.mailbox', 'must be a folder name such as INBOX');
     if (!next.user) throw invalid('imap.user', 'is required');
@@ -176,15 +193,21 @@ export function mergeEmailSettings(given: Raw, current: Raw, box: SecretBox): St
 const presentServer = ({ password, ...rest }: StoredServer) => ({ ...rest, passwordSet: password !== undefined });
 
 /**
- * The settings as the API shows them: never a password; the servers to administrators, the
- * inbound secret to an administrator's session only.
+ * The settings as the API shows them: never a password; the servers and the forwarding address
+ * (when the install has an inbound domain) to administrators, the inbound secret to an
+ * administrator's session only.
  */
-export function presentEmailSettings(stored: Raw, viewer: { administrator: boolean; showSecret: boolean }): PresentedEmailSettings | Record<string, never> {
+export function presentEmailSettings(
+  stored: Raw,
+  viewer: { administrator: boolean; showSecret: boolean },
+  forwarding?: string,
+): PresentedEmailSettings | Record<string, never> {
   if (typeof stored.address !== 'string') return {};
   const settings = stored as unknown as StoredEmailSettings;
   if (!viewer.administrator) return { address: settings.address };
   return {
     address: settings.address,
+    ...(forwarding ? { forwardingAddress: forwarding } : {}),
     smtp: presentServer(settings.smtp),
     ...(settings.imap ? { imap: { ...presentServer(settings.imap), mailbox: settings.imap.mailbox } } : {}),
     ...(settings.imap && settings.imapState ? { imapState: settings.imapState } : {}),

@@ -11,7 +11,7 @@ import type { ContactSockets } from '../../realtime/contact-sockets.js';
 import type { AttachmentService } from '../attachments/attachments.service.js';
 import type { ImapFetcher } from '../email/imap-fetcher.js';
 import { mergeSettings, readSettings, type ChannelSettings, type ChannelType, type PresentedSettings } from './channel-settings.js';
-import { presentEmailSettings } from './email-settings.js';
+import { forwardingAddress, presentEmailSettings } from './email-settings.js';
 
 export type { ChannelType } from './channel-settings.js';
 
@@ -48,27 +48,33 @@ function withoutCallbackUrl(settings: ChannelSettings): ChannelSettings {
 
 /**
  * The inbox as the API shows it: its settings read with their defaults, the callback URL and the
- * mail servers to administrators only (never a password), the secrets to an administrator's
- * session only (never to an access token).
+ * mail servers (and an e-mail inbox's forwarding address at `inboundDomain`) to administrators
+ * only (never a password), the secrets to an administrator's session only (never to an access token).
  */
-function present(caller: CallerContext, { secret, settings, ...inbox }: InboxRow) {
+function present(caller: CallerContext, { secret, settings, ...inbox }: InboxRow, inboundDomain: string | undefined) {
   const administrator = caller.role === 'administrator';
   let shown: PresentedSettings;
-  if (inbox.channelType === 'email') shown = presentEmailSettings(settings, { administrator, showSecret: maySeeSecrets(caller) });
-  else {
+  if (inbox.channelType === 'email') {
+    const forwarding = inboundDomain ? forwardingAddress(inbox.identifier, inboundDomain) : undefined;
+    shown = presentEmailSettings(settings, { administrator, showSecret: maySeeSecrets(caller) }, forwarding);
+  } else {
     const read = readSettings(inbox.channelType, settings) as PresentedSettings;
     shown = administrator ? read : (withoutCallbackUrl(read as ChannelSettings) as PresentedSettings);
   }
   return { ...inbox, settings: shown, ...(maySeeSecrets(caller) ? { secret } : {}) };
 }
 
-/** Mail for an address goes to one inbox (the unique index says so): a second claim is a 409. */
+/**
+ * Mail for an address goes to one inbox of an account (the unique index says so): a second claim
+ * in the account is a 409. Another account's claim is no conflict, and so tells nothing of who
+ * else uses an address (the SMTP listener takes mail for an address only one account claims).
+ */
 async function claimingAddress<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     // The identifier is random: the address is the one unique value an inbox write can repeat.
-    if (postgresCode(error) === '23505') throw new ConflictError('email_address_taken', 'Another inbox already receives mail for this address');
+    if (postgresCode(error) === '23505') throw new ConflictError('email_address_taken', 'Another inbox of this account already receives mail for this address');
     throw error;
   }
 }
@@ -80,8 +86,11 @@ export function createInboxService({
   contactSockets,
   secretBox,
   imapPolls,
+  inboundDomain,
 }: {
   db: AppDb;
+  /** EMAIL_INBOUND_DOMAIN: e-mail inboxes show their forwarding address there to administrators; unset: none. */
+  inboundDomain: string | undefined;
   /** An e-mail inbox saved with an IMAP mailbox is fetched at once (and from then on, every IMAP_POLL_INTERVAL_MS). */
   imapPolls: Pick<ImapFetcher, 'pollNow' | 'wake'>;
   /** Seals an e-mail inbox's passwords before they are stored. */
@@ -101,7 +110,7 @@ export function createInboxService({
     return inbox;
   }
 
-  const get = async (tx: Tx, ctx: CallerContext, id: number) => present(ctx, await load(tx, ctx, id));
+  const get = async (tx: Tx, ctx: CallerContext, id: number) => present(ctx, await load(tx, ctx, id), inboundDomain);
 
   /** A callback URL given in the settings is refused at once when it leads into a private network, like a webhook's URL (a malformed one is the settings' check's). */
   async function assertCallbackDestination(settings: unknown) {
@@ -129,7 +138,7 @@ export function createInboxService({
     list: (ctx: CallerContext) =>
       withTenant(db, ctx, async (tx) => {
         const rows = await tx.select(inboxColumns).from(inboxes).where(eq(inboxes.accountId, ctx.accountId)).orderBy(asc(inboxes.id));
-        return rows.map((row) => present(ctx, row));
+        return rows.map((row) => present(ctx, row, inboundDomain));
       }),
 
     get: (ctx: CallerContext, id: number) => withTenant(db, ctx, (tx) => get(tx, ctx, id)),

@@ -109,7 +109,7 @@ describe.each(await databaseKinds())('inbox channels on %s', (kind) => {
     expectError(await call(t.app, agent, { method: 'POST', url: '/api/inboxes', payload: { name: 'Agent inbox', channelType: 'api' } }), 403, 'forbidden');
   });
 
-  it('creates e-mail inboxes whose passwords never come back, one inbox per address', async () => {
+  it('creates e-mail inboxes whose passwords never come back, one inbox per address in an account', async () => {
     const address = `support.${kind}@channels.example`;
     const settings = { address, smtp: { host: 'smtp.channels.example', port: 587, secure: false, user: 'support', password: 'relay-password-1' } };
     expectError(await create(admin, { name: 'Mail', channelType: 'email' }), 422, 'invalid_settings');
@@ -126,12 +126,22 @@ describe.each(await databaseKinds())('inbox channels on %s', (kind) => {
     }
     // Agents see the address only: the servers and the inbound secret are the administrators'.
     expect((await call(t.app, agent, { method: 'GET', url: `/api/inboxes/${created.body.inbox.id}` })).body.inbox.settings).toEqual({ address });
-    // Another inbox, of this account or another, cannot claim the address (in any case).
+    // Another inbox of this account cannot claim the address (in any case)...
     expectError(
-      await create(other, { name: 'Thief', channelType: 'email', settings: { ...settings, address: address.toUpperCase() } }),
+      await create(admin, { name: 'Twice', channelType: 'email', settings: { ...settings, address: address.toUpperCase() } }),
       409,
       'email_address_taken',
     );
+    // ...another account's may: its claim takes nothing from this one (the SMTP listener takes mail
+    // for an address only one account claims), and a 409 would tell it who uses the address.
+    expect((await create(other, { name: 'Same address', channelType: 'email', settings: { ...settings, address: address.toUpperCase() } })).status).toBe(201);
+    // The forwarding address is HummDesk's to give (and this install has no inbound domain: none shown).
+    const forged = await call(t.app, admin, {
+      method: 'PATCH',
+      url: `/api/inboxes/${created.body.inbox.id}`,
+      payload: { settings: { forwardingAddress: 'mine@inbound.example' } },
+    });
+    expectError(forged, 422, 'invalid_settings', 'forwardingAddress');
     expect((await create(admin, { name: 'Plain' })).body.inbox).toMatchObject({ channelType: 'api', settings: {} });
   });
 });

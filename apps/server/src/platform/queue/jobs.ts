@@ -32,8 +32,11 @@ export interface JobPayloads {
   };
   /** Sends an agent's reply in an e-mail conversation through the inbox's SMTP relay (key: the message id). */
   'email-send': { accountId: number; messageId: number };
-  /** Fetches new mail from an e-mail inbox's IMAP mailbox, then schedules the next fetch. */
-  'email-imap-poll': { accountId: number; inboxId: number };
+  /**
+   * Fetches new mail from an e-mail inbox's IMAP mailbox, then schedules the next fetch; from
+   * beyond `afterUid` when it goes on where a poll that ran out of time or room stopped.
+   */
+  'email-imap-poll': { accountId: number; inboxId: number; afterUid?: number };
 }
 
 export type QueueName = keyof JobPayloads;

@@ -102,6 +102,14 @@ describe("an e-mail inbox's settings", () => {
     });
   });
 
+  it("shows the inbox's forwarding address when the server has one (EMAIL_INBOUND_DOMAIN), and nothing otherwise", () => {
+    expect(open(stored).text()).not.toContain('Forwarding address');
+    const forwarding = { ...stored, settings: { ...stored.settings, forwardingAddress: 'inbox-identifier-123@mail.helpdesk.example' } } as Inbox;
+    const wrapper = open(forwarding);
+    expect(wrapper.text()).toContain('Forwarding address');
+    expect(wrapper.findAll('input').some((input) => (input.element as HTMLInputElement).value === 'inbox-identifier-123@mail.helpdesk.example')).toBe(true);
+  });
+
   it("shows the server's message under the field it is about", () => {
     const messages: Record<string, string> = {
       address: 'settings.address must be an e-mail address such as support@example.com, without "+"',

@@ -4,10 +4,12 @@
  * mail provider posts to. Passwords are write-only: the API says whether one is stored, and a
  * password field left empty keeps it.
  */
+import { DEFAULT_MAIL_PORTS, type MailServerKind } from '../../../../server/src/modules/inboxes/mail-ports';
 import type { Inbox } from '../../api/client';
 
+// The server's defaults, the same ones (mail-ports.ts imports nothing, so it bundles as it is).
+export { DEFAULT_MAIL_PORTS, type MailServerKind };
 export type EmailSettings = Extract<Inbox['settings'], { address: string }>;
-export type MailServerKind = 'smtp' | 'imap';
 
 export interface MailServerForm {
   host: string;
@@ -27,12 +29,6 @@ export interface EmailForm {
   imap: MailServerForm & { mailbox: string };
 }
 
-/** The usual ports: TLS from the first byte, or plain with STARTTLS (the server's defaults too). */
-export const DEFAULT_PORTS: Record<MailServerKind, { tls: number; plain: number }> = {
-  smtp: { tls: 465, plain: 587 },
-  imap: { tls: 993, plain: 143 },
-};
-
 export const emailSettingsOf = (inbox: Inbox | null) =>
   inbox?.channelType === 'email' && 'address' in inbox.settings ? (inbox.settings as EmailSettings) : null;
 
@@ -40,7 +36,7 @@ function serverForm(
   kind: MailServerKind,
   stored: { host: string; port: number; secure: boolean; user?: string; passwordSet: boolean } | undefined,
 ): MailServerForm {
-  if (!stored) return { host: '', port: DEFAULT_PORTS[kind].plain, secure: false, user: '', password: '', passwordSet: false };
+  if (!stored) return { host: '', port: DEFAULT_MAIL_PORTS[kind].plain, secure: false, user: '', password: '', passwordSet: false };
   return { host: stored.host, port: stored.port, secure: stored.secure, user: stored.user ?? '', password: '', passwordSet: stored.passwordSet };
 }
 
@@ -98,7 +94,7 @@ export function connectionTestBody(kind: MailServerKind, form: EmailForm) {
 
 /** Switching TLS moves a port that was the usual one to the other usual one; a custom port stays. */
 export function portAfterTlsChange(kind: MailServerKind, port: number | null, secure: boolean): number | null {
-  const usual = DEFAULT_PORTS[kind];
+  const usual = DEFAULT_MAIL_PORTS[kind];
   if (port === null || port === (secure ? usual.plain : usual.tls)) return secure ? usual.tls : usual.plain;
   return port;
 }
