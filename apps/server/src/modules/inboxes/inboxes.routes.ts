@@ -28,7 +28,7 @@ const InboxFields = {
   settings: Type.Optional(
     Type.Record(Type.String(), Type.Unknown(), {
       description:
-        'web_widget: `{color, greeting, allowedOrigins, preChatForm, requireIdentity}`; api: `{callbackUrl}` (null removes it). The fields given replace the stored ones',
+        'web_widget: `{color, greeting, allowedOrigins, preChatForm, requireIdentity}`; api: `{callbackUrl}` (null removes it); email: `{address, smtp: {host, port, secure, user?, password?}, imap?: {host, port, secure, user, password, mailbox?} (null removes it), inboundSecret?}` (passwords are write-only: left out, the stored one is kept). The fields given replace the stored ones',
     }),
   ),
 };
