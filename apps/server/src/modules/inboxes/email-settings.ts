@@ -13,7 +13,9 @@ import { DEFAULT_MAIL_PORTS } from './mail-ports.js';
 const Server = {
   host: Type.String({ description: 'Host name or IP address' }),
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
-  secure: Type.Boolean({ description: 'TLS from the first byte (ports 465 and 993); false: STARTTLS when the server offers it' }),
+  secure: Type.Boolean({
+    description: 'TLS from the first byte (ports 465 and 993); false: STARTTLS, which the server must offer when a user is set (unless it is on this machine)',
+  }),
   user: Type.Optional(Type.String()),
   passwordSet: Type.Boolean({ description: 'Whether a password is stored (it is never shown)' }),
 };
