@@ -1,5 +1,5 @@
 /**
- * npm run eval:kb [-- --questions <file>] [--no-drafts]
+ * npm run eval:kb [-- --questions <file>] [--no-drafts] [--misses]
  * Retrieval and local drafts on a labelled question set over the demo knowledge base
  * (modules/knowledge-base/eval/kb-questions.json: each question with the article that answers it,
  * or none, and the facts a correct answer states). Runs the real app on a new embedded database
@@ -33,6 +33,8 @@ const { values } = parseArgs({
   options: {
     questions: { type: 'string', default: new URL('../../src/modules/knowledge-base/eval/kb-questions.json', import.meta.url).pathname },
     'no-drafts': { type: 'boolean', default: false },
+    /** Lists each answerable question whose article was not in the top 3, with what came first instead. */
+    misses: { type: 'boolean', default: false },
   },
 });
 const questions = JSON.parse(await readFile(values.questions!, 'utf8')) as Question[];
@@ -93,9 +95,17 @@ try {
   for (const item of questions) {
     const expected = item.article === null ? null : idByTitle.get(item.article);
     if (expected === undefined) throw new Error(`no article titled "${item.article}"`);
-    const found = await call<{ results: { articleId: number }[] }>('GET', `/api/knowledge-base/search?q=${encodeURIComponent(item.question)}&limit=10`, token);
+    const found = await call<{ results: { articleId: number; title: string }[] }>(
+      'GET',
+      `/api/knowledge-base/search?q=${encodeURIComponent(item.question)}&limit=10`,
+      token,
+    );
     const ids = found.body.results.map((hit) => hit.articleId);
     const rank = expected === null ? null : ids.indexOf(expected) + 1 || null;
+    if (values.misses && expected !== null && (rank === null || rank > 3)) {
+      const first = found.body.results.slice(0, 3).map((hit) => hit.title);
+      console.log(`miss (${item.kind}, ${item.language}, rank ${rank ?? '-'}): "${item.question}" -> wanted "${item.article}", got ${JSON.stringify(first)}`);
+    }
     let facts: boolean | null = null;
     let low: boolean | null = null;
     if (!values['no-drafts']) {
