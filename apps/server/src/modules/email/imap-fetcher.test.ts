@@ -5,7 +5,6 @@
  * nothing twice and nothing in part; what went wrong is shown to the administrators and the
  * next poll stays scheduled.
  */
-import { readdir } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { and, eq, gt } from 'drizzle-orm';
@@ -15,6 +14,7 @@ import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { listAll } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
+import { filesUnder } from '../../test-support/files.js';
 import { dovecotAvailable, startDovecot, type Dovecot, type DovecotUser } from '../../test-support/dovecot.js';
 import { eventually } from '../../test-support/eventually.js';
 
@@ -221,7 +221,7 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
     expect(dropped.lastError).toMatch(/Could not talk to 127\.0\.0\.1:\d+|127\.0\.0\.1:\d+ answered/);
     await inboundSettled();
     expect(await conversations(inboxId)).toHaveLength(0);
-    expect((await readdir(join(t.dataDir, 'attachments', String(a.accountId), 'inbound-mail')).catch(() => [])).length).toBe(0);
+    expect(await filesUnder(join(t.dataDir, 'attachments', String(a.accountId), 'inbound-mail'))).toEqual([]);
     expect((await dovecot.messages('INBOX', dropUser))[0]!.flags).not.toContain(SEEN);
 
     const next = await pollAgain(inboxId);

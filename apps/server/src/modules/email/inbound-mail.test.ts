@@ -7,7 +7,6 @@
  * bounces, malformed and oversized mail, a mail of 500 attachments, and other accounts seeing none of it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { and, eq, sql } from 'drizzle-orm';
@@ -21,6 +20,7 @@ import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, listen, registerAccount, TEST_CREDENTIALS_KEY, type Session, type TestApp } from '../../test-support/app.js';
 import { eventually, eventuallyFound, expectError, listAll } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
+import { filesUnder } from '../../test-support/files.js';
 import { startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
 import { connected, connectSocket, nextEvent } from '../../test-support/sockets.js';
 import { startReceiver } from '../../test-support/webhook-receiver.js';
@@ -40,12 +40,6 @@ interface EmailInbox {
 }
 
 const compose = (options: Mail.Options): Promise<Buffer> => new MailComposer(options).compile().build();
-
-/** Every file under a directory (none when it does not exist), `.partial` ones included. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-}
 
 describe.each(await databaseKinds())('inbound e-mail on %s', (kind) => {
   let t: TestApp;

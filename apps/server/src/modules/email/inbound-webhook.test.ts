@@ -7,7 +7,6 @@
  * the small limits set here meet only where meant to.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +16,7 @@ import type { QueueEvent } from '../../platform/queue/jobs.js';
 import { call, createTestApp, listen, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { eventually, eventuallyFound, expectError, listAll } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
+import { filesUnder } from '../../test-support/files.js';
 import { postmarkToMime, type PostmarkInbound } from './postmark.js';
 
 const SENDER_LIMIT = 3;
@@ -65,12 +65,6 @@ function rawMail({
       '',
     ].join('\r\n'),
   );
-}
-
-/** Every file under a directory (none when it does not exist), `.partial` ones included. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
 }
 
 describe.each(await databaseKinds())('inbound e-mail webhook on %s', (kind) => {

@@ -7,7 +7,7 @@
  * forwarding address, and an address two accounts claim goes to neither.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { expectError, listAll } from '../../test-support/checks.js';
 import { databaseKinds } from '../../test-support/databases.js';
+import { filesUnder } from '../../test-support/files.js';
 import { eventually } from '../../test-support/eventually.js';
 import { customerMailer, startSmtpSink, type SmtpSink } from '../../test-support/mail.js';
 import { unusedPorts } from '../../test-support/ports.js';
@@ -88,7 +89,7 @@ describe.each(await databaseKinds())('SMTP listener on %s', (kind) => {
       const { waiting = 0, delayed = 0, active = 0, completed = 0, failed = 0 } = (await t.queue.counts())['email-inbound'] ?? {};
       return waiting + delayed + active === 0 ? completed + failed : undefined;
     });
-  const inboundFiles = async () => (await readdir(join(t.dataDir, 'attachments', String(a.accountId), 'inbound-mail')).catch(() => [])).length;
+  const inboundFiles = async () => (await filesUnder(join(t.dataDir, 'attachments', String(a.accountId), 'inbound-mail'))).length;
 
   beforeAll(async () => {
     tls = await selfSignedCertificate();
