@@ -185,7 +185,11 @@ export async function buildApp({
     metrics: app.metrics,
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
-  if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
+  if (runWorkers) {
+    startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
+    // Now rather than at the first customer message, whose triage would wait seconds for it.
+    services.embedder.warmUp().catch((err: unknown) => app.log.warn({ err }, 'loading the sentence encoder failed'));
+  }
   if (config.email.listen) {
     const smtp = await startSmtpListener({ config: { ...config.email, listen: config.email.listen }, db, inboundMail: services.inboundMail, logger: app.log });
     // Before the queue and the database close: a message being received finishes first.

@@ -97,6 +97,18 @@ describe.runIf(runs)('every queue on BullMQ', () => {
       payload: { files: [{ path: 'shipping/times.md', content: '# Delivery times\n\nParcels arrive within 2 to 4 working days.' }] },
     });
     expect(imported.status).toBe(202);
+    // A changed taxonomy trains the account's own model (a new account starts with the build's).
+    const taxonomy = await call(app, admin, {
+      method: 'PUT',
+      url: '/api/ai/taxonomy',
+      payload: {
+        categories: [
+          { name: 'billing', examples: ['I was charged twice'] },
+          { name: 'shipping', examples: ['Where is my parcel?'] },
+        ],
+      },
+    });
+    expect(taxonomy.status).toBe(200);
 
     const rows = await allFinished();
     expect(rows.filter((job) => job.state !== 'completed')).toEqual([]);

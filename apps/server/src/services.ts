@@ -22,6 +22,7 @@ import { createContactService } from './modules/contacts/contacts.service.js';
 import { createConversationDoor } from './modules/conversations/changes.js';
 import { createConversationService } from './modules/conversations/conversations.service.js';
 import { createMessageDeliveries } from './modules/conversations/deliveries.js';
+import { DEMO_ARTICLE_VECTORS_FILE } from './modules/demo/article-vectors.js';
 import { createDemoService } from './modules/demo/demo.service.js';
 import { createConnectionTests } from './modules/email/connection-test.js';
 import { createImapFetcher } from './modules/email/imap-fetcher.js';
@@ -39,8 +40,9 @@ import { createCallbackService } from './modules/webhooks/callbacks.service.js';
 import { createWebhookOutbox } from './modules/webhooks/outbox.js';
 import { createWebhookSender } from './modules/webhooks/sender.js';
 import { createWebhookService } from './modules/webhooks/webhooks.service.js';
-import { localEmbeddingModel, openAiEmbeddingModel } from './platform/ai/embedding-models.js';
+import { LOCAL_EMBEDDING_MODEL_ID, localEmbeddingModel, openAiEmbeddingModel } from './platform/ai/embedding-models.js';
 import { createEmbedder } from './platform/ai/embeddings.js';
+import { readPrecomputedVectors, withPrecomputedVectors } from './platform/ai/precomputed-vectors.js';
 import { createSecretBox } from './platform/secret-box.js';
 import { createDiskStorage } from './platform/storage/disk-storage.js';
 import type { JobQueue } from './platform/queue/queue.js';
@@ -78,7 +80,8 @@ export function createServices(deps: ServiceDependencies) {
   const classifier = createClassifier({ db, embedder, presence: deps.presence, remote, metrics: classifierMetrics(deps.metrics) });
 
   // The local model is always at hand: search stays up on its vectors while hosted ones are built.
-  const local = localEmbeddingModel(embedder);
+  // The demo articles' vectors come from the build, not from the encoder at every fresh start.
+  const local = withPrecomputedVectors(localEmbeddingModel(embedder), readPrecomputedVectors(DEMO_ARTICLE_VECTORS_FILE, LOCAL_EMBEDDING_MODEL_ID));
   const configured = config.remoteEmbeddings ? openAiEmbeddingModel(config.remoteEmbeddings) : local;
   const embeddingIndex = createEmbeddingIndex({
     db,

@@ -64,6 +64,8 @@ export async function runWorker(
     onError,
   });
   startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger });
+  // Now rather than at the first customer message, whose triage would wait seconds for it.
+  services.embedder.warmUp().catch((err: unknown) => logger.warn({ err }, 'loading the sentence encoder failed'));
   // The jobs' AI runs here when scaled out: the worker's /health says how it is.
   const ai = createAiCheck({ config, embedder: services.embedder });
   // Workers serve no API, but their classifications and jobs are worth scraping.

@@ -34,6 +34,7 @@ const POPULATED = [
   'contact_inboxes',
   'webhooks',
   'webhook_deliveries',
+  'ai_example_embeddings',
 ];
 
 interface Result<T> {
@@ -195,6 +196,13 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
         sources: [],
         provider: 'local',
         generationMs: 1,
+      });
+      // A cached example vector, as a training would keep it.
+      await tx.insert(schema.aiExampleEmbeddings).values({
+        accountId: session.accountId,
+        model: 'local-use-lite-512',
+        textHash: new Uint8Array(32).fill(session.accountId % 256),
+        embedding: new Uint8Array(8),
       });
     });
   }
@@ -402,6 +410,10 @@ describe.each(await databaseKinds())('row-level security on %s', (kind) => {
         ['contacts', sql`insert into contacts (account_id, name) values (${B}, 'Planted')`],
         ['teams', sql`insert into teams (account_id, name) values (${B}, ${`Planted ${unique}`})`],
         ['knowledge_base_articles', sql`insert into knowledge_base_articles (account_id, title, content) values (${B}, 'x', 'y')`],
+        [
+          'ai_example_embeddings',
+          sql`insert into ai_example_embeddings (account_id, model, text_hash, embedding) values (${B}, 'm', decode('00', 'hex'), decode('00', 'hex'))`,
+        ],
       ];
       for (const [table, statement] of inserts) {
         expect(await failure(asApp(runner(), A, (tx) => exec(tx, statement))), `insert into ${table}`).toEqual(rlsError);

@@ -75,6 +75,9 @@ const anyVector = customType<{ data: number[]; driverData: string }>({
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
+/** Raw bytes (node-postgres reads them as a Buffer, PGlite as a Uint8Array). */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
 export const accounts = pgTable('accounts', {
   id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
   name: text('name').notNull(),
@@ -734,6 +737,28 @@ export const aiExamples = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('ai_examples_account_idx').on(t.accountId, t.category)],
+);
+
+/**
+ * Vectors of the texts the account's model learned from, by the text's hash: a retraining embeds
+ * only texts it has not seen. Keyed by the text, not the example row, because the taxonomy's
+ * examples are written anew on every change and a text may move between categories.
+ */
+export const aiExampleEmbeddings = pgTable(
+  'ai_example_embeddings',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** The embedding model's id: another encoder embeds again. */
+    model: text('model').notNull(),
+    /** SHA-256 of the text as embedded. */
+    textHash: bytea('text_hash').notNull(),
+    /** Float32, little-endian. */
+    embedding: bytea('embedding').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.model, t.textHash] })],
 );
 
 /** The account's trained category model (one row per account) and its training state. */

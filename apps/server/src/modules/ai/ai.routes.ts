@@ -68,7 +68,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
     {
       schema: {
         ...schemaBase,
-        // What a page showing progress asks for every few seconds: not the taxonomy's 20,000 examples.
+        // What a page showing progress asks for every few seconds: not the taxonomy's 50,000 examples.
         summary: "The account's model training state and progress alone",
         response: { 200: Type.Object({ training: Training }), ...errorResponses },
       },
@@ -80,8 +80,8 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
     '/api/ai/taxonomy',
     {
       preHandler: app.requireAdmin,
-      // Thousands of examples arrive in one request.
-      bodyLimit: 16 * 1024 * 1024,
+      // Up to 50,000 examples arrive in one request: 64 MB is 1,300 bytes an example on average.
+      bodyLimit: 64 * 1024 * 1024,
       schema: {
         ...schemaBase,
         summary: "Replace the account's categories and examples (administrators); a new model trains in the background",

@@ -8,7 +8,6 @@ import type { AppDb, Tx } from '../../db/client.js';
 import { aiCategories, aiModels, conversations, teamMembers } from '../../db/schema.js';
 import type { Embedder } from '../../platform/ai/embeddings.js';
 import { detectLanguage } from '../../platform/ai/language.js';
-import { decodeModel } from '../../platform/ai/model-codec.js';
 import { readSignals, type Priority, type Sentiment } from '../../platform/ai/signals.js';
 import { predict, type CategoryModel } from '../../platform/ai/softmax-classifier.js';
 import { textFeatures } from '../../platform/ai/text-features.js';
@@ -17,6 +16,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { RemoteProvider } from './providers/anthropic.js';
 import { failureReason } from './providers/failure.js';
 import { PROMPT_EXAMPLES } from './providers/remote-classification.js';
+import { decodeStoredModel } from './default-model.js';
 import { loadCategories } from './taxonomy.repo.js';
 import { trainAccountModel } from './training.js';
 import { timed, type Timings } from '../../platform/timings.js';
@@ -122,7 +122,7 @@ function createLocalClassifier(deps: { db: AppDb; embedder: Embedder; presence: 
       const cached = cache.get(accountId);
       if (row && cached && cached.version === row.version) return cached.model;
       if (row?.weights) {
-        const model = decodeModel(row.weights);
+        const model = decodeStoredModel(row.weights);
         cache.set(accountId, { version: row.version, model });
         return model;
       }

@@ -11,7 +11,7 @@ import { distance } from 'fastest-levenshtein';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AppDb } from '../../db/client.js';
 import { accounts, aiDrafts, contacts, conversations, messageClassifications, messages } from '../../db/schema.js';
-import { cosineSimilarity, type Embedder } from '../../platform/ai/embeddings.js';
+import type { Embedder } from '../../platform/ai/embeddings.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import { jobKey, type JobLog } from '../../platform/queue/jobs.js';
@@ -20,9 +20,10 @@ import type { EventBus } from '../../realtime/event-bus.js';
 import { conversationRoom } from '../../realtime/events.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import type { WebhookOutbox } from '../webhooks/outbox.js';
-import type { ArticleHit, KnowledgeSearch } from '../knowledge-base/search.js';
+import type { KnowledgeSearch } from '../knowledge-base/search.js';
 import { describeTimings, timed, type Timings } from '../../platform/timings.js';
-import { composeLocalDraft, quotableSentences, type DraftContent, type ScoredSentence } from './local-draft.js';
+import { composeLocalDraft, type DraftContent } from './local-draft.js';
+import { selectAnswer } from './answer-sentences.js';
 import type { RemoteProvider } from './providers/anthropic.js';
 import { failureReason } from './providers/failure.js';
 import type { DraftRequest, DraftSource } from './providers/remote-draft.js';
@@ -35,7 +36,6 @@ import type { DraftRequest, DraftSource } from './providers/remote-draft.js';
 export const LOCAL_SIMILARITY_THRESHOLD = 0.45;
 /** Articles a draft is written from at most. */
 const MAX_SOURCES = 3;
-const SENTENCE_CANDIDATES = 40;
 
 export function draftMetrics(registry: Registry) {
   return {
@@ -155,20 +155,6 @@ export function createDraftService(deps: {
     });
   }
 
-  /** The quotable sentences of the relevant articles' passages, scored against the question. */
-  async function scoreSentences(question: string, articles: ArticleHit[]): Promise<ScoredSentence[]> {
-    const candidates = articles
-      .flatMap((article) =>
-        article.passages.flatMap((passage, p) =>
-          quotableSentences(passage.content).map((text, s) => ({ text, articleId: article.articleId, title: article.title, order: p * 1_000 + s })),
-        ),
-      )
-      .slice(0, SENTENCE_CANDIDATES);
-    if (candidates.length === 0) return [];
-    const [asked, ...vectors] = await deps.embedder.embed([question, ...candidates.map((candidate) => candidate.text)]);
-    return candidates.map((candidate, i) => ({ ...candidate, similarity: round3(cosineSimilarity(asked!, vectors[i]!)) }));
-  }
-
   async function writeDraft(
     accountId: number,
     source: NonNullable<Awaited<ReturnType<typeof context>>>,
@@ -251,7 +237,7 @@ export function createDraftService(deps: {
       threshold,
       articles: relevant.map((hit) => ({ articleId: hit.articleId, title: hit.title, similarity: hit.similarity })),
       bestMatch: best ? { title: best.title, similarity: best.similarity } : null,
-      sentences: await timed(timings, 'composing', () => scoreSentences(question, relevant.slice(0, 2))),
+      answer: await timed(timings, 'composing', () => selectAnswer(deps.embedder, question, relevant.slice(0, 2))),
     });
     return { ...local, reasoning: fallback ? `${fallback}. ${local.reasoning}` : local.reasoning, provider: 'local' };
   }

@@ -233,6 +233,20 @@ describe.each(await databaseKinds())('reply drafts (local provider) on %s', (kin
     expect(data.draft.confidence).toBeGreaterThan(0.2);
   }, 120_000);
 
+  it('quotes the sentence stating what was asked for, and is not confident when no sentence states it', async () => {
+    const { seen } = await socketOf(a);
+    const priced = await openConversation(t, a, 'How much does express delivery cost?');
+    const price = (await draftEvent(seen, priced.conversationId)).data.draft;
+    expect(price.knowledgeBaseSources[0]).toMatchObject({ title: 'Shipping Times and Costs' });
+    expect(price.content).toContain('Express delivery arrives within 2 working days and costs 9.90 euros.');
+    expect(price.reasoning).toMatch(/facts asked for stated 1\b/);
+
+    // No article says how long a warranty claim takes: whatever the draft quotes, it is not confident.
+    const timed = await openConversation(t, a, 'How long does it take to process a warranty claim for my device?');
+    const time = (await draftEvent(seen, timed.conversationId)).data.draft;
+    expect(time.confidence, time.reasoning).toBeLessThan(0.5);
+  }, 120_000);
+
   it('validates draft requests: 404 for a missing message, 422 for an agent message, 400 for a malformed id', async () => {
     const { seen } = await socketOf(a);
     const { conversationId } = await openConversation(t, a, 'My invoice shows the wrong VAT number');

@@ -1,27 +1,21 @@
 /**
  * The local provider's reply draft. With no language model offline, it is extractive and says
- * so: a greeting, an acknowledgement fitted to the classification, the sentences of the best
- * matching articles that are closest to the question (quoted as written, so no policy is ever
- * made up), and a closing. When no article is close enough, a short holding reply with a low
- * confidence: a guess would be worse than no draft.
+ * so: a greeting, an acknowledgement fitted to the classification, the units of the best
+ * matching articles that answer what was asked (answer-sentences.ts: one per part of the
+ * question, by meaning, words and the kind of fact asked for; quoted as written, so no policy is
+ * ever made up), and a closing. When no article is close enough, a short holding reply with a
+ * low confidence: a guess would be worse than no draft.
  *
  * Confidence (documented in the README):
  *   retrieval = how far the best passage's similarity is above the threshold, scaled to 0..1
  *   coverage  = share of the question's content words found in the quoted sentences and titles
- *   confidence = 0.25 + 0.4 × retrieval + 0.25 × coverage + 0.1 × classification confidence,
- *   × 0.6 when the customer wrote in another language than English (the local draft is English).
- *   A holding reply has 0.1.
+ *   answered  = share of the measurable facts asked for (a time frame for "how long", an amount
+ *               for "how much", a number for "how many") that a quote states; 1 when none was asked
+ *   confidence = (0.25 + 0.4 × retrieval + 0.25 × coverage + 0.1 × classification confidence)
+ *                × (0.6 + 0.4 × answered), × 0.6 when the customer wrote in another language
+ *   than English (the local draft is English). A holding reply has 0.1.
  */
-import { sentencesOf } from '../knowledge-base/chunking.js';
-
-export interface ScoredSentence {
-  text: string;
-  articleId: number;
-  title: string;
-  /** Position of its passage in the article, then within the passage: keeps quotes in reading order. */
-  order: number;
-  similarity: number;
-}
+import type { AnswerSelection, ScoredUnit } from './answer-sentences.js';
 
 export interface LocalDraftInput {
   accountName: string;
@@ -36,7 +30,7 @@ export interface LocalDraftInput {
   articles: { articleId: number; title: string; similarity: number }[];
   /** The best article's closest passage, when nothing better is found in it. */
   bestMatch: { title: string; similarity: number } | null;
-  sentences: ScoredSentence[];
+  answer: AnswerSelection;
 }
 
 export interface DraftContent {
@@ -45,16 +39,6 @@ export interface DraftContent {
   reasoning: string;
   sources: { articleId: number; title: string; similarity: number }[];
 }
-
-const MAX_QUOTED = 3;
-/** A sentence less similar than this to the question is not worth quoting at all. */
-const MIN_SENTENCE_SIMILARITY = 0.25;
-const PRIMARY_BONUS = 0.05;
-const STOP_WORDS = new Set(
-  'a an and are as at be been but by can could did do does for from had has have hello hi how i if in into is it its just me my no not of on or our please so than that the their them then there these they this to too us was we were what when where which who why will with would you your yours thanks thank help'.split(
-    ' ',
-  ),
-);
 
 const ACKNOWLEDGEMENTS: Record<string, string> = {
   billing: 'Thank you for reaching out about the charge.',
@@ -75,17 +59,21 @@ function empathy(sentiment: string | null): string {
 const greeting = (name: string | null) => `Hi ${name?.trim().split(/\s+/)[0] || 'there'},`;
 const signOff = (accountName: string) => `Best regards,\n${accountName} Support`;
 
-/** Content words, reduced to a crude stem so "charged" meets "charge". */
-export function keywords(text: string): Set<string> {
-  return new Set((text.toLowerCase().match(/[\p{L}\p{N}#-]{3,}/gu) ?? []).filter((word) => !STOP_WORDS.has(word)).map((word) => word.slice(0, 6)));
-}
-
-/** Sentences worth quoting: statements of a sensible length (not questions, not fragments). */
-export function quotableSentences(passage: string): string[] {
-  return passage
-    .split(/\n+/)
-    .flatMap((line) => sentencesOf(line.replace(/^- /, '')))
-    .filter((sentence) => sentence.length >= 25 && sentence.length <= 400 && /[.!)"”]$/.test(sentence));
+/** The quotes of one article in reading order: prose joined, list items and table rows on lines of their own. */
+function quoteBlock(units: ScoredUnit[]): string {
+  const lines: string[] = [];
+  let leadIn = '';
+  for (const unit of units) {
+    if (unit.leadIn && unit.leadIn !== leadIn && !units.some((other) => other.text === unit.leadIn)) lines.push(unit.leadIn);
+    leadIn = unit.leadIn;
+    const numbered = /^\d+[.)]\s/.test(unit.text);
+    if (unit.leadIn || numbered) lines.push(numbered ? unit.text : `- ${unit.text}`);
+    // Sentences of prose run on; a table row (no sentence end) stands on a line of its own.
+    else if (lines.length && /[.!?)"”]$/.test(lines.at(-1)!) && /[.!?)"”]$/.test(unit.text) && !/^(- |\d+[.)]\s)/.test(lines.at(-1)!))
+      lines[lines.length - 1] += ` ${unit.text}`;
+    else lines.push(unit.text);
+  }
+  return lines.join('\n');
 }
 
 const round2 = (value: number) => Math.round(value * 100) / 100;
@@ -95,14 +83,7 @@ export function composeLocalDraft(input: LocalDraftInput): DraftContent {
   const foreign = input.language && input.language !== 'en' && input.language !== 'und';
   const languageNote = foreign ? ` The customer wrote in "${input.language}"; the local provider writes English only, so translate before sending.` : '';
 
-  // The best article is preferred: a second one is quoted only where it is clearly closer.
-  const primary = input.articles[0]?.articleId;
-  const weight = (sentence: ScoredSentence) => sentence.similarity + (sentence.articleId === primary ? PRIMARY_BONUS : 0);
-  const best = input.sentences.reduce((top, sentence) => Math.max(top, sentence.similarity), 0);
-  const quoted = input.sentences
-    .filter((sentence) => sentence.similarity >= Math.max(MIN_SENTENCE_SIMILARITY, best - 0.15))
-    .sort((a, b) => weight(b) - weight(a))
-    .slice(0, MAX_QUOTED);
+  const quoted = input.answer.quoted;
 
   if (input.articles.length === 0 || quoted.length === 0) {
     const match = input.bestMatch
@@ -123,21 +104,17 @@ export function composeLocalDraft(input: LocalDraftInput): DraftContent {
 
   // Quotes grouped by article (best article first) and in each article's reading order.
   const articleRank = new Map(input.articles.map((article, i) => [article.articleId, i]));
-  quoted.sort((a, b) => articleRank.get(a.articleId)! - articleRank.get(b.articleId)! || a.order - b.order);
-  const usedArticles = input.articles.filter((article) => quoted.some((sentence) => sentence.articleId === article.articleId));
-  const paragraphs = usedArticles.map((article) =>
-    quoted
-      .filter((sentence) => sentence.articleId === article.articleId)
-      .map((sentence) => sentence.text)
-      .join(' '),
-  );
+  const ordered = [...quoted].sort((a, b) => (articleRank.get(a.articleId) ?? 99) - (articleRank.get(b.articleId) ?? 99) || a.order - b.order);
+  const usedArticles = input.articles.filter((article) => quoted.some((unit) => unit.articleId === article.articleId));
+  const paragraphs = usedArticles.map((article) => quoteBlock(ordered.filter((unit) => unit.articleId === article.articleId)));
 
-  const asked = keywords(input.question);
-  const covered = keywords([...quoted.map((sentence) => sentence.text), ...usedArticles.map((article) => article.title)].join(' '));
-  const coverage = asked.size === 0 ? 0 : [...asked].filter((word) => covered.has(word)).length / asked.size;
+  const { coverage, needsMet } = input.answer;
   const top = usedArticles[0]!.similarity;
   const retrieval = Math.min(1, Math.max(0, (top - input.threshold) / (0.9 - input.threshold)));
-  const confidence = Math.min(0.95, (0.25 + 0.4 * retrieval + 0.25 * coverage + 0.1 * (input.classificationConfidence ?? 0.5)) * (foreign ? 0.6 : 1));
+  const confidence = Math.min(
+    0.95,
+    (0.25 + 0.4 * retrieval + 0.25 * coverage + 0.1 * (input.classificationConfidence ?? 0.5)) * (0.6 + 0.4 * needsMet) * (foreign ? 0.6 : 1),
+  );
 
   const titles = usedArticles.map((article) => `"${article.title}" (${article.similarity.toFixed(2)})`).join(' and ');
   return {
@@ -151,8 +128,9 @@ export function composeLocalDraft(input: LocalDraftInput): DraftContent {
     ].join('\n\n'),
     confidence: round2(confidence),
     reasoning:
-      `Extractive draft (local provider): quotes the ${quoted.length} sentences of ${titles} closest to the question, unchanged; ` +
-      `retrieval ${round2(retrieval)}, coverage of the question's words ${round2(coverage)}, classification ${round2(input.classificationConfidence ?? 0.5)}. ` +
+      `Extractive draft (local provider): quotes the ${quoted.length} sentences of ${titles} that answer the question best, unchanged; ` +
+      `retrieval ${round2(retrieval)}, coverage of the question's words ${round2(coverage)}, facts asked for stated ${round2(needsMet)}, ` +
+      `classification ${round2(input.classificationConfidence ?? 0.5)}. ` +
       `Check that the quotes answer what was asked.${languageNote}`,
     sources: usedArticles,
   };

@@ -3,6 +3,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { queryRows, type Tx } from '../../db/client.js';
 import { aiCategories, aiExamples } from '../../db/schema.js';
+import { storeBuiltModel } from './default-model.js';
 import { requestTraining } from './training.js';
 
 export interface CategoryInput {
@@ -32,7 +33,7 @@ export async function replaceCategories(tx: Tx, accountId: number, categories: C
   );
   const names = categories.flatMap((category) => (category.examples ?? []).map(() => category.name));
   const texts = categories.flatMap((category) => category.examples ?? []);
-  // A taxonomy of 20,000 examples in one statement with two array parameters: a multi-row VALUES
+  // A taxonomy of 50,000 examples in one statement with two array parameters: a multi-row VALUES
   // of that size costs the query builder and the parser about five times as long, and on PGlite
   // every other account's request waits for this transaction.
   await tx.execute(
@@ -43,7 +44,7 @@ export async function replaceCategories(tx: Tx, accountId: number, categories: C
 
 /**
  * The account's categories with their taxonomy examples: all of them, or the first few of each
- * (a hosted model's prompt needs only a handful, and a taxonomy may hold 20,000).
+ * (a hosted model's prompt needs only a handful, and a taxonomy may hold 50,000).
  */
 export async function loadCategories(tx: Tx, accountId: number, examplesPerCategory?: number) {
   const categories = await tx
@@ -74,12 +75,16 @@ export async function loadCategories(tx: Tx, accountId: number, examplesPerCateg
   return categories.map((category) => ({ ...category, examples: byCategory.get(category.name) ?? [] }));
 }
 
-/** A new account: the default taxonomy (optionally routed to its teams), and its model trained. */
+/**
+ * A new account: the default taxonomy (optionally routed to its teams), and its model: the one the
+ * build trained from that taxonomy, so its first message need not wait for a training; trained
+ * now when the build wrote none.
+ */
 export async function seedDefaultTaxonomy(tx: Tx, accountId: number, teamIds: Record<string, number> = {}) {
   await replaceCategories(
     tx,
     accountId,
     DEFAULT_TAXONOMY.map((category) => ({ ...category, teamId: teamIds[category.name] ?? null })),
   );
-  await requestTraining(tx, accountId);
+  if (!(await storeBuiltModel(tx, accountId, DEFAULT_TAXONOMY))) await requestTraining(tx, accountId);
 }

@@ -16,7 +16,7 @@ import { latestClassification, toApi } from './classification.repo.js';
 import { loadCategories, replaceCategories, type CategoryInput } from './taxonomy.repo.js';
 import { requestTraining } from './training.js';
 
-export const MAX_EXAMPLES = 20_000;
+export const MAX_EXAMPLES = 50_000;
 
 export interface Correction {
   category?: string | undefined;
@@ -77,7 +77,7 @@ export function createTaxonomyService(deps: { db: AppDb; queue: Pick<JobQueue, '
         await requestTraining(tx, ctx.accountId);
       });
       deps.queue.wake();
-      // What was stored, without reading 20,000 examples back.
+      // What was stored, without reading 50,000 examples back.
       return {
         categories: trimmed.map((category) => ({
           name: category.name,

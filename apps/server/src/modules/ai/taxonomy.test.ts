@@ -72,7 +72,7 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
       [[ok('orders'), { name: 'app', examples: ['y'.repeat(2_001)] }], 400, 'validation_error'],
       [[ok('orders'), { name: 'app', examples: ['x'], colour: 'red' }], 400, 'validation_error'],
       [[ok('orders'), { name: 'app', description: 'no examples' }], 422, 'not_enough_examples'],
-      [Array.from({ length: 5 }, (_, i) => ({ name: `c${i}`, examples: Array.from({ length: 4_500 }, (_, j) => `e${j}`) })), 422, 'too_many_examples'],
+      [Array.from({ length: 11 }, (_, i) => ({ name: `c${i}`, examples: Array.from({ length: 4_600 }, (_, j) => `e${j}`) })), 422, 'too_many_examples'],
       [[ok('orders'), { ...ok('app'), teamId: foreignTeam }], 422, 'invalid_team'],
     ];
     for (const [categories, status, code] of cases) {

@@ -1,5 +1,7 @@
 /**
- * Training an account's category model: embed every example (taxonomy and corrections), fit the
+ * Training an account's category model: embed the examples (taxonomy and corrections) whose
+ * vectors are not stored yet (ai_example_embeddings, by the text's hash: a retraining after a
+ * correction or a few new examples embeds only those, not 10,000 again), fit the
  * calibrated softmax model in a thread of its own (platform/ai/model-fitting.ts, so the event loop
  * serves every account meanwhile), store it. Classification keeps using the last ready model until
  * the new one is stored, and a failed training leaves it in place.
@@ -14,11 +16,13 @@
  * as it was, status `training`: its job fails this attempt and runs again after the restart, or on
  * another worker.
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
-import { aiExamples, aiModels } from '../../db/schema.js';
-import type { Embedder } from '../../platform/ai/embeddings.js';
+import { aiExampleEmbeddings, aiExamples, aiModels } from '../../db/schema.js';
+import { LOCAL_EMBEDDING_MODEL_ID } from '../../platform/ai/embedding-models.js';
+import { EMBEDDING_DIMENSIONS, type Embedder } from '../../platform/ai/embeddings.js';
 import { fitCategoryModel } from '../../platform/ai/model-fitting.js';
 import { insertJob } from '../../platform/queue/job-store.js';
 import { withTenant } from '../../platform/tenancy.js';
@@ -63,7 +67,7 @@ export async function requestTraining(tx: Tx, accountId: number) {
 }
 
 /**
- * The account's examples, a page per transaction: 20,000 in one read would hold PGlite's single
+ * The account's examples, a page per transaction: 50,000 in one read would hold PGlite's single
  * connection (and the event loop, mapping rows) away from every other account for a while.
  */
 async function readExamples(db: AppDb, accountId: number) {
@@ -83,6 +87,41 @@ async function readExamples(db: AppDb, accountId: number) {
   }
 }
 
+/** The key of a text's stored vector: SHA-256 of its UTF-8 bytes, as `sha256(convert_to(text, 'UTF8'))` in SQL. */
+const hashOf = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Hands each stored vector of these hashes to `use`, reading a page of hashes per transaction.
+ * Vectors of the classifier's encoder only: another model's would not compare.
+ */
+async function readStoredVectors(db: AppDb, accountId: number, hashes: Buffer[], use: (hash: Uint8Array, vector: Uint8Array) => void) {
+  for (let i = 0; i < hashes.length; i += EXAMPLES_PAGE) {
+    const page = await withTenant(db, { accountId }, (tx) =>
+      tx
+        .select({ textHash: aiExampleEmbeddings.textHash, embedding: aiExampleEmbeddings.embedding })
+        .from(aiExampleEmbeddings)
+        .where(
+          and(
+            eq(aiExampleEmbeddings.accountId, accountId),
+            eq(aiExampleEmbeddings.model, LOCAL_EMBEDDING_MODEL_ID),
+            inArray(aiExampleEmbeddings.textHash, hashes.slice(i, i + EXAMPLES_PAGE)),
+          ),
+        ),
+    );
+    for (const row of page) use(row.textHash, row.embedding);
+  }
+}
+
+/** Vectors of texts the account no longer has as examples: they would only take room. */
+async function forgetUnusedVectors(tx: Tx, accountId: number) {
+  await tx.execute(
+    sql`delete from ${aiExampleEmbeddings} stored
+        where stored.account_id = ${accountId} and stored.model = ${LOCAL_EMBEDDING_MODEL_ID}
+          and not exists (select 1 from ${aiExamples} example
+                          where example.account_id = ${accountId} and sha256(convert_to(example.text, 'UTF8')) = stored.text_hash)`,
+  );
+}
+
 export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder }, accountId: number, log: (line: string) => void) {
   const { db, embedder } = deps;
   const scope = { accountId };
@@ -99,27 +138,54 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
   // Aborted when a newer request overtook this training, to end its fit at once.
   const overtaken = new AbortController();
   try {
-    const texts: string[] = [];
-    const lane = rows.length >= BULK_EMBEDDING_FROM ? 'bulk' : 'interactive';
-    // Filled slice by slice as the vectors arrive: copying 10,000 of them at the end held up the
-    // event loop (and, on PGlite, every account's queries) for about 100 ms.
-    let dense = new Float32Array(0);
-    let denseSize = 0;
-    for (let i = 0; i < rows.length; i += EMBED_SLICE) {
+    const texts = rows.map((row) => row.text);
+    const denseSize = EMBEDDING_DIMENSIONS;
+    // Filled as the vectors arrive: copying 10,000 of them at the end held up the event loop (and,
+    // on PGlite, every account's queries) for about 100 ms.
+    const dense = new Float32Array(rows.length * denseSize);
+    // Each text's rows: several examples (in several categories) may share a text and its vector.
+    const rowsOf = new Map<string, { hash: Buffer; rows: number[] }>();
+    texts.forEach((text, row) => {
+      const hash = hashOf(text);
+      const key = hash.toString('hex');
+      const entry = rowsOf.get(key);
+      if (entry) entry.rows.push(row);
+      else rowsOf.set(key, { hash, rows: [row] });
+    });
+    const place = (hash: Uint8Array, vector: Uint8Array) => {
+      const entry = rowsOf.get(Buffer.from(hash).toString('hex'))!;
+      for (const row of entry.rows) new Uint8Array(dense.buffer, row * denseSize * 4, denseSize * 4).set(vector);
+      return entry;
+    };
+    const found = new Set<{ hash: Buffer; rows: number[] }>();
+    await readStoredVectors(
+      db,
+      accountId,
+      [...rowsOf.values()].map((entry) => entry.hash),
+      (hash, vector) => found.add(place(hash, vector)),
+    );
+    const missing = [...rowsOf.values()].filter((entry) => !found.has(entry));
+    const lane = missing.length >= BULK_EMBEDDING_FROM ? 'bulk' : 'interactive';
+    for (let i = 0; i < missing.length; i += EMBED_SLICE) {
       shutdown.signal.throwIfAborted();
-      const slice = rows.slice(i, i + EMBED_SLICE);
-      texts.push(...slice.map((row) => row.text));
+      const slice = missing.slice(i, i + EMBED_SLICE);
       const vectors = await embedder.embed(
-        slice.map((row) => row.text),
+        slice.map((entry) => texts[entry.rows[0]!]!),
         lane,
       );
-      if (i === 0) {
-        denseSize = vectors[0]?.length ?? 0;
-        dense = new Float32Array(rows.length * denseSize);
-      }
-      vectors.forEach((vector, j) => dense.set(vector, (i + j) * denseSize));
-      const progress = Math.round((90 * Math.min(i + EMBED_SLICE, rows.length)) / rows.length);
-      const [still] = await withTenant(db, scope, (tx) => tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId }));
+      const fresh = vectors.map((vector, j) => ({ textHash: slice[j]!.hash, embedding: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength) }));
+      for (const { textHash, embedding } of fresh) place(textHash, embedding);
+      const progress = Math.round((90 * Math.min(i + EMBED_SLICE, missing.length)) / missing.length);
+      const still = await withTenant(db, scope, async (tx) => {
+        const [row] = await tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId });
+        if (row) {
+          await tx
+            .insert(aiExampleEmbeddings)
+            .values(fresh.map((vector) => ({ accountId, model: LOCAL_EMBEDDING_MODEL_ID, ...vector })))
+            .onConflictDoNothing();
+        }
+        return row;
+      });
       if (!still) return superseded();
     }
     const started = performance.now();
@@ -151,7 +217,7 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
     }
     const model = await fitting;
     const fitSeconds = ((performance.now() - started) / 1000).toFixed(1);
-    const [stored] = await withTenant(db, scope, (tx) =>
+    const [storedModel] = await withTenant(db, scope, (tx) =>
       tx
         .update(aiModels)
         .set({
@@ -167,8 +233,11 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
         .where(stillCurrent)
         .returning({ id: aiModels.accountId }),
     );
-    if (!stored) return superseded();
-    log(`Model trained: ${rows.length} examples, ${model.categories} categories, temperature ${model.temperature.toFixed(2)}, fitted in ${fitSeconds} s`);
+    if (!storedModel) return superseded();
+    await withTenant(db, scope, (tx) => forgetUnusedVectors(tx, accountId));
+    log(
+      `Model trained: ${rows.length} examples (${missing.length} texts embedded, the others' vectors stored), ${model.categories} categories, temperature ${model.temperature.toFixed(2)}, fitted in ${fitSeconds} s`,
+    );
     return { examples: rows.length, categories: model.categories };
   } catch (error) {
     if (shutdown.signal.aborted) {

@@ -151,7 +151,7 @@ describe.skipIf(!(await dovecotAvailable())).each(await databaseKinds())('IMAP f
     t = await createTestApp(
       kind,
       // Every other test's senders send one mail each: only the flood meets the limit.
-      { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', EMAIL_TIMEOUT_MS: '5000', IMAP_POLL_INTERVAL_MS: '3600000', EMAIL_SENDER_RATE_LIMIT: '2' },
+      { EMAIL_ALLOW_PRIVATE_NETWORKS: 'true', EMAIL_TIMEOUT_MS: '15000', IMAP_POLL_INTERVAL_MS: '3600000', EMAIL_SENDER_RATE_LIMIT: '2' },
       { runWorkers: true },
     );
     a = await registerAccount(t.app, 'IMAP A');

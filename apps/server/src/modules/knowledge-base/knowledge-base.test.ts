@@ -357,6 +357,25 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       expect(ranks.filter(({ rank }) => rank === 1).length, measured).toBeGreaterThanOrEqual(8);
     });
 
+    it('finds the English article for a question in Finnish, Swedish, German, French or Spanish', async () => {
+      const questions: [string, string][] = [
+        ['Olen unohtanut salasanani enkä pääse kirjautumaan. Mitä teen?', 'password'],
+        ['Minulta veloitettiin kaksi kertaa samasta tilauksesta', 'duplicate'],
+        ['Hur lång är leveranstiden till Sverige och vad kostar frakten?', 'shipping'],
+        ['Ich möchte meine Bestellung stornieren, bevor sie verschickt wird', 'cancel'],
+        ['Ich möchte die Schuhe zurückschicken. Wann bekomme ich mein Geld zurück?', 'refund'],
+        ['Ma garantie couvre-t-elle une couture qui se défait après un an ?', 'warranty'],
+        ['¿Dónde introduzco mi código de descuento al pagar?', 'discount'],
+      ];
+      for (const [question, expected] of questions) {
+        const found = await search(s, question, 3);
+        expect(
+          found.results.map((hit) => hit.articleId),
+          `${question}: ${JSON.stringify(found.results.map((hit) => hit.title))}`,
+        ).toContain(ids.get(expected));
+      }
+    });
+
     it('finds rare terms (an error code, a product name) first, also inside a longer sentence', async () => {
       for (const { question, expected } of rareTermQuestions) {
         const found = await search(s, question, 5);

@@ -2,7 +2,10 @@
  * Hybrid retrieval over the account's published articles: the chunks nearest the question by
  * cosine distance (pgvector `<=>`), and the chunks that contain its words (Postgres full-text
  * search, which finds order numbers, product names and error codes that an embedding blurs),
- * fused by reciprocal rank. Always inside the caller's tenant transaction and filtered on its
+ * fused by reciprocal rank, then raised by how much of the question each article's title and
+ * headings say. A question in another language is searched by the English words of what it
+ * names (platform/ai/multilingual), an English one also by the words articles use for what it
+ * says in other words. Always inside the caller's tenant transaction and filtered on its
  * account, so another account's chunks are neither returned nor ranked against.
  *
  * Tenant filtering at scale (figures in the README, from bench/vector.js): an account with few
@@ -15,6 +18,7 @@ import { sql } from 'drizzle-orm';
 import { Histogram, type Registry } from 'prom-client';
 import { queryRows, type AppDb, type Tx } from '../../db/client.js';
 import type { EmbeddingModel } from '../../platform/ai/embedding-models.js';
+import { toEnglishQuery } from '../../platform/ai/multilingual/english-terms.js';
 import { withTenant } from '../../platform/tenancy.js';
 import type { EmbeddingIndex } from './embedding-index.js';
 import { modelLiteral, typedEmbedding, vectorParam } from './vector-index.js';
@@ -78,42 +82,79 @@ function snippetOf(text: string, max = 220): string {
 /** The question's words, any of them: plainto_tsquery drops operators and stop words, `|` widens its `&`. */
 const anyWordQuery = (text: string) => sql`replace(plainto_tsquery('english', ${text})::text, '&', '|')::tsquery`;
 /** Words of a question that count, at most: a pasted essay should not cost a query per word. */
-const MAX_TERMS = 16;
+const MAX_TERMS = 32;
 /** Share of the account's articles above which a word is too common to rank by. */
 const COMMON_SHARE = 0.1;
+/** Weight of an article's title and headings saying all of the question, against a first rank in one half (1 / 61). */
+const TITLE_WEIGHT = 1 / 60;
+/** Stems at least this long match as prefixes. */
+const PREFIX_MIN_CHARS = 4;
+
+/**
+ * The question's words with their weight, the inverse document frequency within the account's
+ * articles, as the common table expression `weighted`. Materialised: each word's frequency is
+ * counted once, not again for every passage containing it.
+ */
+function weightedTerms(accountId: number, text: string) {
+  return sql`terms as materialized (
+      -- A stem also matches its longer forms: Snowball stems "deliver" to deliv but "delivery" to deliveri.
+      select distinct lexeme, (quote_literal(lexeme) || case when length(lexeme) >= ${PREFIX_MIN_CHARS} then ':*' else '' end)::tsquery as query
+      from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
+    total as materialized (select count(*)::float8 as n from knowledge_base_articles where account_id = ${accountId}),
+    counted as materialized (
+      select t.query, (select count(distinct c.article_id) from knowledge_base_chunks c
+        where c.account_id = ${accountId} and c.search_vector @@ t.query)::float8 as df
+      from terms t),
+    weighted as materialized (
+      select c.query, ln(1 + total.n / (1 + c.df)) as idf,
+        -- A word in more than a tenth of the account's articles ("send", "order") says little about which one is meant.
+        c.df > greatest(2, ${COMMON_SHARE} * total.n) as common
+      from counted c, total)`;
+}
 
 /**
  * The full-text half: passages containing words of the question, ranked by the sum of the
- * inverse document frequency of the words they contain (within the account's articles), so a
- * rare term (an order number, an error code, a product name) outweighs common ones ("order",
- * "help"; a word in more than a tenth of the articles is not ranked by at all) and a passage
- * with several of the words outranks one with a single common one.
+ * inverse document frequency of the words they contain, so a rare term (an order number, an
+ * error code, a product name) outweighs common ones (which are left to the vector half, like
+ * stop words) and a passage with several of the words outranks one with a single one.
  */
 function wordMatches(tx: Tx, accountId: number, text: string) {
-  // Materialised: each word's frequency is counted once, not again for every passage containing it.
   return queryRows<{ id: string }>(
     tx,
-    sql`with terms as materialized (
-          select distinct lexeme, quote_literal(lexeme)::tsquery as query
-          from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
-        total as materialized (select count(*)::float8 as n from knowledge_base_articles where account_id = ${accountId}),
-        counted as materialized (
-          select t.query, (select count(distinct c.article_id) from knowledge_base_chunks c
-            where c.account_id = ${accountId} and c.search_vector @@ t.query)::float8 as df
-          from terms t),
-        weighted as materialized (
-          select c.query, ln(1 + total.n / (1 + c.df)) as idf from counted c, total
-          -- A word in more than a tenth of the account's articles ("send", "order") says little about
-          -- which one is meant: it is left to the vector half, like a stop word.
-          where c.df <= greatest(2, ${COMMON_SHARE} * total.n))
+    sql`with ${weightedTerms(accountId, text)}
         select c.id from knowledge_base_chunks c
         join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id and a.status = 'published'
-        join weighted w on c.search_vector @@ w.query
+        join weighted w on c.search_vector @@ w.query and not w.common
         where c.account_id = ${accountId}
         group by c.id
         order by sum(w.idf) desc, ts_rank_cd(c.search_vector, ${anyWordQuery(text)}) desc, c.id
         limit ${CANDIDATES}`,
   );
+}
+
+/**
+ * How much of the question each article's title and headings say, as the share of the
+ * question's weight (inverse document frequency) among the words they contain: an article
+ * titled with what is asked about ("Tracking your order") is the likelier answer than one
+ * that mentions it in passing, which neither half of the search can tell.
+ */
+async function titleCoverage(tx: Tx, accountId: number, articleIds: number[], text: string) {
+  if (articleIds.length === 0) return new Map<number, number>();
+  const rows = await queryRows<{ id: number; share: number | null }>(
+    tx,
+    sql`with ${weightedTerms(accountId, text)},
+        fields as (
+          select a.id, to_tsvector('english', a.title || ' ' || coalesce((select string_agg(distinct c.heading, ' ')
+            from knowledge_base_chunks c where c.account_id = a.account_id and c.article_id = a.id), '')) as words
+          from knowledge_base_articles a
+          where a.account_id = ${accountId} and a.id in (${sql.join(
+            articleIds.map((id) => sql`${id}`),
+            sql`, `,
+          )}))
+        select f.id, sum(w.idf) filter (where f.words @@ w.query) / nullif(sum(w.idf), 0) as share
+        from fields f cross join weighted w group by f.id`,
+  );
+  return new Map(rows.map((row) => [Number(row.id), Number(row.share ?? 0)]));
 }
 
 export function createKnowledgeSearch(deps: {
@@ -209,16 +250,20 @@ export function createKnowledgeSearch(deps: {
       const started = performance.now();
       const state = await deps.index.state(accountId);
       const model = deps.index.modelOf(state);
-      const vector = model ? (await model.embed([text]))[0] : undefined;
+      // The articles are English: a question in another language is searched by the English words of what it names.
+      const english = toEnglishQuery(text);
+      // Its own words still find codes, names and words English shares in the full-text half.
+      const words = english.language === 'en' || english.text === text ? english.text : `${text}\n${english.text}`;
+      const vector = model ? (await model.embed([english.text]))[0] : undefined;
 
       const { strategy, byArticle } = await withTenant(deps.db, { accountId }, async (tx) => {
         const strategy: SearchResult['strategy'] =
           !model || !vector ? 'none' : (await vectorCount(tx, accountId, model)) <= deps.exactMaxVectors ? 'exact' : 'hnsw';
         const nearest = strategy === 'none' ? [] : await nearestChunks(tx, accountId, model!, vector!, strategy);
-        const matching = await wordMatches(tx, accountId, text);
+        const matching = await wordMatches(tx, accountId, words);
         const vectorRanks = nearest.map((row) => Number(row.chunk_id));
         const textRanks = matching.map((row) => Number(row.id));
-        const found = await passages(tx, accountId, [...new Set([...vectorRanks, ...textRanks])], model, vector, text);
+        const found = await passages(tx, accountId, [...new Set([...vectorRanks, ...textRanks])], model, vector, words);
 
         // Fusion per article: each list counts the article at the rank of its best chunk in that list.
         const byArticle = new Map<number, { score: number; passages: Passage[] }>();
@@ -234,6 +279,8 @@ export function createKnowledgeSearch(deps: {
             byArticle.set(passage.articleId, hit);
           });
         }
+        const coverage = await titleCoverage(tx, accountId, [...byArticle.keys()], words);
+        for (const [articleId, hit] of byArticle) hit.score += TITLE_WEIGHT * (coverage.get(articleId) ?? 0);
         return { strategy, byArticle };
       });
 

@@ -33,8 +33,8 @@ describe.each(await databaseKinds())('queue API on %s', (kind) => {
     expect(snoozes.map((job: { key: string }) => job.key)).toEqual([expect.stringMatching(new RegExp(`^${idA}-`))]);
     expect(snoozes[0]).toMatchObject({ state: 'waiting', attempts: 0 });
     expect(JSON.stringify(listA.body)).not.toContain(`"${idB}-`);
-    // The account's other jobs: its first model training and the classification of its message.
-    expect(listA.body.data.map((job: { queue: string }) => job.queue).sort()).toEqual(['ai-classification', 'ai-train', 'conversation-snooze']);
+    // The account's other job: the classification of its message (a new account's model comes from the build, untrained).
+    expect(listA.body.data.map((job: { queue: string }) => job.queue).sort()).toEqual(['ai-classification', 'conversation-snooze']);
     const waiting = await call(t.app, a, { method: 'GET', url: '/api/queue/jobs?state=failed' });
     expect(waiting.body.data).toEqual([]);
     const agent = await call(t.app, a, {

@@ -38,6 +38,19 @@ describe('local sentence embeddings (USE lite, from the npm package)', () => {
     for (const vector of [empty, huge, emoji]) expect(Array.from(vector!).every(Number.isFinite)).toBe(true);
   });
 
+  it("answers a call's text in the next batch, not behind another call's hundreds in the same lane", async () => {
+    const order: string[] = [];
+    const many = embedder.embed(Array.from({ length: 300 }, (_, i) => `draft sentence ${i} about refunds`)).then(() => order.push('many'));
+    const [one] = await embedder.embed(['I was charged twice']).then((vectors) => {
+      order.push('one');
+      return vectors;
+    });
+    await many;
+    expect(order).toEqual(['one', 'many']);
+    const [alone] = await embedder.embed(['I was charged twice']);
+    expect(cosineSimilarity(one!, alone!)).toBeCloseTo(1, 5);
+  }, 60_000);
+
   it('embeds bulk work in a thread of its own at a lower priority, without holding up interactive texts', async () => {
     const text = 'Where is my parcel? It has not arrived yet';
     const [interactive] = await embedder.embed([text]);

@@ -32,18 +32,26 @@ export interface Embedder {
 export interface LocalEmbedder extends Embedder {
   /** True once the lane's thread has answered an embedding (so its model is loaded), until the thread ends. */
   loaded(lane?: EmbeddingLane): boolean;
+  /**
+   * Loads the interactive lane's model now (seconds of CPU), for a process that will classify:
+   * its first customer message would wait for the loading otherwise.
+   */
+  warmUp(): Promise<void>;
 }
 
 /** The worker is the compiled file (Node runs no TypeScript), found from src/ and dist/ alike. */
 const workerFile = new URL('../../../dist/platform/ai/embedding-worker.js', import.meta.url);
 
-/** Each lane's thread (and its ~100 MB model) starts at its first embedding, not before. */
+/** Each lane's thread (and its ~100 MB model) starts at its first embedding (or warm-up), not before. */
 export function createEmbedder({ bulkIdleMs = BULK_IDLE_MS } = {}): LocalEmbedder {
   const interactive = createLane({ lowPriority: false });
   const bulk = createLane({ lowPriority: true }, bulkIdleMs);
   return {
     embed: (texts, lane = 'interactive') => (lane === 'bulk' ? bulk : interactive).embed(texts),
     loaded: (lane = 'interactive') => (lane === 'bulk' ? bulk : interactive).loaded(),
+    warmUp: async () => {
+      await interactive.embed(['warm-up']);
+    },
     async close() {
       await Promise.all([interactive.close(), bulk.close()]);
     },
@@ -53,23 +61,37 @@ export function createEmbedder({ bulkIdleMs = BULK_IDLE_MS } = {}): LocalEmbedde
 /** The bulk thread gives its model's memory back after this long without work. */
 const BULK_IDLE_MS = 60_000;
 
-/** One worker thread and the batching of the texts sent to it; ended after `idleMs` without work, if given. */
+interface PendingText {
+  text: string;
+  resolve: (vector: Float32Array) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One worker thread and the batching of the texts sent to it; ended after `idleMs` without work,
+ * if given. One batch at a time goes to the thread (it embeds one at a time anyway), made of the
+ * waiting calls with the fewest texts first: a live message's text goes in the next batch, with
+ * other short calls, rather than behind (or padded with) the hundred sentences a draft asked for
+ * just before. Large calls take their turns whenever no short one waits.
+ */
 function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
   let started: Worker | undefined;
   let loaded = false;
   const waiting = new Map<number, { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }>();
   let nextId = 1;
-  let pending: { text: string; resolve: (vector: Float32Array) => void; reject: (error: Error) => void }[] = [];
+  /** Per call of embed(), its texts not yet sent, oldest call first. */
+  let calls: PendingText[][] = [];
+  let pendingCount = 0;
   let timer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
 
   /** Called when an answer arrives: with nothing left to do, the thread ends after idleMs. */
   const idleCheck = () => {
     clearTimeout(idleTimer);
-    if (idleMs === undefined || waiting.size > 0 || pending.length > 0) return;
+    if (idleMs === undefined || waiting.size > 0 || pendingCount > 0) return;
     const thread = started;
     idleTimer = setTimeout(() => {
-      if (started !== thread || waiting.size > 0 || pending.length > 0) return;
+      if (started !== thread || waiting.size > 0 || pendingCount > 0) return;
       started = undefined;
       void thread?.terminate();
     }, idleMs).unref();
@@ -87,11 +109,17 @@ function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
         loaded = true;
         request?.resolve(response.vectors);
       }
+      flush();
       idleCheck();
     });
     started.on('error', (error) => {
+      // Every text waiting fails with it, as when all were sent at once: a thread that cannot
+      // start would fail the next one alike. The next call starts a new thread.
       for (const request of waiting.values()) request.reject(error);
       waiting.clear();
+      for (const item of calls.flat()) item.reject(error);
+      calls = [];
+      pendingCount = 0;
       started = undefined;
     });
     const thread = started;
@@ -102,34 +130,52 @@ function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
     return started;
   };
 
+  /**
+   * The waiting calls with the fewest texts first, whole, as many as fit in a batch; when even
+   * the smallest does not fit, its first MAX_BATCH texts.
+   */
+  function nextBatch(): PendingText[] {
+    // A stable sort: calls of one size keep their order.
+    calls.sort((a, b) => a.length - b.length);
+    const batch: PendingText[] = [];
+    while (calls.length > 0 && batch.length + calls[0]!.length <= MAX_BATCH) batch.push(...calls.shift()!);
+    if (batch.length === 0) batch.push(...calls[0]!.splice(0, MAX_BATCH));
+    pendingCount -= batch.length;
+    return batch;
+  }
+
   function flush() {
+    clearTimeout(timer);
     timer = undefined;
     clearTimeout(idleTimer);
-    while (pending.length > 0) {
-      const batch = pending.slice(0, MAX_BATCH);
-      pending = pending.slice(MAX_BATCH);
-      const id = nextId++;
-      waiting.set(id, {
-        resolve: (vectors) => batch.forEach((item, i) => item.resolve(vectors[i]!)),
-        reject: (error) => batch.forEach((item) => item.reject(error)),
-      });
-      worker().postMessage({ id, texts: batch.map((item) => item.text) } satisfies EmbedRequest);
-    }
+    if (waiting.size > 0 || pendingCount === 0) return;
+    const batch = nextBatch();
+    const id = nextId++;
+    waiting.set(id, {
+      resolve: (vectors) => batch.forEach((item, i) => item.resolve(vectors[i]!)),
+      reject: (error) => batch.forEach((item) => item.reject(error)),
+    });
+    worker().postMessage({ id, texts: batch.map((item) => item.text) } satisfies EmbedRequest);
   }
 
   return {
     embed(texts: string[]) {
-      return Promise.all(
+      if (texts.length === 0) return Promise.resolve([]);
+      const call: PendingText[] = [];
+      const vectors = Promise.all(
         texts.map(
           (text) =>
             new Promise<Float32Array>((resolve, reject) => {
               // The encoder cannot embed an empty string; a lone space embeds as "nothing said".
-              pending.push({ text: text.slice(0, MAX_EMBED_CHARS).trim() || ' ', resolve, reject });
-              if (pending.length >= MAX_BATCH) flush();
-              else timer ??= setTimeout(flush, GATHER_MS);
+              call.push({ text: text.slice(0, MAX_EMBED_CHARS).trim() || ' ', resolve, reject });
             }),
         ),
       );
+      calls.push(call);
+      pendingCount += call.length;
+      if (pendingCount >= MAX_BATCH) flush();
+      else timer ??= setTimeout(flush, GATHER_MS);
+      return vectors;
     },
     loaded: () => loaded,
     async close() {

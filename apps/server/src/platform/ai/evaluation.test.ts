@@ -20,6 +20,19 @@ describe('evaluation metrics', () => {
     expect(result.calibrationError).toBeCloseTo(0.5 * 0.45 + 0.5 * 0.45);
   });
 
+  it('tells the accuracy in each language, for the texts whose language it knows', () => {
+    const result = evaluate([
+      { label: 'a', predicted: 'a', confidence: 0.9, language: 'fi' },
+      { label: 'a', predicted: 'b', confidence: 0.9, language: 'fi' },
+      { label: 'b', predicted: 'b', confidence: 0.9, language: 'de' },
+      { label: 'b', predicted: 'b', confidence: 0.9 },
+    ]);
+    expect(result.perLanguage).toEqual({ fi: { accuracy: 0.5, count: 2 }, de: { accuracy: 1, count: 1 } });
+    expect(parseLabelled('text,label,language\nMissä on tilaukseni?,shipping,fi\n', 'x.csv')).toEqual([
+      { text: 'Missä on tilaukseni?', label: 'shipping', language: 'fi' },
+    ]);
+  });
+
   it('reads labelled CSV with quotes and JSONL', () => {
     expect(parseLabelled('text,label\n"charged ""twice"", help",billing\r\nwhere is it,shipping\n', 'x.csv')).toEqual([
       { text: 'charged "twice", help', label: 'billing' },
@@ -46,8 +59,9 @@ describe('the local model on the held-out labelled set', () => {
         return { label: row.label, predicted: best!.label, confidence: best!.probability };
       }),
     );
-    // Measured 0.82 accuracy and 0.06 ECE when written; these floors catch a regression.
-    expect(result.accuracy).toBeGreaterThan(0.75);
+    // Measured 0.82 accuracy and 0.06 ECE when written, 0.90 since messages in other languages
+    // get the English words of what they name; these floors catch a regression.
+    expect(result.accuracy).toBeGreaterThan(0.82);
     expect(result.macroF1).toBeGreaterThan(0.72);
     expect(result.calibrationError).toBeLessThan(0.12);
   }, 60_000);

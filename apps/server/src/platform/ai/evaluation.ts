@@ -1,11 +1,19 @@
 /**
  * Scores a category model on labelled texts: accuracy, macro-F1, expected calibration error
- * (how far confidence is from the share of right answers, in ten bins) and latency.
+ * (how far confidence is from the share of right answers, in ten bins) and accuracy per language.
  */
 export interface Scored {
   label: string;
   predicted: string;
   confidence: number;
+  /** ISO 639-1, when the labelled set says. */
+  language?: string | undefined;
+}
+
+export interface Labelled {
+  text: string;
+  label: string;
+  language?: string | undefined;
 }
 
 export interface Evaluation {
@@ -15,6 +23,8 @@ export interface Evaluation {
   /** Expected calibration error over ten confidence bins (0 is perfectly calibrated). */
   calibrationError: number;
   perLabel: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  /** Accuracy and count by language, for the texts whose language is known. */
+  perLanguage: Record<string, { accuracy: number; count: number }>;
 }
 
 export function evaluate(scored: Scored[]): Evaluation {
@@ -43,16 +53,29 @@ export function evaluate(scored: Scored[]): Evaluation {
     macroF1: present.reduce((sum, label) => sum + perLabel[label]!.f1, 0) / (present.length || 1),
     calibrationError,
     perLabel,
+    perLanguage: accuracyByLanguage(scored),
   };
 }
 
-/** Labelled texts from JSONL (`{"text","label"}` a line) or CSV (`text,label` with a header). */
-export function parseLabelled(content: string, fileName: string): { text: string; label: string }[] {
+function accuracyByLanguage(scored: Scored[]): Evaluation['perLanguage'] {
+  const tally = new Map<string, { right: number; count: number }>();
+  for (const s of scored) {
+    if (!s.language) continue;
+    const t = tally.get(s.language) ?? { right: 0, count: 0 };
+    t.count += 1;
+    if (s.predicted === s.label) t.right += 1;
+    tally.set(s.language, t);
+  }
+  return Object.fromEntries([...tally].map(([language, t]) => [language, { accuracy: t.right / t.count, count: t.count }]));
+}
+
+/** Labelled texts from JSONL (`{"text","label","language"?}` a line) or CSV (`text,label[,language]` with a header). */
+export function parseLabelled(content: string, fileName: string): Labelled[] {
   if (fileName.endsWith('.jsonl')) {
     return content
       .split('\n')
       .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as { text: string; label: string });
+      .map((line) => JSON.parse(line) as Labelled);
   }
   const rows: string[][] = [];
   let row: string[] = [];
@@ -85,6 +108,7 @@ export function parseLabelled(content: string, fileName: string): { text: string
   const [header, ...data] = rows.filter((r) => r.some((cell) => cell.trim()));
   const textAt = header!.indexOf('text');
   const labelAt = header!.indexOf('label');
+  const languageAt = header!.indexOf('language');
   if (textAt < 0 || labelAt < 0) throw new Error(`${fileName}: the CSV needs "text" and "label" columns`);
-  return data.map((r) => ({ text: r[textAt] ?? '', label: r[labelAt] ?? '' }));
+  return data.map((r) => ({ text: r[textAt] ?? '', label: r[labelAt] ?? '', ...(languageAt >= 0 ? { language: r[languageAt] } : {}) }));
 }

@@ -11,7 +11,9 @@
  * want and the fit the rest.
  *
  * Memory: the thread's JavaScript heap is capped (resourceLimits); its typed arrays (vectors,
- * n-grams, weights) are bounded by the taxonomy's limits (20,000 examples, 200 categories); and at
+ * n-grams, weights) are bounded by the taxonomy's limits (50,000 examples, 200 categories: 100 MB
+ * of vectors, 50-150 MB of n-grams, 13 MB of n-gram weights; a synthetic fit of that size
+ * peaked at 591 MB resident for the whole process); and at
  * most MAX_FITS fits run at once in a process (many new accounts' first models, say), the others
  * waiting their turn.
  */

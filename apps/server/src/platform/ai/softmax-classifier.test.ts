@@ -68,6 +68,27 @@ describe('per-account category model', () => {
     expect(predict(retrained, features('I was charged twice'))[0]!.label).toBe('billing');
   });
 
+  it('classifies messages in other languages from English examples, by the English words of what they name', () => {
+    const model = trainCategoryModel(SEED, { seed: 1 });
+    expect(predict(model, features('Pakettini ei ole vielä saapunut'))[0]!.label).toBe('shipping');
+    expect(predict(model, features('Mein Paket ist nicht angekommen'))[0]!.label).toBe('shipping');
+    expect(predict(model, features("On m'a débité deux fois"))[0]!.label).toBe('billing');
+    expect(predict(model, features('Sovellus kaatuu käynnistyksessä'))[0]!.label).toBe('bug');
+  });
+
+  it('calibrates on folds that hold every category, however the examples are ordered', () => {
+    // Category after category in turn, four of them: folds by row number would each hold one
+    // category, never seen by the model predicting it, and the temperature would go to its maximum.
+    const interleaved = [0, 1, 2, 3, 4, 5].flatMap((i) => [
+      SEED[i]!,
+      SEED[6 + i]!,
+      SEED[12 + i]!,
+      example(['hello there', 'good morning', 'thanks a lot', 'have a nice day', 'kind regards', 'hi again'][i]!, 'general'),
+    ]);
+    const model = trainCategoryModel(interleaved, { seed: 1 });
+    expect(model.temperature).toBeLessThan(2);
+  });
+
   it('is stored as its non-zero n-gram weights, and reads models stored whole', () => {
     const model = trainCategoryModel(SEED, { seed: 1 });
     const stored = encodeModel(model);
@@ -86,6 +107,8 @@ describe('per-account category model', () => {
     const shares: number[] = [];
     const packed = trainCategoryModel(packExamples(SEED), { seed: 1, onProgress: (done) => shares.push(done) });
     expect(encodeModel(packed)).toBe(encodeModel(trainCategoryModel(SEED, { seed: 1 })));
+    // Told the count, it fills one array of that size: the same set.
+    expect(packExamples(SEED, SEED.length)).toEqual(packExamples(SEED));
     expect(shares.length).toBeGreaterThan(1);
     expect(shares.every((share, i) => share > (shares[i - 1] ?? 0))).toBe(true);
     expect(shares.at(-1)).toBe(1);

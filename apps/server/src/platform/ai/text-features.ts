@@ -3,8 +3,23 @@
  * word unigrams and bigrams and character 3- and 4-grams, hashed into a fixed space (the
  * hashing trick), log-scaled and L2-normalised. They catch what embeddings blur: product
  * names, error codes, an account's own vocabulary, other languages.
+ *
+ * A text in Finnish, Swedish, German, French or Spanish also gets the English words of the
+ * support concepts it names (the support lexicon, multilingual/): the sentence encoder reads only
+ * English, and so "Missä on tilaukseni?" shares features with "Where is my order?" and with
+ * every other language's examples of the category. On the labelled sets this took the
+ * non-English messages from about half right to about three quarters.
  */
+import { detectLanguage } from './language.js';
+import { toEnglishQuery } from './multilingual/english-terms.js';
+
 export const HASH_DIMENSIONS = 1 << 14;
+
+/**
+ * The English words are read from the text's beginning, where a message says what it is about:
+ * the lexicon takes 10-70 ms on 2,000 characters of a foreign text, and 0.3 ms on a short one.
+ */
+const GLOSSED_CHARS = 500;
 
 /** Index → weight; only the non-zero entries. */
 export type SparseVector = Map<number, number>;
@@ -27,8 +42,16 @@ export function normaliseText(text: string): string {
     .trim();
 }
 
+/** The English words of a text in one of the lexicon's languages; none for English or an unknown language. */
+function translatedTerms(text: string): string[] {
+  const start = text.slice(0, GLOSSED_CHARS);
+  const language = detectLanguage(start);
+  return language === 'en' || language === 'und' ? [] : toEnglishQuery(start, language).terms;
+}
+
 export function textFeatures(text: string, maxChars = 4_000): SparseVector {
-  const normalised = normaliseText(text.slice(0, maxChars));
+  const english = translatedTerms(text);
+  const normalised = normaliseText([text.slice(0, maxChars), ...english].join(' '));
   const words = normalised.match(/[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu) ?? [];
   const counts = new Map<number, number>();
   const add = (token: string) => {

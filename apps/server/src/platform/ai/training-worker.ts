@@ -39,7 +39,7 @@ parentPort!.on('message', (request: FitRequest) => {
   if (process.platform === 'linux' && request.texts.length >= LOW_PRIORITY_FROM) setPriority(19);
   try {
     let reported = -1;
-    const model = trainCategoryModel(packExamples(examples(request)), {
+    const model = trainCategoryModel(packExamples(examples(request), request.texts.length), {
       warmStart: request.warmStart ? decodeModel(request.warmStart) : undefined,
       onProgress: (done) => {
         // Whole percents: a message per pass of a large set, fewer for a small one.

@@ -1,0 +1,79 @@
+/**
+ * Build step, after tsc (`npm run build -w @hummdesk/server`): what the local AI computes once for
+ * every installation rather than at every fresh start, written into dist beside the code:
+ * - the default taxonomy's model (modules/ai/default-model.ts), which every new account starts with;
+ * - the demo articles' vectors (modules/demo/article-vectors.ts).
+ * `npm start` builds at every start, so each is computed only when something it depends on
+ * changed (its inputs, the compiled AI code, the installed packages): otherwise this returns in
+ * a fraction of a second, without loading the encoder.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL_FILE, taxonomyFingerprint, trainDefaultModel } from '../modules/ai/default-model.js';
+import { DEFAULT_TAXONOMY } from '../modules/ai/taxonomy.repo.js';
+import { DEMO_ARTICLE_VECTORS_FILE, demoArticleTexts } from '../modules/demo/article-vectors.js';
+import { localEmbeddingModel } from '../platform/ai/embedding-models.js';
+import { createEmbedder, type Embedder } from '../platform/ai/embeddings.js';
+import { precomputeVectors } from '../platform/ai/precomputed-vectors.js';
+
+const aiCode = fileURLToPath(new URL('../platform/ai/', import.meta.url));
+const lockFile = fileURLToPath(new URL('../../../../package-lock.json', import.meta.url));
+
+/** The compiled AI code an output depends on (files of dist/platform/ai), and the packages (the encoder's weights). */
+function codeHash(files: string[]) {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(file).update(readFileSync(join(aiCode, file)));
+  if (existsSync(lockFile)) hash.update(readFileSync(lockFile));
+  return hash.digest('hex');
+}
+
+const allAiCode = readdirSync(aiCode, { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.js'))
+  .sort();
+const embeddingCode = ['embeddings.js', 'embedding-worker.js', 'embedding-models.js', 'precomputed-vectors.js'];
+
+function builtKey(file: URL): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { build?: string }).build;
+  } catch {
+    return undefined;
+  }
+}
+
+const demoTexts = demoArticleTexts();
+const outputs: { name: string; file: URL; code: string[]; inputs: string; compute: (embedder: Embedder) => Promise<object> }[] = [
+  {
+    name: 'the default model',
+    file: DEFAULT_MODEL_FILE,
+    // Embedding, n-grams, fitting, calibration, encoding: most of platform/ai.
+    code: allAiCode,
+    inputs: taxonomyFingerprint(DEFAULT_TAXONOMY),
+    compute: (embedder) => trainDefaultModel(embedder, DEFAULT_TAXONOMY),
+  },
+  {
+    name: `the demo articles' vectors`,
+    file: DEMO_ARTICLE_VECTORS_FILE,
+    code: embeddingCode,
+    inputs: JSON.stringify(demoTexts),
+    compute: (embedder) => precomputeVectors(localEmbeddingModel(embedder), demoTexts),
+  },
+];
+
+let embedder: Embedder | undefined;
+try {
+  for (const output of outputs) {
+    const key = createHash('sha256').update(codeHash(output.code)).update(output.inputs).digest('hex');
+    if (builtKey(output.file) === key) continue;
+    const started = performance.now();
+    embedder ??= createEmbedder();
+    // Written whole, then renamed: a server or test reading it meanwhile sees the old file or the new.
+    const written = `${fileURLToPath(output.file)}.${process.pid}`;
+    writeFileSync(written, JSON.stringify({ build: key, ...(await output.compute(embedder)) }));
+    renameSync(written, output.file);
+    console.log(`Computed ${output.name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+} finally {
+  await embedder?.close();
+}
