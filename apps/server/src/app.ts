@@ -67,6 +67,12 @@ export interface AppDependencies {
   redis?: RedisConnections | undefined;
   /** Whether this process also runs the job handlers (HUMMDESK_ROLE=all). */
   runWorkers?: boolean;
+  /**
+   * Whether to load the sentence encoder now (a server's start-up) rather than at the first
+   * customer message, whose triage would wait seconds for it. Tests leave it: each app would spend
+   * seconds of CPU on a model most of them never use.
+   */
+  warmUpEncoder?: boolean;
   /** A logger to use instead of a new one (tests pass a silent one). */
   logger?: FastifyBaseLogger;
   /** The job queue, when the caller keeps a hand on it (default: one on this database and Redis). The app closes it. */
@@ -81,6 +87,7 @@ export async function buildApp({
   jwtSecret,
   redis,
   runWorkers = false,
+  warmUpEncoder = false,
   logger,
   queue: givenQueue,
 }: AppDependencies): Promise<FastifyInstance> {
@@ -185,11 +192,8 @@ export async function buildApp({
     metrics: app.metrics,
     onError: (err) => app.log.error({ err }, 'background work failed'),
   });
-  if (runWorkers) {
-    startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
-    // Now rather than at the first customer message, whose triage would wait seconds for it.
-    services.embedder.warmUp().catch((err: unknown) => app.log.warn({ err }, 'loading the sentence encoder failed'));
-  }
+  if (runWorkers) startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger: app.log });
+  if (warmUpEncoder) services.embedder.warmUp().catch((err: unknown) => app.log.warn({ err }, 'loading the sentence encoder failed'));
   if (config.email.listen) {
     const smtp = await startSmtpListener({ config: { ...config.email, listen: config.email.listen }, db, inboundMail: services.inboundMail, logger: app.log });
     // Before the queue and the database close: a message being received finishes first.

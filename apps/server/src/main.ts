@@ -32,7 +32,7 @@ async function main() {
   const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
   if (config.role === 'worker') {
     if (!redis) throw new ConfigError('HUMMDESK_ROLE=worker needs REDIS_URL: job results reach the API replicas through Redis');
-    const worker = await runWorker(database, redis, config, logger, await resolveJwtSecret(config.jwtSecret, config.dataDir));
+    const worker = await runWorker(database, redis, config, logger, await resolveJwtSecret(config.jwtSecret, config.dataDir), { warmUpEncoder: true });
     closeWithGrace({ delay: 10_000, logger }, async () => {
       // A training can take minutes: the queue would wait for it.
       stopTrainings();
@@ -49,6 +49,8 @@ async function main() {
     database,
     redis,
     runWorkers: config.role === 'all',
+    // The job handlers classify each new message: the encoder is loaded before the first.
+    warmUpEncoder: config.role === 'all',
     jwtSecret: await resolveJwtSecret(config.jwtSecret, config.dataDir),
     logger,
   });

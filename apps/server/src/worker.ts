@@ -41,6 +41,8 @@ export async function runWorker(
   logger: Logger,
   /** The app's secret, as the API processes have it (messages the jobs present link their attachments with it). */
   secret: string,
+  /** warmUpEncoder: as buildApp's (the process's start-up loads the encoder; tests do not). */
+  options: { warmUpEncoder?: boolean } = {},
 ) {
   const { redisPrefix } = config;
   const metrics = new Registry();
@@ -64,8 +66,7 @@ export async function runWorker(
     onError,
   });
   startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger });
-  // Now rather than at the first customer message, whose triage would wait seconds for it.
-  services.embedder.warmUp().catch((err: unknown) => logger.warn({ err }, 'loading the sentence encoder failed'));
+  if (options.warmUpEncoder) services.embedder.warmUp().catch((err: unknown) => logger.warn({ err }, 'loading the sentence encoder failed'));
   // The jobs' AI runs here when scaled out: the worker's /health says how it is.
   const ai = createAiCheck({ config, embedder: services.embedder });
   // Workers serve no API, but their classifications and jobs are worth scraping.

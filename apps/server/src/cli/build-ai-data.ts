@@ -4,11 +4,15 @@
  * - the default taxonomy's model (modules/ai/default-model.ts), which every new account starts with;
  * - the demo articles' vectors (modules/demo/article-vectors.ts).
  * `npm start` builds at every start, so each is computed only when something it depends on
- * changed (its inputs, the compiled AI code, the installed packages): otherwise this returns in
- * a fraction of a second, without loading the encoder.
+ * changed (its inputs, the compiled code that computes it, the installed packages): otherwise this
+ * returns in a fraction of a second, without loading the encoder.
+ *
+ * A failure warns and exits 0: the server does without the outputs (a new account trains its first
+ * model, the demo embeds its articles), and `npm start` must not fail for them. The tests that
+ * read them (default-model.test.ts, precomputed-vectors.test.ts) fail when they are missing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL_FILE, taxonomyFingerprint, trainDefaultModel } from '../modules/ai/default-model.js';
@@ -18,21 +22,24 @@ import { localEmbeddingModel } from '../platform/ai/embedding-models.js';
 import { createEmbedder, type Embedder } from '../platform/ai/embeddings.js';
 import { precomputeVectors } from '../platform/ai/precomputed-vectors.js';
 
-const aiCode = fileURLToPath(new URL('../platform/ai/', import.meta.url));
+const dist = fileURLToPath(new URL('../', import.meta.url));
 const lockFile = fileURLToPath(new URL('../../../../package-lock.json', import.meta.url));
 
-/** The compiled AI code an output depends on (files of dist/platform/ai), and the packages (the encoder's weights). */
+/** The compiled code an output depends on (files of dist), and the packages (the encoder's weights). */
 function codeHash(files: string[]) {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(file).update(readFileSync(join(aiCode, file)));
+  for (const file of files) hash.update(file).update(readFileSync(join(dist, file)));
   if (existsSync(lockFile)) hash.update(readFileSync(lockFile));
   return hash.digest('hex');
 }
 
-const allAiCode = readdirSync(aiCode, { recursive: true, encoding: 'utf8' })
+const allAiCode = readdirSync(join(dist, 'platform/ai'), { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.js'))
-  .sort();
-const embeddingCode = ['embeddings.js', 'embedding-worker.js', 'embedding-models.js', 'precomputed-vectors.js'];
+  .sort()
+  .map((file) => join('platform/ai', file));
+const embeddingCode = ['embeddings.js', 'embedding-worker.js', 'embedding-models.js', 'precomputed-vectors.js', 'text-hash.js'].map((file) =>
+  join('platform/ai', file),
+);
 
 function builtKey(file: URL): string | undefined {
   try {
@@ -47,8 +54,8 @@ const outputs: { name: string; file: URL; code: string[]; inputs: string; comput
   {
     name: 'the default model',
     file: DEFAULT_MODEL_FILE,
-    // Embedding, n-grams, fitting, calibration, encoding: most of platform/ai.
-    code: allAiCode,
+    // Embedding, n-grams, fitting, calibration, encoding (most of platform/ai), and the taxonomy's examples as it trains them.
+    code: [...allAiCode, 'modules/ai/default-model.js'],
     inputs: taxonomyFingerprint(DEFAULT_TAXONOMY),
     compute: (embedder) => trainDefaultModel(embedder, DEFAULT_TAXONOMY),
   },
@@ -62,18 +69,21 @@ const outputs: { name: string; file: URL; code: string[]; inputs: string; comput
 ];
 
 let embedder: Embedder | undefined;
-try {
-  for (const output of outputs) {
+for (const output of outputs) {
+  // Written whole, then renamed: a server or test reading it meanwhile sees the old file or the new.
+  const written = `${fileURLToPath(output.file)}.${process.pid}`;
+  try {
     const key = createHash('sha256').update(codeHash(output.code)).update(output.inputs).digest('hex');
     if (builtKey(output.file) === key) continue;
     const started = performance.now();
     embedder ??= createEmbedder();
-    // Written whole, then renamed: a server or test reading it meanwhile sees the old file or the new.
-    const written = `${fileURLToPath(output.file)}.${process.pid}`;
     writeFileSync(written, JSON.stringify({ build: key, ...(await output.compute(embedder)) }));
     renameSync(written, output.file);
     console.log(`Computed ${output.name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (error) {
+    // The output of older code or inputs goes too: it might not fit what runs now.
+    for (const file of [written, output.file]) rmSync(file, { force: true });
+    console.warn(`Could not compute ${output.name} (the server computes what it needs at run time instead):`, error);
   }
-} finally {
-  await embedder?.close();
 }
+await embedder?.close();

@@ -6,9 +6,7 @@
 import { chunkArticle, embeddingText } from '../modules/knowledge-base/chunking.js';
 import { cosineSimilarity, createEmbedder } from '../platform/ai/embeddings.js';
 import { detectLanguage } from '../platform/ai/language.js';
-import { LOCAL_SIMILARITY_THRESHOLD } from '../modules/ai/draft.service.js';
-import { selectAnswer } from '../modules/ai/answer-sentences.js';
-import { composeLocalDraft } from '../modules/ai/local-draft.js';
+import { composeLocalReply, LOCAL_SIMILARITY_THRESHOLD } from '../modules/ai/draft.service.js';
 
 let embedder: ReturnType<typeof createEmbedder> | undefined;
 
@@ -19,7 +17,7 @@ export async function draftFromGivenArticle(question: string, article: { article
   // Passages best first, as search returns them.
   const passages = chunks.map((chunk, i) => ({ ...chunk, similarity: cosineSimilarity(asked!, vectors[i]!) })).sort((a, b) => b.similarity - a.similarity);
   const similarity = Math.max(0, passages[0]?.similarity ?? 0);
-  return composeLocalDraft({
+  return composeLocalReply(embedder, {
     accountName: 'Evaluation',
     customerName: null,
     category: null,
@@ -28,9 +26,8 @@ export async function draftFromGivenArticle(question: string, article: { article
     classificationConfidence: null,
     question,
     threshold: LOCAL_SIMILARITY_THRESHOLD,
-    articles: [{ articleId: article.articleId, title: article.title, similarity }],
+    articles: [{ articleId: article.articleId, title: article.title, similarity, passages }],
     bestMatch: { title: article.title, similarity },
-    answer: await selectAnswer(embedder, question, [{ ...article, passages }]),
   });
 }
 

@@ -538,6 +538,13 @@ export const knowledgeBaseArticles = pgTable(
     /** Whether the article's chunks have vectors of the account's embedding model yet. */
     embeddingStatus: embeddingStatus('embedding_status').notNull().default('pending'),
     embeddingError: text('embedding_error'),
+    /**
+     * The words of its title and section headings, written with its chunks (articles.repo.ts):
+     * search weighs what an article is about by them without reading all its passages.
+     */
+    titleVector: tsvector('title_vector')
+      .notNull()
+      .default(sql`''::tsvector`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -80,13 +80,14 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
     '/api/ai/taxonomy',
     {
       preHandler: app.requireAdmin,
-      // Up to 50,000 examples arrive in one request: 64 MB is 1,300 bytes an example on average.
-      bodyLimit: 64 * 1024 * 1024,
+      // Up to 50,000 examples in one request, of 330 bytes on average at most (a support message's
+      // first lines); a larger body is refused with 413 before it is parsed.
+      bodyLimit: 16 * 1024 * 1024,
       schema: {
         ...schemaBase,
         summary: "Replace the account's categories and examples (administrators); a new model trains in the background",
         body: PutTaxonomyBody,
-        response: { 200: Taxonomy, ...errorResponses },
+        response: { 200: Taxonomy, ...errorResponses, 413: errorResponses[400] },
       },
     },
     async (request) => taxonomy.replace(request.auth, request.body.categories),

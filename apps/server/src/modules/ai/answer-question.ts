@@ -94,9 +94,19 @@ const NEED_CUES: Record<FactKind, RegExp> = {
 
 const KINDS = Object.keys(NEED_CUES) as FactKind[];
 
-/** JavaScript's `\b` knows only ASCII letters ("ehdinkö", "länge" would never end a word): a boundary between a letter and a non-letter. */
+/**
+ * JavaScript's `\b` knows only ASCII letters ("ehdinkö", "länge" would never end a word). In the
+ * cues a `\b` opening an alternative starts a word (no letter may come before it) and any other
+ * ends one (no letter may follow): one lookaround each, where testing both sides at every `\b`
+ * made reading a heading take a millisecond.
+ */
 const unicodeBoundaries = (pattern: RegExp) =>
-  new RegExp(pattern.source.replaceAll(String.raw`\b`, String.raw`(?:(?<=[\p{L}\p{N}])(?![\p{L}\p{N}])|(?<![\p{L}\p{N}])(?=[\p{L}\p{N}]))`), 'u');
+  new RegExp(
+    pattern.source.replace(/(\||\((?:\?:)?)?\\b/g, (_, opening: string | undefined, at: number) =>
+      opening !== undefined || at === 0 ? `${opening ?? ''}${String.raw`(?<![\p{L}\p{N}])`}` : String.raw`(?![\p{L}\p{N}])`,
+    ),
+    'u',
+  );
 const CUES = Object.fromEntries(KINDS.map((kind) => [kind, unicodeBoundaries(NEED_CUES[kind])])) as Record<FactKind, RegExp>;
 
 /** A part that opens with a question word asks something even without a question mark or a known cue. */
@@ -111,20 +121,29 @@ export function needsOf(text: string): Set<FactKind> {
 
 /** Where a customer's question turns to another thing asked: a new sentence, or "..., and can you". */
 const PART_BREAK =
-  /(?<=[?!.])\s+|[,;]\s*(?:and|but|also|or|och|men|ja|entä|sekä|und|aber|oder|et|mais|ou|y|pero|o)\s+|\s+(?:and|och|ja|und|et|y)\s+(?=(?:how|what|when|where|which|who|is|are|can|could|do|does|will|if|hur|vad|när|var|kan|miten|mitä|milloin|mistä|voinko|saanko|wie|was|wann|wo|kann|comment|quel|quand|combien|cómo|qué|cuándo|cuánto|dónde)\b)/iu;
+  /(?<=[?!.])\s+|[,;]\s*(?:and|but|also|or|och|men|ja|entä|sekä|und|aber|oder|et|mais|ou|y|pero|o)\s+|(?<!\s)\s+(?:and|och|ja|und|et|y)\s+(?=(?:how|what|when|where|which|who|is|are|can|could|do|does|will|if|hur|vad|när|var|kan|miten|mitä|milloin|mistä|voinko|saanko|wie|was|wann|wo|kann|comment|quel|quand|combien|cómo|qué|cuándo|cuánto|dónde)\b)/iu;
 
 /**
- * The parts of a question that ask something; the rest (context such as "I bought a tent") adds
- * words only. A question in another language is read in English words through the support
- * lexicon (articles are English): its question words name the fact kinds in either language.
+ * How much of a message is read for what it asks, and how many of its parts are answered: a
+ * customer asks a few things at once, and a long message (a pasted log, a thread) must not cost
+ * a draft thousands of embeddings.
  */
-export function questionParts(question: string): QuestionPart[] {
-  const { language } = toEnglishQuery(question);
+export const MAX_QUESTION_CHARS = 1_000;
+export const MAX_PARTS = 5;
+
+/**
+ * The parts of a question that ask something (the first `MAX_PARTS`); the rest (context such as
+ * "I bought a tent") adds words only. A question in another language (`language`, as
+ * `toEnglishQuery` read it) is read in English words through the support lexicon (articles are
+ * English): its question words name the fact kinds in either language.
+ */
+export function questionParts(question: string, language: string): QuestionPart[] {
   const partOf = (text: string): QuestionPart => {
     const english = language === 'en' || language === 'und' ? text : toEnglishQuery(text, language).text;
     return { text, english, needs: new Set([...needsOf(text), ...needsOf(english)]), words: contentWords(english) };
   };
-  const pieces = question
+  const read = question.slice(0, MAX_QUESTION_CHARS);
+  const pieces = read
     .split(PART_BREAK)
     .map((piece) => piece?.trim())
     .filter((piece): piece is string => !!piece && /\p{L}/u.test(piece))
@@ -133,9 +152,9 @@ export function questionParts(question: string): QuestionPart[] {
     (part) => part.needs.size > 0 || part.text.endsWith('?') || QUESTION_START.test(part.text.toLowerCase().replace(/^[\s¿¡]+/u, '')),
   );
   const context = new Set(pieces.filter((part) => !asking.includes(part)).flatMap((part) => [...part.words]));
-  if (asking.length === 0) return [partOf(question)];
+  if (asking.length === 0) return [partOf(read)];
   // Context words belong to every part: "the boots are too small. How soon will I see the money?"
-  return asking.map((part) => ({ ...part, words: new Set([...part.words, ...context]) }));
+  return asking.slice(0, MAX_PARTS).map((part) => ({ ...part, words: new Set([...part.words, ...context]) }));
 }
 
 const DURATION =
@@ -221,11 +240,25 @@ const IRREGULAR = new Map(
   }),
 );
 
+/** Stems already computed: every draft stems the same article words again, and the stemmer is most of its work. */
+const stems = new Map<string, string>();
+const MAX_REMEMBERED_STEMS = 20_000;
+
+function stemOf(word: string): string {
+  let stem = stems.get(word);
+  if (stem === undefined) {
+    if (stems.size >= MAX_REMEMBERED_STEMS) stems.clear();
+    stem = english.stem(IRREGULAR.get(word) ?? word);
+    stems.set(word, stem);
+  }
+  return stem;
+}
+
 /** Content words, stemmed (English Snowball) so "charged" meets "charges". */
 export function contentWords(text: string): Set<string> {
   return new Set(
     (text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'-]*[\p{L}\p{N}]|\p{N}/gu) ?? [])
       .filter((word) => !STOP_WORDS.has(word) && (word.length >= 3 || /\d/.test(word)))
-      .map((word) => english.stem(IRREGULAR.get(word) ?? word)),
+      .map(stemOf),
   );
 }

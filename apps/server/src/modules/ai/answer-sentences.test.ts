@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../platform/ai/embeddings.js';
 import { chunkArticle } from '../knowledge-base/chunking.js';
-import { factKindsOf, needsOf, questionParts, contentWords } from './answer-question.js';
+import { factKindsOf, needsOf, questionParts, contentWords, MAX_PARTS } from './answer-question.js';
 import { answerUnits, selectAnswer, type SourceArticle } from './answer-sentences.js';
 
 const RETURNS = `# Returns
@@ -60,9 +60,16 @@ describe('what a question asks for', () => {
   });
 
   it('cuts a two-part question into its parts, keeping the context words for both', () => {
-    const parts = questionParts('I bought boots. How long does the refund take, and can I pay in instalments?');
+    const parts = questionParts('I bought boots. How long does the refund take, and can I pay in instalments?', 'en');
     expect(parts.map((part) => part.text)).toEqual(['How long does the refund take', 'can I pay in instalments?']);
     expect(parts[1]!.words.has(contentWords('boots').values().next().value!)).toBe(true);
+  });
+
+  it('answers at most a few parts of a long message, and reads a run of spaces in linear time', () => {
+    expect(questionParts('Hi? '.repeat(5_000), 'en')).toHaveLength(MAX_PARTS);
+    // A run of whitespace once made the part break backtrack over it from every position (seconds for 20,000 characters).
+    expect(questionParts(`How long${' '.repeat(19_998)}and when?`, 'en').map((part) => part.text)).toEqual(['How long']);
+    expect(questionParts('Where is my order and when will it arrive?', 'en').map((part) => part.text)).toEqual(['Where is my order', 'when will it arrive?']);
   });
 
   it('recognises time frames, amounts, names and steps in sentences', () => {
@@ -107,6 +114,15 @@ describe('choosing the sentences that answer', () => {
     const answer = await selectAnswer(embedder, 'How many days do I have to return an item, and how long does the refund take?', articles);
     expect(quotes(answer)).toContain('30 days');
     expect(quotes(answer)).toContain('5 business days');
+  });
+
+  it('embeds a handful of texts for a 20,000-character message of many questions', async () => {
+    const embedded: string[] = [];
+    const counting = { ...embedder, embed: (texts: string[]) => (embedded.push(...texts), embedder.embed(texts)) };
+    const answer = await selectAnswer(counting, 'Hi? '.repeat(5_000), articles);
+    expect(answer.parts).toHaveLength(MAX_PARTS);
+    const units = articles.flatMap((source) => source.passages.flatMap((passage) => answerUnits(passage)));
+    expect(embedded).toHaveLength(MAX_PARTS + units.length);
   });
 
   it('says when the kind of fact asked for is stated nowhere', async () => {

@@ -15,7 +15,16 @@ import { cosineSimilarity, type Embedder } from '../../platform/ai/embeddings.js
 import { toEnglishQuery } from '../../platform/ai/multilingual/english-terms.js';
 import { sentencesOf } from '../knowledge-base/chunking.js';
 import type { Passage } from '../knowledge-base/search.js';
-import { contentWords, factKindsOf, MEASURABLE_KINDS, needsOf, questionParts, type FactKind, type QuestionPart } from './answer-question.js';
+import {
+  contentWords,
+  factKindsOf,
+  MAX_QUESTION_CHARS,
+  MEASURABLE_KINDS,
+  needsOf,
+  questionParts,
+  type FactKind,
+  type QuestionPart,
+} from './answer-question.js';
 
 const MAX_CANDIDATES = 80;
 /** A question word found only in the unit's heading (or its table's header) counts this much of one found in the unit. */
@@ -167,11 +176,12 @@ function kindScore(part: QuestionPart, unit: AnswerUnit): number {
 
 /** Scores the units of the given articles (best first) against the question and picks the quotes. */
 export async function selectAnswer(embedder: Embedder, question: string, articles: SourceArticle[]): Promise<AnswerSelection> {
-  const parts = questionParts(question);
+  // The encoder reads English only: a question in another language is embedded in its English words.
+  const english = toEnglishQuery(question.slice(0, MAX_QUESTION_CHARS));
+  const parts = questionParts(question, english.language);
   const units = candidateUnits(articles);
   if (units.length === 0) return { quoted: [], parts, needsMet: 0, coverage: 0 };
-  // The encoder reads English only: a question in another language is embedded in its English words.
-  const texts = parts.length > 1 ? parts.map((part) => part.english) : [toEnglishQuery(question).text];
+  const texts = parts.length > 1 ? parts.map((part) => part.english) : [english.text];
   const vectors = await embedder.embed([...texts, ...units.map((unit) => unit.text)]);
   const askedVectors = vectors.slice(0, texts.length);
   const unitVectors = vectors.slice(texts.length);

@@ -5,15 +5,15 @@
  * a training that, on a fresh start, competes with everything else the server begins.
  *
  * It is trained as an account's training would train it (the examples in their stored order,
- * each of weight one, no model to start from), with the same embedder and fitting code.
+ * each of weight one, no model to start from), by the same code (platform/ai/fit-examples.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Tx } from '../../db/client.js';
 import { aiModels } from '../../db/schema.js';
 import type { Embedder } from '../../platform/ai/embeddings.js';
+import { embedAndFit } from '../../platform/ai/fit-examples.js';
 import { decodeModel } from '../../platform/ai/model-codec.js';
-import { fitCategoryModel } from '../../platform/ai/model-fitting.js';
 import type { CategoryModel } from '../../platform/ai/softmax-classifier.js';
 
 type Taxonomy = readonly { name: string; examples: readonly string[] }[];
@@ -36,21 +36,8 @@ export function taxonomyFingerprint(categories: Taxonomy): string {
 }
 
 export async function trainDefaultModel(embedder: Embedder, taxonomy: Taxonomy): Promise<DefaultModel> {
-  const examples = taxonomy.flatMap((category) => category.examples.map((text) => ({ category: category.name, text })));
-  const vectors = await embedder.embed(examples.map((example) => example.text));
-  const denseSize = vectors[0]!.length;
-  const dense = new Float32Array(examples.length * denseSize);
-  vectors.forEach((vector, i) => dense.set(vector, i * denseSize));
-  const fitted = await fitCategoryModel(
-    {
-      texts: examples.map((example) => example.text),
-      labels: examples.map((example) => example.category),
-      weights: examples.map(() => 1),
-      dense,
-      denseSize,
-    },
-    { signal: new AbortController().signal },
-  );
+  const examples = taxonomy.flatMap((category) => category.examples.map((text) => ({ category: category.name, text, weight: 1 })));
+  const fitted = await embedAndFit(examples, { embedder, signal: new AbortController().signal });
   return { taxonomy: taxonomyFingerprint(taxonomy), exampleCount: examples.length, weights: fitted.model };
 }
 

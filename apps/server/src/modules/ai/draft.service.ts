@@ -22,8 +22,8 @@ import type { ConversationService } from '../conversations/conversations.service
 import type { WebhookOutbox } from '../webhooks/outbox.js';
 import type { KnowledgeSearch } from '../knowledge-base/search.js';
 import { describeTimings, timed, type Timings } from '../../platform/timings.js';
-import { composeLocalDraft, type DraftContent } from './local-draft.js';
-import { selectAnswer } from './answer-sentences.js';
+import { composeLocalDraft, type DraftContent, type LocalDraftInput } from './local-draft.js';
+import { selectAnswer, type SourceArticle } from './answer-sentences.js';
 import type { RemoteProvider } from './providers/anthropic.js';
 import { failureReason } from './providers/failure.js';
 import type { DraftRequest, DraftSource } from './providers/remote-draft.js';
@@ -89,6 +89,24 @@ export const presentDraft = (row: DraftRow) => ({
 });
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** Articles whose sentences a local draft quotes, at most: the best two. */
+const QUOTED_ARTICLES = 2;
+
+/**
+ * The local provider's draft: the sentences of the best relevant articles that answer the
+ * question, in a reply around them (`articles`: relevant ones, best first, with their passages
+ * best first, as search returns them).
+ */
+export async function composeLocalReply(
+  embedder: Embedder,
+  input: Omit<LocalDraftInput, 'articles' | 'answer'> & { articles: (SourceArticle & { similarity: number })[] },
+  timings: Timings = {},
+): Promise<DraftContent> {
+  const answer = await timed(timings, 'composing', () => selectAnswer(embedder, input.question, input.articles.slice(0, QUOTED_ARTICLES)));
+  const articles = input.articles.map((article) => ({ articleId: article.articleId, title: article.title, similarity: article.similarity }));
+  return composeLocalDraft({ ...input, articles, answer });
+}
 
 export function createDraftService(deps: {
   db: AppDb;
@@ -226,19 +244,22 @@ export function createDraftService(deps: {
       }
     }
 
-    const local = composeLocalDraft({
-      accountName: source.accountName,
-      customerName: source.customerName,
-      category: classification?.category ?? null,
-      sentiment: classification?.sentiment ?? null,
-      language: classification?.language ?? null,
-      classificationConfidence: classification?.confidence ?? null,
-      question,
-      threshold,
-      articles: relevant.map((hit) => ({ articleId: hit.articleId, title: hit.title, similarity: hit.similarity })),
-      bestMatch: best ? { title: best.title, similarity: best.similarity } : null,
-      answer: await timed(timings, 'composing', () => selectAnswer(deps.embedder, question, relevant.slice(0, 2))),
-    });
+    const local = await composeLocalReply(
+      deps.embedder,
+      {
+        accountName: source.accountName,
+        customerName: source.customerName,
+        category: classification?.category ?? null,
+        sentiment: classification?.sentiment ?? null,
+        language: classification?.language ?? null,
+        classificationConfidence: classification?.confidence ?? null,
+        question,
+        threshold,
+        articles: relevant,
+        bestMatch: best ? { title: best.title, similarity: best.similarity } : null,
+      },
+      timings,
+    );
     return { ...local, reasoning: fallback ? `${fallback}. ${local.reasoning}` : local.reasoning, provider: 'local' };
   }
 

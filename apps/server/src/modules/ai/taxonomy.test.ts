@@ -73,6 +73,12 @@ describe.each(await databaseKinds())('AI taxonomy and corrections on %s', (kind)
       [[ok('orders'), { name: 'app', examples: ['x'], colour: 'red' }], 400, 'validation_error'],
       [[ok('orders'), { name: 'app', description: 'no examples' }], 422, 'not_enough_examples'],
       [Array.from({ length: 11 }, (_, i) => ({ name: `c${i}`, examples: Array.from({ length: 4_600 }, (_, j) => `e${j}`) })), 422, 'too_many_examples'],
+      // 10,000 examples of 1,700 characters: each allowed, but 17 MB in all.
+      [
+        Array.from({ length: 10 }, (_, i) => ({ name: `c${i}`, examples: Array.from({ length: 1_000 }, (_, j) => `${j} ${'z'.repeat(1_700)}`) })),
+        413,
+        'payload_too_large',
+      ],
       [[ok('orders'), { ...ok('app'), teamId: foreignTeam }], 422, 'invalid_team'],
     ];
     for (const [categories, status, code] of cases) {

@@ -1,11 +1,13 @@
 /**
  * A retraining embeds only the texts it has not embedded before: the others' vectors are stored
  * (ai_example_embeddings, by the text's hash), and those of texts the account no longer has go.
+ * A stored vector of the wrong length (another build of the encoder) is embedded again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { aiExampleEmbeddings } from '../../db/schema.js';
-import { createEmbedder, type Embedder } from '../../platform/ai/embeddings.js';
+import { createEmbedder, EMBEDDING_DIMENSIONS, type Embedder } from '../../platform/ai/embeddings.js';
+import { textHash } from '../../platform/ai/text-hash.js';
 import { withTenant } from '../../platform/tenancy.js';
 import { call, createTestApp, registerAccount, type Session, type TestApp } from '../../test-support/app.js';
 import { databaseKinds } from '../../test-support/databases.js';
@@ -64,5 +66,20 @@ describe.each(await databaseKinds())('vectors of training examples on %s', (kind
     expect(await train()).toEqual(['Can I change my delivery address?']);
     // The text no example has any more is forgotten.
     expect(await stored()).toHaveLength(5);
+  }, 120_000);
+
+  it('embeds a text again when its stored vector has another length, and stores the new one in its place', async () => {
+    const text = 'Where is my order?';
+    const ofText = and(eq(aiExampleEmbeddings.accountId, a.accountId), eq(aiExampleEmbeddings.textHash, textHash(text)));
+    await withTenant(t.database.db, a, (tx) =>
+      tx
+        .update(aiExampleEmbeddings)
+        .set({ embedding: Buffer.alloc(8) })
+        .where(ofText),
+    );
+    expect(await train()).toEqual([text]);
+    const [row] = await withTenant(t.database.db, a, (tx) => tx.select().from(aiExampleEmbeddings).where(ofText));
+    expect(row!.embedding.byteLength).toBe(EMBEDDING_DIMENSIONS * 4);
+    expect(await train()).toEqual([]);
   }, 120_000);
 });

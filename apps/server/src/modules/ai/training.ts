@@ -3,41 +3,34 @@
  * vectors are not stored yet (ai_example_embeddings, by the text's hash: a retraining after a
  * correction or a few new examples embeds only those, not 10,000 again), fit the
  * calibrated softmax model in a thread of its own (platform/ai/model-fitting.ts, so the event loop
- * serves every account meanwhile), store it. Classification keeps using the last ready model until
+ * serves every account meanwhile), store it. Embedding and fitting are platform/ai/fit-examples.ts,
+ * which trains the build's default model alike. Classification keeps using the last ready model until
  * the new one is stored, and a failed training leaves it in place.
  *
  * Trainings of one account can overlap (the queued job, the classifier's first-model training,
  * several workers). Each request stamps the model row's `updated_at`; a training writes progress
  * and its model only while that stamp is still the one it started from, so a training that a newer
  * request overtook (fewer examples, older categories) never overwrites the newer one's model. While
- * it fits, it looks at the stamp every second and ends the fit as soon as it was overtaken.
+ * it embeds and fits, it looks at the stamp every second and stops as soon as it was overtaken.
  *
  * When the process shuts down (`stopTrainings`) a training stops where it is and leaves the model
  * as it was, status `training`: its job fails this attempt and runs again after the restart, or on
  * another worker.
  */
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { AppDb, Tx } from '../../db/client.js';
 import { aiExampleEmbeddings, aiExamples, aiModels } from '../../db/schema.js';
 import { LOCAL_EMBEDDING_MODEL_ID } from '../../platform/ai/embedding-models.js';
-import { EMBEDDING_DIMENSIONS, type Embedder } from '../../platform/ai/embeddings.js';
-import { fitCategoryModel } from '../../platform/ai/model-fitting.js';
+import type { Embedder } from '../../platform/ai/embeddings.js';
+import { embedAndFit, type StoredVector } from '../../platform/ai/fit-examples.js';
 import { insertJob } from '../../platform/queue/job-store.js';
 import { withTenant } from '../../platform/tenancy.js';
 
 /** Corrections weigh more than seeded examples: they are what this account's agents decided. */
 const CORRECTION_WEIGHT = 3;
-const EMBED_SLICE = 64;
-/**
- * From this many examples a training embeds them in the bulk lane (a thread of its own at a lower
- * priority): a minute of CPU that must not slow the API. Smaller ones (a new account's default
- * taxonomy, a few hundred examples) take seconds and would wait long for a niced thread's CPU.
- */
-const BULK_EMBEDDING_FROM = 2_000;
 const EXAMPLES_PAGE = 2_000;
-/** How often a fit writes its progress and looks whether a newer training overtook it. */
+/** How often a training writes its progress and looks whether a newer training overtook it. */
 const WATCH_MS = 1_000;
 
 export class TrainingStopped extends Error {
@@ -87,14 +80,11 @@ async function readExamples(db: AppDb, accountId: number) {
   }
 }
 
-/** The key of a text's stored vector: SHA-256 of its UTF-8 bytes, as `sha256(convert_to(text, 'UTF8'))` in SQL. */
-const hashOf = (text: string) => createHash('sha256').update(text).digest();
-
 /**
  * Hands each stored vector of these hashes to `use`, reading a page of hashes per transaction.
  * Vectors of the classifier's encoder only: another model's would not compare.
  */
-async function readStoredVectors(db: AppDb, accountId: number, hashes: Buffer[], use: (hash: Uint8Array, vector: Uint8Array) => void) {
+async function readStoredVectors(db: AppDb, accountId: number, hashes: Buffer[], use: (vector: StoredVector) => void) {
   for (let i = 0; i < hashes.length; i += EXAMPLES_PAGE) {
     const page = await withTenant(db, { accountId }, (tx) =>
       tx
@@ -108,17 +98,36 @@ async function readStoredVectors(db: AppDb, accountId: number, hashes: Buffer[],
           ),
         ),
     );
-    for (const row of page) use(row.textHash, row.embedding);
+    page.forEach(use);
   }
 }
 
-/** Vectors of texts the account no longer has as examples: they would only take room. */
+/** Keeps the vectors of texts just embedded, replacing any stored of another length (which training ignores). */
+async function storeVectors(db: AppDb, accountId: number, fresh: StoredVector[]) {
+  await withTenant(db, { accountId }, (tx) =>
+    tx
+      .insert(aiExampleEmbeddings)
+      .values(fresh.map((vector) => ({ accountId, model: LOCAL_EMBEDDING_MODEL_ID, ...vector })))
+      .onConflictDoUpdate({
+        target: [aiExampleEmbeddings.accountId, aiExampleEmbeddings.model, aiExampleEmbeddings.textHash],
+        set: { embedding: sql`excluded.embedding` },
+      }),
+  );
+}
+
+/**
+ * Vectors of texts the account no longer has as examples: they would only take room. NOT IN
+ * rather than NOT EXISTS: the planner, short of statistics on a new table, made the latter a
+ * nested loop hashing every example once per stored vector (5,000 examples: 19 s on PGlite, whose
+ * single connection every account waits for); NOT IN hashes each example once into a set (50,000
+ * examples and 51,000 vectors: 0.13 s). Example texts are never null, so NOT IN means what it says.
+ */
 async function forgetUnusedVectors(tx: Tx, accountId: number) {
   await tx.execute(
     sql`delete from ${aiExampleEmbeddings} stored
         where stored.account_id = ${accountId} and stored.model = ${LOCAL_EMBEDDING_MODEL_ID}
-          and not exists (select 1 from ${aiExamples} example
-                          where example.account_id = ${accountId} and sha256(convert_to(example.text, 'UTF8')) = stored.text_hash)`,
+          and stored.text_hash not in (select sha256(convert_to(example.text, 'UTF8')) from ${aiExamples} example
+                                       where example.account_id = ${accountId})`,
   );
 }
 
@@ -135,88 +144,39 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
     log('A newer training was requested meanwhile: this one stopped and stores nothing');
     return { superseded: true as const };
   };
-  // Aborted when a newer request overtook this training, to end its fit at once.
-  const overtaken = new AbortController();
-  try {
-    const texts = rows.map((row) => row.text);
-    const denseSize = EMBEDDING_DIMENSIONS;
-    // Filled as the vectors arrive: copying 10,000 of them at the end held up the event loop (and,
-    // on PGlite, every account's queries) for about 100 ms.
-    const dense = new Float32Array(rows.length * denseSize);
-    // Each text's rows: several examples (in several categories) may share a text and its vector.
-    const rowsOf = new Map<string, { hash: Buffer; rows: number[] }>();
-    texts.forEach((text, row) => {
-      const hash = hashOf(text);
-      const key = hash.toString('hex');
-      const entry = rowsOf.get(key);
-      if (entry) entry.rows.push(row);
-      else rowsOf.set(key, { hash, rows: [row] });
-    });
-    const place = (hash: Uint8Array, vector: Uint8Array) => {
-      const entry = rowsOf.get(Buffer.from(hash).toString('hex'))!;
-      for (const row of entry.rows) new Uint8Array(dense.buffer, row * denseSize * 4, denseSize * 4).set(vector);
-      return entry;
-    };
-    const found = new Set<{ hash: Buffer; rows: number[] }>();
-    await readStoredVectors(
-      db,
-      accountId,
-      [...rowsOf.values()].map((entry) => entry.hash),
-      (hash, vector) => found.add(place(hash, vector)),
-    );
-    const missing = [...rowsOf.values()].filter((entry) => !found.has(entry));
-    const lane = missing.length >= BULK_EMBEDDING_FROM ? 'bulk' : 'interactive';
-    for (let i = 0; i < missing.length; i += EMBED_SLICE) {
-      shutdown.signal.throwIfAborted();
-      const slice = missing.slice(i, i + EMBED_SLICE);
-      const vectors = await embedder.embed(
-        slice.map((entry) => texts[entry.rows[0]!]!),
-        lane,
-      );
-      const fresh = vectors.map((vector, j) => ({ textHash: slice[j]!.hash, embedding: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength) }));
-      for (const { textHash, embedding } of fresh) place(textHash, embedding);
-      const progress = Math.round((90 * Math.min(i + EMBED_SLICE, missing.length)) / missing.length);
-      const still = await withTenant(db, scope, async (tx) => {
-        const [row] = await tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId });
-        if (row) {
-          await tx
-            .insert(aiExampleEmbeddings)
-            .values(fresh.map((vector) => ({ accountId, model: LOCAL_EMBEDDING_MODEL_ID, ...vector })))
-            .onConflictDoNothing();
-        }
-        return row;
-      });
-      if (!still) return superseded();
-    }
-    const started = performance.now();
-    let share = 0;
-    const fitting = fitCategoryModel(
-      {
-        texts,
-        labels: rows.map((row) => row.category),
-        weights: rows.map((row) => (row.source === 'correction' ? CORRECTION_WEIGHT : 1)),
-        dense,
-        denseSize,
-        warmStart: current?.weights ?? undefined,
+  // Aborted when a newer request overtook this training (or watching it failed): its embedding or fit ends at once.
+  const stop = new AbortController();
+  // Embedding up to 90 %, fitting up to 99 %, stored 100 %.
+  let progress = 0;
+  const training = embedAndFit(
+    rows.map((row) => ({ category: row.category, text: row.text, weight: row.source === 'correction' ? CORRECTION_WEIGHT : 1 })),
+    {
+      embedder,
+      signal: AbortSignal.any([stop.signal, shutdown.signal]),
+      storedVectors: (hashes, use) => readStoredVectors(db, accountId, hashes, use),
+      onEmbedded: async (fresh, done) => {
+        progress = Math.round(90 * done);
+        await storeVectors(db, accountId, fresh);
       },
-      { signal: AbortSignal.any([overtaken.signal, shutdown.signal]), onProgress: (done) => (share = done) },
-    );
-    const ended = fitting.then(
-      () => true,
-      () => true,
-    );
-    // Every second while it fits: its progress, and whether a newer request overtook it.
+      onFitProgress: (done) => (progress = 90 + Math.floor(9 * done)),
+      warmStart: current?.weights ?? undefined,
+    },
+  );
+  const ended = training.then(
+    () => true,
+    () => true,
+  );
+  try {
+    // Every second while it embeds and fits: its progress, and whether a newer request overtook it.
     while (!(await Promise.race([ended, sleep(WATCH_MS, false, { ref: false })]))) {
-      const progress = 90 + Math.floor(9 * share);
       const [still] = await withTenant(db, scope, (tx) => tx.update(aiModels).set({ progress }).where(stillCurrent).returning({ id: aiModels.accountId }));
       if (!still) {
-        overtaken.abort('a newer training was requested');
+        stop.abort('a newer training was requested');
         await ended;
         return superseded();
       }
     }
-    const model = await fitting;
-    const fitSeconds = ((performance.now() - started) / 1000).toFixed(1);
+    const model = await training;
     const [storedModel] = await withTenant(db, scope, (tx) =>
       tx
         .update(aiModels)
@@ -236,10 +196,12 @@ export async function trainAccountModel(deps: { db: AppDb; embedder: Embedder },
     if (!storedModel) return superseded();
     await withTenant(db, scope, (tx) => forgetUnusedVectors(tx, accountId));
     log(
-      `Model trained: ${rows.length} examples (${missing.length} texts embedded, the others' vectors stored), ${model.categories} categories, temperature ${model.temperature.toFixed(2)}, fitted in ${fitSeconds} s`,
+      `Model trained: ${rows.length} examples (${model.embedded} texts embedded, the others' vectors stored), ${model.categories} categories, temperature ${model.temperature.toFixed(2)}, fitted in ${model.fitSeconds.toFixed(1)} s`,
     );
     return { examples: rows.length, categories: model.categories };
   } catch (error) {
+    // Whatever failed, the embedding or fit stops with it.
+    stop.abort(error);
     if (shutdown.signal.aborted) {
       log('The server is shutting down: training stopped, it runs again after the restart');
       throw shutdown.signal.reason;

@@ -70,6 +70,20 @@ export async function assertTitleFree(tx: Tx, accountId: number, title: string, 
   }
 }
 
+/** Headings beyond this many characters are not read into an article's title vector (a tsvector holds at most 1 MB). */
+const MAX_TITLE_WORDS_CHARS = 100_000;
+
+/**
+ * Writes the words of the article's title and its chunks' headings (`title_vector`, what search
+ * weighs an article's subject by) once its chunks are written; the migration 0019 fills it the same way.
+ */
+async function refreshTitleVector(tx: Tx, accountId: number, articleId: number) {
+  await tx.execute(sql`update knowledge_base_articles a set title_vector = strip(to_tsvector('english', left(a.title || ' ' || coalesce(
+      (select string_agg(distinct c.heading, ' ') from knowledge_base_chunks c where c.account_id = a.account_id and c.article_id = a.id),
+      ''), ${MAX_TITLE_WORDS_CHARS})))
+    where a.account_id = ${accountId} and a.id = ${articleId}`);
+}
+
 /**
  * Replaces the article's chunks and queues their embedding: the number of chunks written, or
  * `'pending'` for a long article, whose chunks `writeChunks` writes after this transaction.
@@ -81,9 +95,14 @@ export async function rechunk(tx: Tx, accountId: number, articleId: number, cont
     .set({ embeddingStatus: 'pending', embeddingError: null })
     .where(and(eq(knowledgeBaseArticles.accountId, accountId), eq(knowledgeBaseArticles.id, articleId)));
   await insertJob(tx, 'kb-embed', { accountId, articleId }, { key: jobKey(accountId, articleId, randomUUID()) });
-  if (content.length > INLINE_CHUNK_CHARS) return 'pending';
+  if (content.length > INLINE_CHUNK_CHARS) {
+    // Its title, until writeChunks has written the headings.
+    await refreshTitleVector(tx, accountId, articleId);
+    return 'pending';
+  }
   const chunks = chunkArticle(content);
   if (chunks.length > 0) await tx.insert(knowledgeBaseChunks).values(chunks.map((chunk) => ({ accountId, articleId, ...chunk })));
+  await refreshTitleVector(tx, accountId, articleId);
   return chunks.length;
 }
 
@@ -128,6 +147,7 @@ export async function writeChunks(db: AppDb, accountId: number, articleId: numbe
           .update(knowledgeBaseArticles)
           .set({ embeddingStatus: 'pending' })
           .where(and(where, sql`${knowledgeBaseArticles.embeddingStatus} = 'ready'`));
+        await refreshTitleVector(tx, accountId, articleId);
       }
       return next + slice.length;
     });

@@ -397,6 +397,35 @@ describe.each(await databaseKinds())('knowledge base on %s', (kind) => {
       expect(found.results[0]!.score).toBeGreaterThan(found.results[1]!.score);
     });
 
+    it('matches a number exactly: order 12345 does not find order 123456 as a prefix', async () => {
+      const shop = await registerAccount(t.app, 'Numbered orders');
+      const exact = await createArticle(shop, { title: 'Late parcels', content: 'Order 12345 left our warehouse late because of the storm.' });
+      const longer = await createArticle(shop, { title: 'Lost parcels', content: 'Order 123456 was lost by the carrier and is sent again.' });
+      const found = await search(shop, '12345');
+      const scoreOf = (id: number) => found.results.find((hit) => hit.articleId === id)?.score;
+      const scores = JSON.stringify(found.results.map((hit) => [hit.title, hit.score]));
+      // Both are vector candidates (first rank in one half: 1/61 = 0.0164); the full-text half adds its own share (up to 1/61) to a match.
+      expect(found.results[0]!.articleId, scores).toBe(exact.id);
+      expect(scoreOf(exact.id), scores).toBeGreaterThan(0.03);
+      expect(scoreOf(longer.id), scores).toBeLessThan(0.02);
+    });
+
+    it('weighs an article by the words of its title and headings, kept with its chunks when it is changed', async () => {
+      const shop = await registerAccount(t.app, 'Title words');
+      const content = '## Winter storage\n\nDry the hull before you store the kayak for the winter.';
+      const article = await createArticle(shop, { title: 'Kayak care', content });
+      const titleWords = async () => {
+        const [row] = await withTenant(t.database.db, { accountId: shop.accountId }, (tx) =>
+          rows<{ words: string }>(tx, sql`select title_vector::text as words from knowledge_base_articles where id = ${article.id}`),
+        );
+        return row!.words;
+      };
+      expect(await titleWords()).toBe("'care' 'kayak' 'storag' 'winter'");
+      const renamed = await call(t.app, shop, { method: 'PATCH', url: `${KB}/articles/${article.id}`, payload: { title: 'Canoe care' } });
+      expect(renamed.status).toBe(200);
+      expect(await titleWords()).toBe("'cano' 'care' 'storag' 'winter'");
+    });
+
     it('returns at most `limit` results', async () => {
       expect((await search(s, 'order', 1)).results).toHaveLength(1);
       expect((await search(s, 'order', 20)).results.length).toBeLessThanOrEqual(testArticles.length);

@@ -90,26 +90,42 @@ const TITLE_WEIGHT = 1 / 60;
 /** Stems at least this long match as prefixes. */
 const PREFIX_MIN_CHARS = 4;
 
+interface WeightedTerm {
+  /** The word as a `tsquery`. */
+  query: string;
+  /** Its inverse document frequency within the account's articles. */
+  idf: number;
+  /** In more than a tenth of the account's articles ("send", "order"): says little about which one is meant. */
+  common: boolean;
+}
+
 /**
- * The question's words with their weight, the inverse document frequency within the account's
- * articles, as the common table expression `weighted`. Materialised: each word's frequency is
- * counted once, not again for every passage containing it.
+ * The question's words with their weight, counted once per search for both the full-text half
+ * and the title coverage. A stem of letters also matches its longer forms (Snowball stems
+ * "deliver" to deliv but "delivery" to deliveri); a number or code matches only itself, so
+ * order 12345 does not find order 123456.
  */
-function weightedTerms(accountId: number, text: string) {
-  return sql`terms as materialized (
-      -- A stem also matches its longer forms: Snowball stems "deliver" to deliv but "delivery" to deliveri.
-      select distinct lexeme, (quote_literal(lexeme) || case when length(lexeme) >= ${PREFIX_MIN_CHARS} then ':*' else '' end)::tsquery as query
-      from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
-    total as materialized (select count(*)::float8 as n from knowledge_base_articles where account_id = ${accountId}),
-    counted as materialized (
-      select t.query, (select count(distinct c.article_id) from knowledge_base_chunks c
-        where c.account_id = ${accountId} and c.search_vector @@ t.query)::float8 as df
-      from terms t),
-    weighted as materialized (
-      select c.query, ln(1 + total.n / (1 + c.df)) as idf,
-        -- A word in more than a tenth of the account's articles ("send", "order") says little about which one is meant.
-        c.df > greatest(2, ${COMMON_SHARE} * total.n) as common
-      from counted c, total)`;
+function weightedTerms(tx: Tx, accountId: number, text: string) {
+  return queryRows<WeightedTerm>(
+    tx,
+    sql`with terms as (
+          select distinct lexeme, (quote_literal(lexeme) ||
+            case when length(lexeme) >= ${PREFIX_MIN_CHARS} and lexeme !~ '[[:digit:][:punct:]]' then ':*' else '' end)::tsquery as query
+          from unnest(tsvector_to_array(to_tsvector('english', ${text}))) as lexeme limit ${MAX_TERMS}),
+        total as (select count(*)::float8 as n from knowledge_base_articles where account_id = ${accountId}),
+        counted as (
+          select t.query, (select count(distinct c.article_id) from knowledge_base_chunks c
+            where c.account_id = ${accountId} and c.search_vector @@ t.query)::float8 as df
+          from terms t)
+        select c.query::text as query, ln(1 + total.n / (1 + c.df)) as idf, c.df > greatest(2, ${COMMON_SHARE} * total.n) as common
+        from counted c, total`,
+  );
+}
+
+/** Weighted terms as the rows (query, idf) of a query's `from`. */
+function termRows(terms: WeightedTerm[]) {
+  return sql`(select query::tsquery as query, idf from unnest(${sql.param(terms.map((term) => term.query))}::text[],
+    ${sql.param(terms.map((term) => Number(term.idf)))}::float8[]) as term(query, idf))`;
 }
 
 /**
@@ -118,13 +134,14 @@ function weightedTerms(accountId: number, text: string) {
  * error code, a product name) outweighs common ones (which are left to the vector half, like
  * stop words) and a passage with several of the words outranks one with a single one.
  */
-function wordMatches(tx: Tx, accountId: number, text: string) {
+async function wordMatches(tx: Tx, accountId: number, text: string, terms: WeightedTerm[]) {
+  const rare = terms.filter((term) => !term.common);
+  if (rare.length === 0) return [];
   return queryRows<{ id: string }>(
     tx,
-    sql`with ${weightedTerms(accountId, text)}
-        select c.id from knowledge_base_chunks c
+    sql`select c.id from knowledge_base_chunks c
         join knowledge_base_articles a on a.account_id = c.account_id and a.id = c.article_id and a.status = 'published'
-        join weighted w on c.search_vector @@ w.query and not w.common
+        join ${termRows(rare)} w on c.search_vector @@ w.query
         where c.account_id = ${accountId}
         group by c.id
         order by sum(w.idf) desc, ts_rank_cd(c.search_vector, ${anyWordQuery(text)}) desc, c.id
@@ -136,23 +153,17 @@ function wordMatches(tx: Tx, accountId: number, text: string) {
  * How much of the question each article's title and headings say, as the share of the
  * question's weight (inverse document frequency) among the words they contain: an article
  * titled with what is asked about ("Tracking your order") is the likelier answer than one
- * that mentions it in passing, which neither half of the search can tell.
+ * that mentions it in passing, which neither half of the search can tell. Read from the
+ * article's `title_vector`, written with its chunks, not gathered from all its passages.
  */
-async function titleCoverage(tx: Tx, accountId: number, articleIds: number[], text: string) {
-  if (articleIds.length === 0) return new Map<number, number>();
+async function titleCoverage(tx: Tx, accountId: number, articleIds: number[], terms: WeightedTerm[]) {
+  if (articleIds.length === 0 || terms.length === 0) return new Map<number, number>();
   const rows = await queryRows<{ id: number; share: number | null }>(
     tx,
-    sql`with ${weightedTerms(accountId, text)},
-        fields as (
-          select a.id, to_tsvector('english', a.title || ' ' || coalesce((select string_agg(distinct c.heading, ' ')
-            from knowledge_base_chunks c where c.account_id = a.account_id and c.article_id = a.id), '')) as words
-          from knowledge_base_articles a
-          where a.account_id = ${accountId} and a.id in (${sql.join(
-            articleIds.map((id) => sql`${id}`),
-            sql`, `,
-          )}))
-        select f.id, sum(w.idf) filter (where f.words @@ w.query) / nullif(sum(w.idf), 0) as share
-        from fields f cross join weighted w group by f.id`,
+    sql`select a.id, sum(w.idf) filter (where a.title_vector @@ w.query) / nullif(sum(w.idf), 0) as share
+        from knowledge_base_articles a cross join ${termRows(terms)} w
+        where a.account_id = ${accountId} and a.id = any(${sql.param(articleIds)}::integer[])
+        group by a.id`,
   );
   return new Map(rows.map((row) => [Number(row.id), Number(row.share ?? 0)]));
 }
@@ -260,7 +271,8 @@ export function createKnowledgeSearch(deps: {
         const strategy: SearchResult['strategy'] =
           !model || !vector ? 'none' : (await vectorCount(tx, accountId, model)) <= deps.exactMaxVectors ? 'exact' : 'hnsw';
         const nearest = strategy === 'none' ? [] : await nearestChunks(tx, accountId, model!, vector!, strategy);
-        const matching = await wordMatches(tx, accountId, words);
+        const terms = await weightedTerms(tx, accountId, words);
+        const matching = await wordMatches(tx, accountId, words, terms);
         const vectorRanks = nearest.map((row) => Number(row.chunk_id));
         const textRanks = matching.map((row) => Number(row.id));
         const found = await passages(tx, accountId, [...new Set([...vectorRanks, ...textRanks])], model, vector, words);
@@ -279,7 +291,7 @@ export function createKnowledgeSearch(deps: {
             byArticle.set(passage.articleId, hit);
           });
         }
-        const coverage = await titleCoverage(tx, accountId, [...byArticle.keys()], words);
+        const coverage = await titleCoverage(tx, accountId, [...byArticle.keys()], terms);
         for (const [articleId, hit] of byArticle) hit.score += TITLE_WEIGHT * (coverage.get(articleId) ?? 0);
         return { strategy, byArticle };
       });

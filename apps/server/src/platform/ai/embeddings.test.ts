@@ -51,6 +51,25 @@ describe('local sentence embeddings (USE lite, from the npm package)', () => {
     expect(cosineSimilarity(one!, alone!)).toBeCloseTo(1, 5);
   }, 60_000);
 
+  it('gives a large call its turns while short calls keep coming', async () => {
+    let largeDone = false;
+    const large = embedder.embed(Array.from({ length: 96 }, (_, i) => `training example ${i} about invoices`)).then(() => (largeDone = true));
+    // 40 callers of one text, each asking again as soon as it is answered: more short texts than a
+    // batch holds wait at every batch. Smallest-first alone would never send the large call's.
+    let answered = 0;
+    const ask = async (caller: number) => {
+      while (!largeDone && answered < 2_000) {
+        await embedder.embed([`short question ${caller}`]);
+        answered += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, (_, caller) => ask(caller)));
+    expect(largeDone).toBe(true);
+    await large;
+    // The short calls were served all the while, more than once each on average.
+    expect(answered).toBeGreaterThan(40);
+  }, 60_000);
+
   it('embeds bulk work in a thread of its own at a lower priority, without holding up interactive texts', async () => {
     const text = 'Where is my parcel? It has not arrived yet';
     const [interactive] = await embedder.embed([text]);

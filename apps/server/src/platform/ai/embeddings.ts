@@ -67,20 +67,32 @@ interface PendingText {
   reject: (error: Error) => void;
 }
 
+/** Batches a waiting call may be passed over before its next texts go first. */
+const MAX_PASSED_OVER = 4;
+
+/** The texts of one call of embed() not sent yet, and how many batches went without any of them. */
+interface WaitingCall {
+  texts: PendingText[];
+  passedOver: number;
+}
+
 /**
  * One worker thread and the batching of the texts sent to it; ended after `idleMs` without work,
  * if given. One batch at a time goes to the thread (it embeds one at a time anyway), made of the
  * waiting calls with the fewest texts first: a live message's text goes in the next batch, with
  * other short calls, rather than behind (or padded with) the hundred sentences a draft asked for
- * just before. Large calls take their turns whenever no short one waits.
+ * just before. Large calls take their turns whenever no short one waits, and at least every
+ * MAX_PASSED_OVER + 1 batches while short ones keep coming: a steady stream of them (a busy inbox)
+ * would hold a training or an article's indexing back for ever otherwise. Counted in batches
+ * rather than time: on a busy machine every batch is slower, and the share stays the same.
  */
 function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
   let started: Worker | undefined;
   let loaded = false;
   const waiting = new Map<number, { resolve: (vectors: Float32Array[]) => void; reject: (error: Error) => void }>();
   let nextId = 1;
-  /** Per call of embed(), its texts not yet sent, oldest call first. */
-  let calls: PendingText[][] = [];
+  /** Oldest call first. */
+  let calls: WaitingCall[] = [];
   let pendingCount = 0;
   let timer: NodeJS.Timeout | undefined;
   let idleTimer: NodeJS.Timeout | undefined;
@@ -117,7 +129,7 @@ function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
       // start would fail the next one alike. The next call starts a new thread.
       for (const request of waiting.values()) request.reject(error);
       waiting.clear();
-      for (const item of calls.flat()) item.reject(error);
+      for (const item of calls.flatMap((call) => call.texts)) item.reject(error);
       calls = [];
       pendingCount = 0;
       started = undefined;
@@ -131,15 +143,28 @@ function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
   };
 
   /**
-   * The waiting calls with the fewest texts first, whole, as many as fit in a batch; when even
-   * the smallest does not fit, its first MAX_BATCH texts.
+   * The next texts of the oldest call passed over MAX_PASSED_OVER times, if any; then the waiting
+   * calls with the fewest texts first, whole, as many as fit in the batch; when even the smallest
+   * does not fit an empty batch, its first MAX_BATCH texts.
    */
   function nextBatch(): PendingText[] {
-    // A stable sort: calls of one size keep their order.
-    calls.sort((a, b) => a.length - b.length);
     const batch: PendingText[] = [];
-    while (calls.length > 0 && batch.length + calls[0]!.length <= MAX_BATCH) batch.push(...calls.shift()!);
-    if (batch.length === 0) batch.push(...calls[0]!.splice(0, MAX_BATCH));
+    const served = new Set<WaitingCall>();
+    const take = (call: WaitingCall, count: number) => {
+      batch.push(...call.texts.splice(0, count));
+      served.add(call);
+    };
+    const due = calls.find((call) => call.passedOver >= MAX_PASSED_OVER);
+    if (due) take(due, MAX_BATCH);
+    // A stable sort: calls of one size keep their order.
+    const bySize = calls.filter((call) => call.texts.length > 0).sort((a, b) => a.texts.length - b.texts.length);
+    for (const call of bySize) {
+      if (batch.length + call.texts.length > MAX_BATCH) break;
+      take(call, call.texts.length);
+    }
+    if (batch.length === 0) take(bySize[0]!, MAX_BATCH);
+    for (const call of calls) call.passedOver = served.has(call) ? 0 : call.passedOver + 1;
+    calls = calls.filter((call) => call.texts.length > 0);
     pendingCount -= batch.length;
     return batch;
   }
@@ -161,18 +186,18 @@ function createLane(workerData: EmbeddingWorkerData, idleMs?: number) {
   return {
     embed(texts: string[]) {
       if (texts.length === 0) return Promise.resolve([]);
-      const call: PendingText[] = [];
+      const call: WaitingCall = { texts: [], passedOver: 0 };
       const vectors = Promise.all(
         texts.map(
           (text) =>
             new Promise<Float32Array>((resolve, reject) => {
               // The encoder cannot embed an empty string; a lone space embeds as "nothing said".
-              call.push({ text: text.slice(0, MAX_EMBED_CHARS).trim() || ' ', resolve, reject });
+              call.texts.push({ text: text.slice(0, MAX_EMBED_CHARS).trim() || ' ', resolve, reject });
             }),
         ),
       );
       calls.push(call);
-      pendingCount += call.length;
+      pendingCount += call.texts.length;
       if (pendingCount >= MAX_BATCH) flush();
       else timer ??= setTimeout(flush, GATHER_MS);
       return vectors;

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_ARTICLE_VECTORS_FILE, demoArticleTexts } from '../../modules/demo/article-vectors.js';
 import { LOCAL_EMBEDDING_MODEL_ID, localEmbeddingModel, type EmbeddingModel } from './embedding-models.js';
 import { cosineSimilarity, createEmbedder } from './embeddings.js';
-import { readPrecomputedVectors, textKey, withPrecomputedVectors } from './precomputed-vectors.js';
+import { readPrecomputedVectors, withPrecomputedVectors } from './precomputed-vectors.js';
+import { textKey } from './text-hash.js';
 
 describe('precomputed vectors', () => {
   const embedder = createEmbedder();
@@ -18,10 +19,18 @@ describe('precomputed vectors', () => {
         return texts.map((text) => [text.length]);
       },
     };
-    const cached = withPrecomputedVectors(model, new Map([[textKey('known'), [-1]]]));
+    const cached = withPrecomputedVectors(
+      model,
+      new Map([
+        [textKey('known'), [-1]],
+        [textKey('wrong length'), [-1, -1]],
+      ]),
+    );
     expect(await cached.embed(['one', 'known', 'three'])).toEqual([[3], [-1], [5]]);
     expect(await cached.embed(['known'])).toEqual([[-1]]);
-    expect(asked).toEqual([['one', 'three']]);
+    // A stored vector of another length is not this model's: the text is embedded again.
+    expect(await cached.embed(['wrong length'])).toEqual([[12]]);
+    expect(asked).toEqual([['one', 'three'], ['wrong length']]);
   });
 
   it("has the demo articles' vectors from the build, as the encoder embeds them today", async () => {

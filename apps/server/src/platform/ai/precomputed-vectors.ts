@@ -5,17 +5,15 @@
  * found by its content's hash, and the table by the model's id: vectors of one model never stand
  * in for another's, and a text that changed is simply embedded.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { EmbeddingModel } from './embedding-models.js';
+import { textKey } from './text-hash.js';
 
 export interface PrecomputedVectors {
   model: string;
-  /** Text hash → the vector's Float32 values, base64. */
+  /** Text key (text-hash.ts) → the vector's Float32 values, base64. */
   vectors: Record<string, string>;
 }
-
-export const textKey = (text: string) => createHash('sha256').update(text).digest('base64url');
 
 export async function precomputeVectors(model: EmbeddingModel, texts: string[]): Promise<PrecomputedVectors> {
   const vectors = await model.embed(texts);
@@ -44,7 +42,11 @@ export function withPrecomputedVectors(model: EmbeddingModel, known: ReadonlyMap
     id: model.id,
     dimensions: model.dimensions,
     async embed(texts, lane) {
-      const found = texts.map((text) => known.get(textKey(text)));
+      // A vector of another length (a table of another build of the model) is embedded again.
+      const found = texts.map((text) => {
+        const vector = known.get(textKey(text));
+        return vector?.length === model.dimensions ? vector : undefined;
+      });
       const missing = texts.filter((_, i) => !found[i]);
       const embedded = missing.length > 0 ? await model.embed(missing, lane) : [];
       let next = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEnglishQuery, toEnglishTerms } from './english-terms.js';
+import { candidatesFor, GLOSSED_CHARS, GLOSSED_WORD_CHARS, toEnglishQuery } from './english-terms.js';
 import { SUPPORT_LANGUAGES, SUPPORT_LEXICON } from './support-lexicon.js';
 
 describe('support lexicon', () => {
@@ -14,37 +14,60 @@ describe('support lexicon', () => {
   });
 });
 
-describe('toEnglishTerms', () => {
+/** The English words of a text read in the given lexicon language. */
+const termsOf = (text: string, language: string) => toEnglishQuery(text, language).terms;
+
+describe('English words of a foreign text', () => {
   it('reads inflected Finnish words by their stems', () => {
-    const terms = toEnglishTerms('Milloin saan hyvityksen palautuksesta?', 'fi');
+    const terms = termsOf('Milloin saan hyvityksen palautuksesta?', 'fi');
     expect(terms).toEqual(expect.arrayContaining(['refund', 'return']));
   });
 
   it('reads German, Swedish and Finnish compounds by their parts', () => {
-    expect(toEnglishTerms('Wie hoch sind die Versandkosten?', 'de')).toEqual(expect.arrayContaining(['shipping', 'costs']));
-    expect(toEnglishTerms('Ich finde mein Kundenkonto nicht', 'de')).toContain('account');
-    expect(toEnglishTerms('Var hittar jag fraktkostnaden?', 'sv')).toEqual(expect.arrayContaining(['shipping', 'costs']));
-    expect(toEnglishTerms('Ostin takin alennusmyynnistä', 'fi')).toEqual(expect.arrayContaining(['buy', 'jacket', 'sale']));
-    expect(toEnglishTerms('Onko teillä lahjakortteja?', 'fi')).toEqual(expect.arrayContaining(['gift', 'card']));
+    expect(termsOf('Wie hoch sind die Versandkosten?', 'de')).toEqual(expect.arrayContaining(['shipping', 'costs']));
+    expect(termsOf('Ich finde mein Kundenkonto nicht', 'de')).toContain('account');
+    expect(termsOf('Var hittar jag fraktkostnaden?', 'sv')).toEqual(expect.arrayContaining(['shipping', 'costs']));
+    expect(termsOf('Ostin takin alennusmyynnistä', 'fi')).toEqual(expect.arrayContaining(['buy', 'jacket', 'sale']));
+    expect(termsOf('Onko teillä lahjakortteja?', 'fi')).toEqual(expect.arrayContaining(['gift', 'card']));
   });
 
   it('reads French and Spanish with or without accents, and phrases of several words', () => {
-    expect(toEnglishTerms('Je voudrais un remboursement', 'fr')).toContain('refund');
-    expect(toEnglishTerms('Comment changer mon mot de passe ?', 'fr')).toEqual(expect.arrayContaining(['change', 'password']));
-    expect(toEnglishTerms('¿Cuánto cuesta el envío?', 'es')).toEqual(toEnglishTerms('Cuanto cuesta el envio', 'es'));
-    expect(toEnglishTerms('¿Cuánto cuesta el envío?', 'es')).toEqual(expect.arrayContaining(['price', 'shipping']));
+    expect(termsOf('Je voudrais un remboursement', 'fr')).toContain('refund');
+    expect(termsOf('Comment changer mon mot de passe ?', 'fr')).toEqual(expect.arrayContaining(['change', 'password']));
+    expect(termsOf('¿Cuánto cuesta el envío?', 'es')).toEqual(termsOf('Cuanto cuesta el envio', 'es'));
+    expect(termsOf('¿Cuánto cuesta el envío?', 'es')).toEqual(expect.arrayContaining(['price', 'shipping']));
   });
 
   it('names every concept a shared form belongs to, and matches short stems as whole words only', () => {
     // Finnish "tilaus" is both an order and a subscription.
-    expect(toEnglishTerms('tilaukseni', 'fi')).toEqual(expect.arrayContaining(['order', 'subscription']));
-    expect(toEnglishTerms('Paljonko on ALV?', 'fi')).toContain('vat');
-    expect(toEnglishTerms('alvari', 'fi')).not.toContain('vat');
+    expect(termsOf('tilaukseni', 'fi')).toEqual(expect.arrayContaining(['order', 'subscription']));
+    expect(termsOf('Paljonko on ALV?', 'fi')).toContain('vat');
+    expect(termsOf('alvari', 'fi')).not.toContain('vat');
+  });
+});
+
+describe('the cost of reading a text', () => {
+  it('compares a word with a handful of stems, not with the whole lexicon', () => {
+    for (const [column, language] of SUPPORT_LANGUAGES.entries()) {
+      const forms = SUPPORT_LEXICON.flatMap((row) => row[column + 1]!.split(','));
+      const largest = Math.max(...forms.map((form) => candidatesFor(language, form.replace('=', '').trim()).length));
+      expect(largest, language).toBeLessThanOrEqual(16);
+      expect(forms.length, language).toBeGreaterThan(100);
+    }
   });
 
-  it('answers nothing for English or a language the lexicon lacks', () => {
-    expect(toEnglishTerms('How do I get a refund?', 'en')).toEqual([]);
-    expect(toEnglishTerms('Hvordan får jeg pengene tilbake?', 'no')).toEqual([]);
+  it('reads only the start of a long message and of a long word', () => {
+    // A long message in no known language: nothing past the first GLOSSED_CHARS is read, so its last words name nothing.
+    const filler = 'lorem ipsum dolor sit amet '.repeat(800);
+    expect(filler.length).toBeGreaterThan(20_000);
+    expect(termsOf('Wo ist meine Rechnung? ' + filler, 'da')).toEqual(expect.arrayContaining(['invoice']));
+    expect(termsOf(filler.slice(0, GLOSSED_CHARS - 30) + ' Rechnung Versandkosten', 'de')).toContain('invoice');
+    expect(termsOf(filler + ' Rechnung Versandkosten', 'de')).toEqual([]);
+    // One 20,000-letter "word": only its first GLOSSED_WORD_CHARS letters are searched for compound parts.
+    const word = 'x'.repeat(GLOSSED_WORD_CHARS - 13) + 'versandkosten';
+    expect(termsOf(word, 'de')).toEqual(expect.arrayContaining(['shipping', 'costs']));
+    expect(termsOf('x'.repeat(8) + word + 'a'.repeat(20_000), 'de')).toEqual([]);
+    expect(termsOf('versand' + 'a'.repeat(20_000), 'de')).toContain('shipping');
   });
 });
 

@@ -2,13 +2,13 @@
  * English words for a customer's message in another language, through the support lexicon: the
  * knowledge base is written in English and the local encoder understands only English, so a
  * Finnish or German question is searched by the English words of the concepts it names
- * (`toEnglishTerms`), plus the words no language changes (order numbers, error codes, product
+ * (`toEnglishQuery`), plus the words no language changes (order numbers, error codes, product
  * names). Read-only for every module that needs it (search, drafts, classification).
  */
 import { detectLanguage } from '../language.js';
 import { ENGLISH_PARAPHRASES, SUPPORT_LANGUAGES, SUPPORT_LEXICON, type SupportLanguage } from './support-lexicon.js';
 
-interface Entry {
+export interface Entry {
   /** The stems of consecutive words. */
   words: string[];
   /** Whole words only (a trailing `=` in the lexicon). */
@@ -23,6 +23,14 @@ interface Entry {
 const MIN_INNER_STEM = 5;
 const COMPOUNDING = new Set<SupportLanguage>(['fi', 'sv', 'de']);
 
+/**
+ * The text's start is read, where a message says what it is about: the lexicon's work stays
+ * bounded whatever a message's length (a customer may paste a whole log or a long thread).
+ */
+export const GLOSSED_CHARS = 1_000;
+/** Letters of one word read for its stems and compound parts; the longest real compounds are shorter. */
+export const GLOSSED_WORD_CHARS = 40;
+
 /** Lower case without French and Spanish accents; å, ä, ö and ü stay (they tell words apart). */
 function fold(text: string): string {
   return text
@@ -35,7 +43,8 @@ function fold(text: string): string {
 function wordsOf(text: string): string[] {
   return fold(text)
     .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((word) => word.slice(0, GLOSSED_WORD_CHARS));
 }
 
 /** Entries from [English words, forms] pairs; a form listed under several concepts names all of them ("tilaus": order, subscription). */
@@ -54,21 +63,59 @@ function entriesOf(rows: readonly (readonly [string, string])[]): Entry[] {
   return [...byForm.values()].sort((a, b) => b.words.join(' ').length - a.words.join(' ').length);
 }
 
-const entriesByLanguage = new Map<SupportLanguage | 'en', Entry[]>([
-  ...SUPPORT_LANGUAGES.map((language, column) => [language, entriesOf(SUPPORT_LEXICON.map((row) => [row[0], row[column + 1]!] as const))] as const),
-  ['en', entriesOf(ENGLISH_PARAPHRASES)],
+/**
+ * Entries by the first letters of their first stem, so that a word is compared with the handful
+ * of stems it could start with rather than with all ~500 of its language. Each list keeps the
+ * lexicon's order (longest first).
+ */
+const KEY_CHARS = 4;
+
+interface Lexicon {
+  /** Whole-word entries by their first stem's first letters (a shorter stem under all of its letters). */
+  byStart: Map<string, Entry[]>;
+  /** Stems that may also name a concept inside a compound (single words, not exact, long enough). */
+  inner: Map<string, Entry[]>;
+  /** Each entry's place in the lexicon's order. */
+  rank: Map<Entry, number>;
+}
+
+function lexiconOf(entries: Entry[]): Lexicon {
+  const lexicon: Lexicon = { byStart: new Map(), inner: new Map(), rank: new Map(entries.map((entry, i) => [entry, i])) };
+  const add = (index: Map<string, Entry[]>, key: string, entry: Entry) => index.set(key, [...(index.get(key) ?? []), entry]);
+  for (const entry of entries) {
+    const stem = entry.words[0]!;
+    add(lexicon.byStart, stem.slice(0, KEY_CHARS), entry);
+    if (entry.words.length === 1 && !entry.exact && stem.length >= MIN_INNER_STEM) add(lexicon.inner, stem.slice(0, KEY_CHARS), entry);
+  }
+  return lexicon;
+}
+
+const lexicons = new Map<SupportLanguage | 'en', Lexicon>([
+  ...SUPPORT_LANGUAGES.map((language, column) => [language, lexiconOf(entriesOf(SUPPORT_LEXICON.map((row) => [row[0], row[column + 1]!] as const)))] as const),
+  ['en', lexiconOf(entriesOf(ENGLISH_PARAPHRASES))],
 ]);
+
+/** The entries a word starting at `at` may match: those keyed by its first letters, or by fewer when a stem is shorter. */
+export function candidatesFor(language: SupportLanguage | 'en', word: string, at = 0): Entry[] {
+  const { byStart, rank } = lexicons.get(language)!;
+  const lists: Entry[][] = [];
+  for (let length = Math.min(KEY_CHARS, word.length - at); length >= 1; length--) {
+    const list = byStart.get(word.slice(at, at + length));
+    if (list) lists.push(list);
+  }
+  return lists.length === 1 ? lists[0]! : lists.flat().sort((a, b) => rank.get(a)! - rank.get(b)!);
+}
 
 const matches = (entry: Entry, word: string, stem: string) => (entry.exact ? word === stem : word.startsWith(stem));
 
 /** The English words of the concepts named in `words`, in order of appearance, once each. */
 function glossOf(words: string[], language: SupportLanguage | 'en') {
-  const entries = entriesByLanguage.get(language)!;
+  const { inner } = lexicons.get(language)!;
   const found: string[] = [];
   let matched = 0;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const whole = entries.find((entry) => entry.words.every((stem, k) => i + k < words.length && matches(entry, words[i + k]!, stem)));
+    const whole = candidatesFor(language, word).find((entry) => entry.words.every((stem, k) => i + k < words.length && matches(entry, words[i + k]!, stem)));
     if (whole) {
       found.push(whole.english);
       matched++;
@@ -79,9 +126,7 @@ function glossOf(words: string[], language: SupportLanguage | 'en') {
     // Parts of a compound after its first: the longest known stem at each later position.
     const start = whole ? whole.words[0]!.length : 3;
     for (let at = start; at <= word.length - MIN_INNER_STEM; at++) {
-      const part = entries.find(
-        (entry) => entry.words.length === 1 && !entry.exact && entry.words[0]!.length >= MIN_INNER_STEM && word.startsWith(entry.words[0]!, at),
-      );
+      const part = inner.get(word.slice(at, at + KEY_CHARS))?.find((entry) => word.startsWith(entry.words[0]!, at));
       if (!part) continue;
       found.push(part.english);
       if (!whole) matched++;
@@ -109,28 +154,25 @@ export interface EnglishQuery {
   terms: string[];
 }
 
-/** English content words for a text in one of the lexicon's languages (empty for any other). */
-export function toEnglishTerms(text: string, language: string): string[] {
-  if (!(SUPPORT_LANGUAGES as readonly string[]).includes(language)) return [];
-  return glossOf(wordsOf(text), language as SupportLanguage).terms;
-}
-
 /**
  * A question in English words for searching English articles. The language is detected unless
  * given; a short message is often detected as a neighbour (Norwegian for Swedish, Catalan for
  * Spanish), so a text that is not English is read in whichever lexicon language names most of it.
+ * Only its first `GLOSSED_CHARS` are read.
  */
-export function toEnglishQuery(text: string, language = detectLanguage(text)): EnglishQuery {
+export function toEnglishQuery(text: string, language?: string): EnglishQuery {
+  const start = text.slice(0, GLOSSED_CHARS);
+  language ??= detectLanguage(start);
   if (language === 'en' || language === 'und') {
     // An English question keeps its words and gains those its articles likely use for what it says.
-    const { terms } = glossOf(wordsOf(text), 'en');
+    const { terms } = glossOf(wordsOf(start), 'en');
     return { language, text: terms.length > 0 ? `${text}\n${terms.join(' ')}` : text, terms };
   }
-  const words = wordsOf(text);
+  const words = wordsOf(start);
   const candidates = (SUPPORT_LANGUAGES as readonly string[]).includes(language) ? [language as SupportLanguage] : SUPPORT_LANGUAGES;
   const best = candidates.map((candidate) => ({ candidate, ...glossOf(words, candidate) })).sort((a, b) => b.matched - a.matched)[0]!;
   // An undetected language is taken for one of the lexicon's only when two of its words say so:
   // a short English question detected as Danish must not lose its words to one chance match.
   if (best.matched < (candidates.length === 1 ? 1 : 2)) return { language, text, terms: [] };
-  return { language: best.candidate, text: [...best.terms, ...keptWords(text)].join(' '), terms: best.terms };
+  return { language: best.candidate, text: [...best.terms, ...keptWords(start)].join(' '), terms: best.terms };
 }
