@@ -102,8 +102,9 @@ export function answerUnits(passage: Pick<Passage, 'heading' | 'content'>): { te
       .filter(Boolean);
     const prose = lines.length === 1 && SENTENCE_END.test(lines[0]!) && !LIST_ITEM.test(lines[0]!);
     if (prose) {
-      for (const sentence of sentencesOf(lines[0]!)) if (sentence.length >= 12) push({ text: sentence, leadIn: '', context: '' });
-      before = sentencesOf(lines[0]!).at(-1) ?? '';
+      const sentences = sentencesOf(lines[0]!);
+      for (const sentence of sentences) if (sentence.length >= 12) push({ text: sentence, leadIn: '', context: '' });
+      before = sentences.at(-1) ?? '';
       continue;
     }
     // A list keeps its lead-in ("We accept:"); a table row (a line that is no sentence) keeps its header as context.
