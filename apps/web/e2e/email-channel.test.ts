@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FrameLocator, Page } from 'playwright-core';
 import { eventually } from '../../server/src/test-support/eventually.js';
 import { startSmtpSink, type SmtpSink } from '../../server/src/test-support/mail.js';
-import { available, freePort, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
+import { available, freePort, openedDialog, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
 
 vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
 
@@ -111,7 +111,7 @@ describe.skipIf(!available)('the e-mail channel in Chromium', () => {
     await page.getByLabel("New inbox's channel").click();
     await page.getByRole('option', { name: 'E-mail' }).click();
     await page.getByRole('button', { name: 'Add inbox' }).click();
-    const dialog = page.getByRole('dialog', { name: 'New e-mail inbox' });
+    const dialog = await openedDialog(page, 'New e-mail inbox');
     expect(await dialog.getByLabel('Inbox name').inputValue()).toBe('Support mail');
     await dialog.getByText('Once the inbox is created, this dialog tests the connections').waitFor();
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { eventually } from '../../server/src/test-support/eventually.js';
 import { ADMIN_URL, adminQuery } from '../../server/src/test-support/postgres-admin.js';
 
@@ -191,6 +191,19 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 }
 
 /** The token the signed-in page keeps. */
+/**
+ * The dialog of this name once it has opened. PrimeVue moves the focus into a dialog when its
+ * opening animation ends (to its autofocus field, or its close button); on a loaded machine that
+ * can come after the test has begun to type, and a field filled then loses its text to the move.
+ */
+export async function openedDialog(page: Page, name: string): Promise<Locator> {
+  const dialog = page.getByRole('dialog', { name });
+  await eventually(`the dialog "${name}" to take the focus`, () => dialog.evaluate((element) => element.contains(document.activeElement) || undefined), {
+    timeoutMs: UI_WAIT_MS,
+  });
+  return dialog;
+}
+
 export const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('hummdesk.token')) as Promise<string>;
 
 /** The same session's token, signed again to expire in `seconds`: a session running out, on cue. */

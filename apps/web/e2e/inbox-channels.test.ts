@@ -9,7 +9,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
-import { available, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
+import { available, openedDialog, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
 
 vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
 
@@ -45,7 +45,7 @@ describe.skipIf(!available)('inbox channels in Chromium', () => {
     await page.getByRole('button', { name: 'Add inbox' }).click();
     await page.locator('section#inboxes li', { hasText: name }).getByText(channel).waitFor();
     await page.getByRole('button', { name: `Channel settings of inbox ${name}` }).click();
-    return page.getByRole('dialog', { name: `Channel settings of ${name}` });
+    return openedDialog(page, `Channel settings of ${name}`);
   }
 
   it('sets up a website widget: its look, its websites, the snippet and the identity secret', async () => {

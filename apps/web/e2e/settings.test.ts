@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { available, PASSWORD, SHOTS, startApp, tokenOf, UI_WAIT_MS, type App } from './harness.js';
+import { available, openedDialog, PASSWORD, SHOTS, startApp, tokenOf, UI_WAIT_MS, type App } from './harness.js';
 
 // UI updates follow API calls and live events: expect.poll's default second is too short on a loaded machine.
 vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
@@ -206,7 +206,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     expect(teamId).toBeGreaterThan(0);
 
     await row.getByRole('button', { name: 'Members of Billing' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Members of Billing' });
+    const dialog = await openedDialog(page, 'Members of Billing');
     await dialog.getByRole('option', { name: invitee.name }).click();
     await dialog.getByText('1 agent selected').waitFor();
     await dialog.getByRole('button', { name: 'Save members' }).click();
@@ -246,9 +246,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     expect(await row.getByRole('switch').isChecked()).toBe(false);
 
     await row.getByRole('button', { name: 'Edit team Billing' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Edit the team Billing' });
-    // The dialog focuses its first field once it has opened: typing before that could land there.
-    await expect.poll(() => dialog.getByLabel('Team name').evaluate((field) => field === document.activeElement)).toBe(true);
+    const dialog = await openedDialog(page, 'Edit the team Billing');
     await dialog.getByLabel('Team name').fill('Billing and refunds');
     await dialog.getByLabel('Description').fill('Charges, invoices and money back');
     await dialog.getByRole('button', { name: 'Save team' }).click();
@@ -266,7 +264,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     await row.getByText('Website widget').waitFor();
 
     await row.getByRole('button', { name: 'Edit inbox Website chat' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Edit the inbox Website chat' });
+    const dialog = await openedDialog(page, 'Edit the inbox Website chat');
     await dialog.getByLabel('Inbox name').fill('Web chat');
     await dialog.getByLabel('Default team').click();
     await page.getByRole('option', { name: 'Billing and refunds' }).click();
@@ -352,8 +350,7 @@ describe.skipIf(!available)('the settings screen in Chromium', () => {
     const tokens = section('access-tokens');
     await tokens.getByText('No access tokens yet.').waitFor();
     await tokens.getByRole('button', { name: 'Create access token' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Create an access token' });
-    await expect.poll(() => dialog.getByLabel('Name').evaluate((field) => field === document.activeElement)).toBe(true);
+    const dialog = await openedDialog(page, 'Create an access token');
     await dialog.getByLabel('Name').fill('Order sync');
     await dialog.getByRole('button', { name: 'Read and write' }).click();
     await dialog.getByLabel('Expires').click();

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startReceiver, type Receiver } from '../../server/src/test-support/webhook-receiver.js';
-import { available, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
+import { available, openedDialog, PASSWORD, SHOTS, startApp, UI_WAIT_MS, type App } from './harness.js';
 
 vi.setConfig({ expect: { poll: { timeout: UI_WAIT_MS } } });
 
@@ -43,7 +43,7 @@ describe.skipIf(!available)('webhooks in Chromium', () => {
     await page.goto(`${app.base}/settings`);
     await section().getByText('No webhooks yet.').waitFor();
     await section().getByRole('button', { name: 'Add webhook' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a webhook' });
+    const dialog = await openedDialog(page, 'Add a webhook');
     await dialog.getByLabel('URL').fill('ftp://files.example.com/in');
     await dialog.getByRole('button', { name: 'Add webhook' }).click();
     await expect.poll(() => dialog.locator('#webhook-url-error').textContent()).toMatch(/http or https/);

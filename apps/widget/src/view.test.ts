@@ -93,4 +93,16 @@ describe('the widget view', () => {
     composer.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     expect(on.toggle).toHaveBeenCalledWith(false);
   });
+
+  it('gives the focus to the pre-chat form when it appears in a panel opened while loading', () => {
+    const host = document.createElement('div');
+    document.body.replaceChildren(host);
+    const shadow = host.attachShadow({ mode: 'open' });
+    const view = createView(shadow, t, 'en', { toggle: vi.fn(), send: vi.fn(), start: vi.fn(), typing: vi.fn(), retry: vi.fn() });
+    view.mode({ kind: 'loading' });
+    view.setOpen(true);
+    expect(shadow.activeElement?.getAttribute('aria-label')).toBe(t.closeChat);
+    view.mode({ kind: 'prechat' });
+    expect(shadow.activeElement).toBe(shadow.querySelector('form input'));
+  });
 });

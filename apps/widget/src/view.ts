@@ -280,6 +280,12 @@ export function createView(shadow: ShadowRoot, t: Strings, language: string, on:
     notice.hidden = !text;
   }
 
+  /** Where the focus goes in the open panel: the form's first field, the composer, or else the close button. */
+  function firstField(): HTMLElement {
+    if (!prechat.hidden) return prechat.querySelector<HTMLElement>('input') ?? close;
+    return composer.hidden ? close : input;
+  }
+
   return {
     configure(config: WidgetConfig) {
       const accent = accentOf(config.color);
@@ -293,6 +299,8 @@ export function createView(shadow: ShadowRoot, t: Strings, language: string, on:
     mode(mode: Mode) {
       // The form is done: the focus goes on to the composer rather than back to the page.
       const focusComposer = mode.kind === 'chat' && prechat.contains(shadow.activeElement);
+      // Opened while still loading, the panel could only focus its close button: the first field takes it once it is there.
+      const focusFirst = !panel.hidden && shadow.activeElement === close;
       prechat.hidden = mode.kind !== 'prechat';
       composer.hidden = mode.kind !== 'chat';
       state.hidden = mode.kind !== 'closed';
@@ -304,6 +312,7 @@ export function createView(shadow: ShadowRoot, t: Strings, language: string, on:
       }
       startButton.disabled = false;
       if (focusComposer) input.focus();
+      else if (focusFirst) firstField().focus();
     },
 
     /** Opens or closes the panel; the focus goes into it, and back to the bubble. */
@@ -314,8 +323,7 @@ export function createView(shadow: ShadowRoot, t: Strings, language: string, on:
       bubble.setAttribute('aria-label', open ? t.closeChat : t.openChat);
       if (open) {
         toBottom();
-        const first = !prechat.hidden ? prechat.querySelector<HTMLElement>('input') : !composer.hidden ? input : close;
-        first?.focus();
+        firstField().focus();
       } else if (hadFocus) bubble.focus();
     },
 
