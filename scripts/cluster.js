@@ -94,7 +94,7 @@ ports.forEach((replicaPort, i) =>
     HUMMDESK_INSTANCE: `api_${i + 1}`,
   }),
 );
-await Promise.all(ports.map((replicaPort) => waitFor(`http://127.0.0.1:${replicaPort}/health`)));
+await Promise.all(ports.map((replicaPort) => waitFor(`http://127.0.0.1:${replicaPort}/health/ready`)));
 
 const nginxDir = `${dataDir}/nginx`;
 mkdirSync(nginxDir, { recursive: true });
@@ -105,7 +105,7 @@ writeFileSync(
 );
 writeFileSync(`${nginxDir}/nginx.conf`, readFileSync(`${root}/deploy/nginx.conf`, 'utf8').replace('listen 5000;', `listen ${port};`));
 start('nginx', 'nginx', ['-p', nginxDir, '-c', `${nginxDir}/nginx.conf`, '-g', `daemon off; pid ${nginxDir}/nginx.pid; error_log stderr warn;`], {});
-await waitFor(`http://127.0.0.1:${port}/health`);
+await waitFor(`http://127.0.0.1:${port}/health/ready`);
 
 log(`${replicas} API replicas behind nginx on http://localhost:${port} (Postgres ${new URL(env.DATABASE_URL).pathname.slice(1)}, Redis ${env.REDIS_URL})`);
 log(`try: for i in $(seq 1 6); do curl -s http://localhost:${port}/health | jq -r .serverInstance; done`);

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -27,6 +26,7 @@ import { demoRoutes } from './modules/demo/demo.routes.js';
 import { inboundWebhookRoutes } from './modules/email/inbound-webhook.routes.js';
 import { emailRoutes } from './modules/email/email.routes.js';
 import { startSmtpListener } from './modules/email/smtp-listener.js';
+import { createHealthMonitor } from './modules/health/health-monitor.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { knowledgeBaseRoutes } from './modules/knowledge-base/knowledge-base.routes.js';
 import { inboxRoutes } from './modules/inboxes/inboxes.routes.js';
@@ -35,13 +35,16 @@ import { publicApiRoutes } from './modules/public-api/public-api.routes.js';
 import { createPublicApiService } from './modules/public-api/public-api.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { reportRoutes } from './modules/reports/reports.routes.js';
+import { createMessageSearch } from './modules/search/message-search.js';
+import { searchRoutes } from './modules/search/search.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { callbackRoutes } from './modules/webhooks/callbacks.routes.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import authPlugin from './platform/auth.js';
 import { createContactTokens } from './platform/contact-tokens.js';
-import { AppError, errorHandler } from './platform/errors.js';
+import { AppError, createErrorHandler } from './platform/errors.js';
 import { useJsonBodies } from './platform/json-body.js';
+import securityHeaders from './platform/security-headers.js';
 import { serveWebApp } from './platform/web-app.js';
 import { widgetScriptRoutes } from './platform/widget-script.js';
 import metricsPlugin from './platform/metrics.js';
@@ -109,12 +112,15 @@ export async function buildApp({
 
   app.setValidatorCompiler(createValidatorCompiler());
   useJsonBodies(app);
-  app.setErrorHandler(errorHandler);
+  // The checks behind /health and /health/ready run in the background; a request that fails for
+  // want of the database makes them check at once.
+  const health = createHealthMonitor({ database, redis, intervalMs: config.healthCheckIntervalMs, logger: app.log });
+  app.setErrorHandler(createErrorHandler({ onDatabaseUnavailable: health.databaseUnavailable }));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet, {
+  await app.register(securityHeaders, {
     // Swagger UI's page needs inline styles; everything else stays same-origin.
     contentSecurityPolicy: { directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   });
@@ -216,7 +222,7 @@ export async function buildApp({
     logger: app.log,
   });
 
-  await app.register(healthRoutes, { database, redis, serverInstance: config.serverInstance, ai: { config, embedder: services.embedder } });
+  await app.register(healthRoutes, { monitor: health, database, serverInstance: config.serverInstance, ai: { config, embedder: services.embedder } });
   await app.register(authRoutes, { prefix: '/api/auth', auth, loginRateLimit: config.loginRateLimit });
   await app.register(accountRoutes, { prefix: '/api/account', accounts: services.accounts });
   await app.register(accessTokenRoutes, { prefix: '/api/access-tokens', accessTokens: services.accessTokens });
@@ -236,6 +242,7 @@ export async function buildApp({
     taxonomy: services.taxonomy,
   });
   await app.register(knowledgeBaseRoutes, { prefix: '/api/knowledge-base', knowledgeBase: services.knowledgeBase });
+  await app.register(searchRoutes, { prefix: '/api/search', search: createMessageSearch({ db }) });
   await app.register(reportRoutes, { prefix: '/api/reports', reports: services.reports });
   await app.register(webhookRoutes, { prefix: '/api/webhooks', webhooks: services.webhooks });
   await app.register(callbackRoutes, { prefix: '/api/inboxes', callbacks: services.callbacks });

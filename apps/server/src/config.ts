@@ -35,6 +35,7 @@ const EnvSchema = Type.Object({
   PUBLIC_API_MESSAGE_RATE_LIMIT: Type.Integer({ minimum: 1, default: 30 }),
   TRUST_PROXY: Type.Optional(Type.String({ maxLength: 2000 })),
   LOG_LEVEL: Type.String({ pattern: '^(fatal|error|warn|info|debug|trace|silent)$', default: 'info' }),
+  HEALTH_CHECK_INTERVAL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5_000 }),
   AI_PROVIDER: Type.Union([Type.Literal('local'), Type.Literal('anthropic'), Type.Literal('openai')], {
     default: 'local',
   }),
@@ -114,6 +115,8 @@ export interface Config {
    */
   trustProxy: string[] | false;
   logLevel: string;
+  /** How often the database and Redis are checked in the background for /health and /health/ready. */
+  healthCheckIntervalMs: number;
   aiProvider: 'local' | 'anthropic' | 'openai';
   /** A worker process serves /metrics and /health on this port, when set. */
   workerMetricsPort: number | undefined;
@@ -246,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    healthCheckIntervalMs: e.HEALTH_CHECK_INTERVAL_MS,
     aiProvider: e.AI_PROVIDER,
     queueConcurrency: e.QUEUE_CONCURRENCY,
     workerMetricsPort: e.WORKER_METRICS_PORT,

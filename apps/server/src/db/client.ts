@@ -1,9 +1,14 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { sql, type SQL } from 'drizzle-orm';
-import { drizzle as drizzlePg, NodePgSession, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
+import { drizzle as drizzlePg, NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -51,9 +56,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options) : openPglite(options.dataDir);
 }
 
+/**
+ * PGlite runs Postgres inside this process, so its shared buffers are this process's memory, kept
+ * once touched: Postgres's 128 MB default made a fifth of the embedded server. An embedded
+ * install's working set is far smaller, and the files it reads stay in the OS page cache.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
+/** The compiled script (Node runs no TypeScript), found from src/ and dist/ alike. */
+const pgliteInitFile = fileURLToPath(new URL('../../dist/db/pglite-init.js', import.meta.url));
+const execFileAsync = promisify(execFile);
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { extensions: { vector } });
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    // A new directory is created in a child process (pglite-init.ts says why): seconds, once.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await execFileAsync(process.execPath, [pgliteInitFile, dataDir]);
+  }
+  const client = await PGlite.create(dataDir, { extensions: { vector, btree_gin }, startParams: PGLITE_START_PARAMS });
   const pgliteDb = drizzlePglite(client, { schema });
   return {
     driver: 'pglite',
@@ -83,7 +103,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     client.on('error', (err) => options.logger?.error({ err }, 'database connection failed'));
   });
   const db = drizzlePg(pool, { schema }) as unknown as AppDb;
-  releaseClientsOfFailedTransactions(db, pool);
+  holdTransactionsOnClients(db, pool);
   return {
     driver: 'postgres',
     db,
@@ -104,14 +124,48 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   };
 }
 
+/** A transaction opened and held by `openTransaction`, to run work in once. */
+export interface HeldTransaction {
+  /** Rows of the statement sent along with the opening (`first`), none without one. */
+  readonly rows: unknown[];
+  /** Runs `work` in the transaction, then commits it, or rolls it back when `work` throws. */
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Ends the transaction without work (rolls it back). */
+  end(): Promise<void>;
+}
+
+/** How each Postgres database opens its transactions; PGlite (no round trips to save) is not here. */
+const openers = new WeakMap<AppDb, (opening: string) => Promise<HeldTransaction>>();
+
 /**
- * drizzle-orm 0.45's node-postgres `transaction()` sends BEGIN before its try/finally: when the
- * connection dies between checkout and BEGIN, the client is never released, the pool loses a
- * slot for good, and `pool.end()` waits forever. Transactions therefore check their client out
- * here, run on it, and always give it back: destroyed (`release(error)`) when its connection
- * failed, so a dead one is never reused.
+ * Opens a transaction whose first statements are `setup` (one statement, values inline) and
+ * optionally `first` (one more, whose rows are answered). On Postgres, `begin`, both statements
+ * and the answer are ONE round trip: one simple-protocol query of several statements (without
+ * bind parameters: the callers inline only integers they checked and literals escaped by
+ * `pg.escapeLiteral`). PGlite runs the same statements in its own transaction API, which
+ * cannot be held open across calls (one connection, other callers waiting): `first` runs in a
+ * transaction of its own, `run` opens another with `setup`.
  */
-function releaseClientsOfFailedTransactions(db: AppDb, pool: pg.Pool) {
+export async function openTransaction(db: AppDb, setup: string, first?: string): Promise<HeldTransaction> {
+  const open = openers.get(db);
+  if (open) return open(`begin; ${setup}${first ? `; ${first}` : ''}`);
+  const inSetUp = async <T>(work: (tx: Tx) => Promise<T>) =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql.raw(setup));
+      return work(tx);
+    });
+  const rows = first ? await inSetUp(async (tx) => (await queryRows(tx, sql.raw(first))) as unknown[]) : [];
+  return { rows, run: inSetUp, end: async () => undefined };
+}
+
+/**
+ * Transactions on Postgres check their client out here, run on it, and always give it back:
+ * destroyed (`release(error)`) when its connection failed, so a dead one is never reused.
+ * (drizzle-orm 0.45's own `transaction()` sends BEGIN before its try/finally: a connection that
+ * died between checkout and BEGIN was never released, the pool lost a slot for good and
+ * `pool.end()` waited forever.) drizzle's `db.transaction` goes through here too.
+ */
+function holdTransactionsOnClients(db: AppDb, pool: pg.Pool) {
   // The session's dialect, schema and options are private in drizzle's types, not at run time.
   const base = db._.session as unknown as {
     dialect: PgDialect;
@@ -119,16 +173,57 @@ function releaseClientsOfFailedTransactions(db: AppDb, pool: pg.Pool) {
     options: NodePgSessionOptions;
     transaction: NodePgSession<Schema, never>['transaction'];
   };
-  base.transaction = async (work, config) => {
+  const open = async (opening: string): Promise<HeldTransaction> => {
     const client = await pool.connect();
-    let broken: Error | undefined;
+    let done = false;
+    const finish = async (statement: 'commit' | 'rollback', failure?: unknown) => {
+      done = true;
+      let broken = isDatabaseUnavailable(failure) ? (failure as Error) : undefined;
+      try {
+        if (!broken) await client.query(statement);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) broken = error as Error;
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    };
+    let results: pg.QueryResult<pg.QueryResultRow> | pg.QueryResult<pg.QueryResultRow>[];
     try {
-      return await new NodePgSession<Schema, never>(client, base.dialect, base.schema, base.options).transaction(work, config);
+      results = await client.query<pg.QueryResultRow>(opening);
     } catch (error) {
-      if (isDatabaseUnavailable(error)) broken = error as Error;
+      await finish('rollback', error).catch(() => undefined);
       throw error;
-    } finally {
-      client.release(broken);
     }
+    const session = new NodePgSession<Schema, never>(client, base.dialect, base.schema, base.options);
+    const tx = new NodePgTransaction<Schema, never>(base.dialect, session, base.schema) as unknown as Tx;
+    return {
+      // One result per statement: begin, the settings, `first`.
+      rows: statementResults(results)[2]?.rows ?? [],
+      run: async (work) => {
+        if (done) throw new Error('This transaction has ended');
+        let result;
+        try {
+          result = await work(tx);
+        } catch (error) {
+          await finish('rollback', error).catch(() => undefined);
+          throw error;
+        }
+        await finish('commit');
+        return result;
+      },
+      end: () => (done ? Promise.resolve() : finish('rollback')),
+    };
   };
+  openers.set(db, open);
+  base.transaction = async (work, config) => {
+    // Nothing asks for an isolation level or access mode; one would be lost here, so it is refused.
+    if (config) throw new Error('Transaction options are not supported');
+    return (await open('begin')).run(work as (tx: Tx) => Promise<never>);
+  };
+}
+
+/** The results of a simple query, one per statement (pg answers a lone one without the array). */
+function statementResults(results: pg.QueryResult<pg.QueryResultRow> | pg.QueryResult<pg.QueryResultRow>[]): pg.QueryResult<pg.QueryResultRow>[] {
+  return Array.isArray(results) ? results : [results];
 }

@@ -6,13 +6,11 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { AppDb } from '../db/client.js';
-import { accountUsers, userSessions } from '../db/schema.js';
+import { openTransaction, type AppDb } from '../db/client.js';
 import { AccessTokenError, hashAccessToken, isAccessToken, resolveAccessToken, type AccessTokenContext } from './access-tokens.js';
 import { AppError, ForbiddenError } from './errors.js';
 import { failureLimit, rateLimit } from './rate-limits.js';
-import { withTenant, type TenantContext } from './tenancy.js';
+import { enterScopeSql, idLiteral, offerTransaction, textLiteral, type AccountRole, type TenantContext } from './tenancy.js';
 
 export interface TokenClaims {
   /** User id. */
@@ -65,8 +63,10 @@ export class SessionEndedError extends AppError {
 
 /**
  * The caller behind verified token claims: the token must carry a session and an expiry, the
- * session must be active and the user still a member of the account. One query, so it costs a
- * request what the membership check alone cost.
+ * session must be active and the user still a member of the account. The check is the first
+ * statement of the request's tenant transaction, sent with its BEGIN and settings in one round
+ * trip; the transaction is then offered to the handler's first `withTenant` (tenancy.ts), so an
+ * authenticated read costs that round trip, its query and the COMMIT.
  */
 export async function resolveSession(db: AppDb, claims: TokenClaims): Promise<SessionContext> {
   const userId = Number(claims.sub);
@@ -80,23 +80,23 @@ export async function resolveSession(db: AppDb, claims: TokenClaims): Promise<Se
   ) {
     throw new TokenError('invalid_token', 'The token is invalid');
   }
-  const [member] = await withTenant(db, { accountId: claims.acc, userId }, (tx) =>
-    tx
-      .select({ role: accountUsers.role })
-      .from(accountUsers)
-      .innerJoin(userSessions, eq(userSessions.userId, accountUsers.userId))
-      .where(
-        and(
-          eq(accountUsers.accountId, claims.acc),
-          eq(accountUsers.userId, userId),
-          eq(userSessions.id, claims.sid),
-          isNull(userSessions.revokedAt),
-          gt(userSessions.expiresAt, sql`now()`),
-        ),
-      ),
-  );
-  if (!member) throw new SessionEndedError();
-  return { kind: 'session', accountId: claims.acc, userId, role: member.role, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+  const held = await openTransaction(db, enterScopeSql({ accountId: claims.acc, userId }), membershipSql(claims.acc, userId, claims.sid));
+  const [member] = held.rows as { role: AccountRole }[];
+  if (!member) {
+    await held.end();
+    throw new SessionEndedError();
+  }
+  const caller: SessionContext = { kind: 'session', accountId: claims.acc, userId, role: member.role, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
+  offerTransaction(caller, held);
+  return caller;
+}
+
+/** The member's role if the session is active; SQL text with its values inline (see `enterScopeSql`). */
+function membershipSql(accountId: number, userId: number, sessionId: string) {
+  return `select account_users.role from account_users
+    join user_sessions on user_sessions.user_id = account_users.user_id
+    where account_users.account_id = ${idLiteral(accountId)} and account_users.user_id = ${idLiteral(userId)}
+      and user_sessions.id = ${textLiteral(sessionId)} and user_sessions.revoked_at is null and user_sessions.expires_at > now()`;
 }
 
 declare module '@fastify/jwt' {

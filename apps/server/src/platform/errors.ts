@@ -183,12 +183,21 @@ export function toErrorReply(error: unknown, requestId: string): { status: numbe
   return body(500, 'internal_error', 'Something went wrong on our side');
 }
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const { status, body } = toErrorReply(error, request.id);
-  if (status >= 500) request.log.error({ err: error }, 'request failed');
-  else request.log.info({ code: body.error.code, status }, body.error.message);
-  return reply.status(status).send(body);
+/**
+ * The error handler. `onDatabaseUnavailable` hears of each request that failed because the
+ * database is unreachable (the health monitor then checks at once).
+ */
+export function createErrorHandler({ onDatabaseUnavailable }: { onDatabaseUnavailable?: () => void } = {}) {
+  return function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+    const { status, body } = toErrorReply(error, request.id);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.error.code, status }, body.error.message);
+    if (status === 503 && isDatabaseUnavailable(error)) onDatabaseUnavailable?.();
+    return reply.status(status).send(body);
+  };
 }
+
+export const errorHandler = createErrorHandler();
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return reply.status(404).send({

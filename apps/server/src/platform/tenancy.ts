@@ -5,7 +5,9 @@
  * can never leak to the next transaction on the same pooled connection.
  */
 import { sql } from 'drizzle-orm';
-import type { AppDb, Tx } from '../db/client.js';
+import pg from 'pg';
+import { openTransaction, type AppDb, type HeldTransaction, type Tx } from '../db/client.js';
+import { BadRequestError } from './errors.js';
 
 export const APP_ROLE = 'hummdesk_app';
 
@@ -35,24 +37,77 @@ export interface AppScope {
   lookupEmailAddress?: string;
 }
 
-export function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select
-      set_config('role', ${APP_ROLE}, true),
-      set_config('app.current_account_id', ${scope.accountId?.toString() ?? ''}, true),
-      set_config('app.current_user_id', ${scope.userId?.toString() ?? ''}, true),
-      set_config('app.lookup_email', ${scope.lookupEmail ?? ''}, true),
-      set_config('app.lookup_account_slug', ${scope.lookupAccountSlug ?? ''}, true),
-      set_config('app.lookup_invitation', ${scope.lookupInvitation ?? ''}, true),
-      set_config('app.lookup_access_token', ${scope.lookupAccessToken ?? ''}, true),
-      set_config('app.lookup_inbox', ${scope.lookupInbox ?? ''}, true),
-      set_config('app.lookup_email_address', ${scope.lookupEmailAddress ?? ''}, true)`);
-    return work(tx);
+/** The settings behind each lookup of `AppScope`: set only when the scope has one. */
+const LOOKUP_SETTINGS = {
+  lookupEmail: 'app.lookup_email',
+  lookupAccountSlug: 'app.lookup_account_slug',
+  lookupInvitation: 'app.lookup_invitation',
+  lookupAccessToken: 'app.lookup_access_token',
+  lookupInbox: 'app.lookup_inbox',
+  lookupEmailAddress: 'app.lookup_email_address',
+} as const satisfies Record<Exclude<keyof AppScope, 'accountId' | 'userId'>, string>;
+
+/** An id as SQL text: only a safe integer gets in (the empty string when there is none). */
+export function idLiteral(id: number | undefined): string {
+  if (id === undefined) return "''";
+  if (!Number.isSafeInteger(id)) throw new TypeError(`Not an id: ${id}`);
+  return `'${id}'`;
+}
+
+/** A string as an SQL literal; a NUL (which Postgres text cannot hold) is refused, not cut short. */
+export function textLiteral(value: string): string {
+  if (value.includes('\0')) throw new BadRequestError('invalid_text', 'Text with a NUL character is not accepted');
+  return pg.escapeLiteral(value);
+}
+
+/**
+ * The statement that enters a scope, its values inline (it goes with BEGIN in one round trip,
+ * without bind parameters): ids checked as integers, text escaped. The role, account and user
+ * are always set (empty when absent); a lookup only when the scope has one. An unset lookup reads
+ * as NULL in the policies, exactly as an empty one (`nullif(current_setting(name, true), '')`),
+ * so leaving it out never shows more. Every value is transaction-local (`true`).
+ */
+export function enterScopeSql(scope: AppScope): string {
+  const settings = [
+    `set_config('role', '${APP_ROLE}', true)`,
+    `set_config('app.current_account_id', ${idLiteral(scope.accountId)}, true)`,
+    `set_config('app.current_user_id', ${idLiteral(scope.userId)}, true)`,
+  ];
+  for (const [key, name] of Object.entries(LOOKUP_SETTINGS)) {
+    const value = scope[key as keyof typeof LOOKUP_SETTINGS];
+    if (value !== undefined) settings.push(`set_config('${name}', ${textLiteral(value)}, true)`);
+  }
+  return `select ${settings.join(', ')}`;
+}
+
+export async function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return (await openTransaction(db, enterScopeSql(scope))).run(work);
+}
+
+/**
+ * Tenant transactions opened (and their membership checked) by authentication, each offered to
+ * the first `withTenant` of the same caller object that starts before the event loop moves on:
+ * the request's handler, straight after its preHandler. Not taken by then, it is ended, so an
+ * open transaction never waits on anything else (a slow handler, a client).
+ */
+const offered = new WeakMap<object, HeldTransaction>();
+
+export function offerTransaction(caller: TenantContext, held: HeldTransaction) {
+  offered.set(caller, held);
+  setImmediate(() => {
+    if (offered.get(caller) !== held) return;
+    offered.delete(caller);
+    void held.end().catch(() => undefined);
   });
 }
 
 /** Runs `work` in one transaction that sees only the rows of `scope.accountId`. */
 export function withTenant<T>(db: AppDb, scope: { accountId: number; userId?: number }, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const held = offered.get(scope);
+  if (held) {
+    offered.delete(scope);
+    return held.run(work);
+  }
   return runAsApp(db, scope, work);
 }
 

@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import helmet from '@fastify/helmet';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { errorHandler } from './errors.js';
+import securityHeaders from './security-headers.js';
 import { widgetScriptRoutes } from './widget-script.js';
 
-/** The app's own order: helmet's headers first, then the route. */
+/** The app's own order: the security headers first, then the route. */
 async function serve(file: string) {
   const app = Fastify();
   app.setErrorHandler(errorHandler);
-  await app.register(helmet);
+  await app.register(securityHeaders, {});
   await app.register(widgetScriptRoutes, { file });
   return app;
 }

@@ -142,7 +142,12 @@ const InboxFilters = {
   priority: Type.Optional(Priority),
   category: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  q: Type.Optional(Type.String({ maxLength: 200, description: 'Contact name or e-mail, #number, or text in messages' })),
+  q: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: 'Contact name or e-mail (part of), #number, or words in messages (by stem, as `GET /api/search/messages` finds them)',
+    }),
+  ),
 };
 
 export const ListConversationsQuery = Type.Object({

@@ -3,7 +3,7 @@ import type { AppDb, Tx } from '../../db/client.js';
 import { accountUsers, contacts, conversations, inboxes, labels, messages, teams, type EmailDetails } from '../../db/schema.js';
 import { NotFoundError, UnprocessableError } from '../../platform/errors.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
-import { containsPattern } from '../../platform/search.js';
+import { containsPattern, hasSearchWord, messageSearchQuery } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import type { JobQueue } from '../../platform/queue/queue.js';
 import type { EventBus } from '../../realtime/event-bus.js';
@@ -17,7 +17,6 @@ import type { ConversationDoor } from './changes.js';
 import { emailReply, enqueueEmailSend } from './email-replies.js';
 import {
   countByAssignee,
-  lastMessages,
   insertConversation,
   listConversations,
   messagePage,
@@ -120,15 +119,6 @@ export function createConversationService({
     const [row] = await selectConversations(tx, accountId, [eq(conversations.id, id)], { limit: 1, forUpdate });
     if (!row) throw new NotFoundError('Conversation');
     return row;
-  }
-
-  async function withLastMessages(tx: Tx, accountId: number, rows: ConversationRow[]) {
-    const latest = await lastMessages(
-      tx,
-      accountId,
-      rows.map((row) => row.id),
-    );
-    return rows.map((row) => ({ ...row, lastMessage: latest.get(row.id) ?? null }));
   }
 
   async function present(tx: Tx, accountId: number, id: number) {
@@ -247,7 +237,7 @@ export function createConversationService({
         or(
           displayId ? eq(conversations.displayId, Number(displayId)) : undefined,
           sql`exists (${contactMatches(pattern)})`,
-          sql`exists (${messageContains(pattern)})`,
+          hasSearchWord(q) ? sql`exists (${messageMatches(q)})` : undefined,
         ),
       );
     }
@@ -306,8 +296,7 @@ export function createConversationService({
     list: (ctx: TenantContext, filters: ConversationFilters) =>
       withTenant(db, ctx, async (tx) => {
         const rows = await listConversations(tx, ctx.accountId, filtersToSql(ctx, filters), filters.limit + 1);
-        const page = toPage(rows, filters.limit, (row) => [row.lastActivityAt.toISOString(), row.id]);
-        return { ...page, data: await withLastMessages(tx, ctx.accountId, page.data) };
+        return toPage(rows, filters.limit, (row) => [row.lastActivityAt.toISOString(), row.id]);
       }),
 
     /** The counts of the inbox's assignee tabs (mine, unassigned, all) under the other filters. */
@@ -358,8 +347,10 @@ export function createConversationService({
 
     listMessages: (ctx: TenantContext, id: number, query: MessagePageQuery) =>
       withTenant(db, ctx, async (tx) => {
-        await load(tx, ctx.accountId, id);
-        return messagePage(tx, ctx.accountId, id, query, (messageIds) => attachments.present(tx, ctx.accountId, messageIds));
+        const page = await messagePage(tx, ctx.accountId, id, query, (messageIds) => attachments.present(tx, ctx.accountId, messageIds));
+        // Messages found show that the conversation is there (in this account): only an empty page asks.
+        if (page.data.length === 0) await load(tx, ctx.accountId, id);
+        return page;
       }),
 
     /** The HTML and the whole text of an e-mail message, which messages and their events leave out. */
@@ -457,7 +448,9 @@ function contactMatches(pattern: string) {
     and ${contacts.id} = ${conversations.contactId} and (${contacts.name} ilike ${pattern} or ${contacts.email} ilike ${pattern})`;
 }
 
-function messageContains(pattern: string) {
+/** A message of the conversation has the words (full text, as message search finds them; activity lines aside). */
+function messageMatches(text: string) {
   return sql`select 1 from ${messages} where ${messages.accountId} = ${conversations.accountId}
-    and ${messages.conversationId} = ${conversations.id} and ${messages.content} ilike ${pattern}`;
+    and ${messages.conversationId} = ${conversations.id} and ${messages.messageType} <> 'activity'
+    and ${messages.searchVector} @@ ${messageSearchQuery(text)}`;
 }

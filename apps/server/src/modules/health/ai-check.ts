@@ -61,17 +61,27 @@ function localCheck(embedder: LocalEmbedder): () => AiCheck {
     await embedder.embed([PROBE_TEXT]);
     return performance.now() - started;
   });
+  // The answer changes only when a probe ends, the model loads or goes, or a probe stalls: the
+  // one built last is kept until then, so a busy /health builds none.
+  let kept: { last: ProbeResult | undefined; loaded: boolean; answer: AiCheck } | undefined;
   return () => {
     const { last, runningForMs } = probe.read();
     const loaded = embedder.loaded();
-    const check = { provider: 'local' as const, model: LOCAL_EMBEDDING_MODEL_ID, ...outcome(last), fallingBack: false, localModelLoaded: loaded };
-    if (last?.error) return { ...check, status: 'down', error: `the local model failed: ${last.error.message}` };
-    if (runningForMs > PROBE_STALLED_MS)
-      return { ...check, status: 'degraded', error: `the local model has not answered for ${Math.round(runningForMs / 1000)} s` };
-    if (!last) return { ...check, status: 'degraded', error: loaded ? 'not checked yet' : 'loading the local model' };
-    if (!loaded) return { ...check, status: 'degraded', error: 'the local model is not loaded (it loads again at the next use)' };
-    return { ...check, status: 'ok' };
+    if (kept && runningForMs <= PROBE_STALLED_MS && kept.last === last && kept.loaded === loaded) return kept.answer;
+    const answer = localAnswer(last, runningForMs, loaded);
+    kept = runningForMs <= PROBE_STALLED_MS ? { last, loaded, answer } : undefined;
+    return answer;
   };
+}
+
+function localAnswer(last: ProbeResult | undefined, runningForMs: number, loaded: boolean): AiCheck {
+  const check = { provider: 'local' as const, model: LOCAL_EMBEDDING_MODEL_ID, ...outcome(last), fallingBack: false, localModelLoaded: loaded };
+  if (last?.error) return { ...check, status: 'down', error: `the local model failed: ${last.error.message}` };
+  if (runningForMs > PROBE_STALLED_MS)
+    return { ...check, status: 'degraded', error: `the local model has not answered for ${Math.round(runningForMs / 1000)} s` };
+  if (!last) return { ...check, status: 'degraded', error: loaded ? 'not checked yet' : 'loading the local model' };
+  if (!loaded) return { ...check, status: 'degraded', error: 'the local model is not loaded (it loads again at the next use)' };
+  return { ...check, status: 'ok' };
 }
 
 function hostedCheck(provider: TrackedProvider, embedder: LocalEmbedder): () => AiCheck {
@@ -101,6 +111,8 @@ function hostedCheck(provider: TrackedProvider, embedder: LocalEmbedder): () => 
 
 interface ProbeResult {
   finishedAt: number;
+  /** `finishedAt` formatted once, rather than by each /health. */
+  checkedAt: string;
   latencyMs?: number;
   error?: { message: string; httpStatus: number | undefined };
 }
@@ -108,7 +120,7 @@ interface ProbeResult {
 function outcome(last: ProbeResult | undefined) {
   return {
     latencyMs: last?.latencyMs === undefined ? null : Math.round(last.latencyMs),
-    checkedAt: last ? new Date(last.finishedAt).toISOString() : null,
+    checkedAt: last ? last.checkedAt : null,
   };
 }
 
@@ -125,8 +137,8 @@ function cachedProbe(intervalMs: number, run: () => Promise<number>) {
     Promise.resolve()
       .then(run)
       .then(
-        (latencyMs) => (last = { finishedAt: Date.now(), latencyMs }),
-        (error: unknown) => (last = { finishedAt: Date.now(), error: describeError(error) }),
+        (latencyMs) => (last = { ...finished(), latencyMs }),
+        (error: unknown) => (last = { ...finished(), error: describeError(error) }),
       )
       .finally(() => (runningSince = undefined));
   }
@@ -136,6 +148,11 @@ function cachedProbe(intervalMs: number, run: () => Promise<number>) {
       return { last, runningForMs: runningSince === undefined ? 0 : Date.now() - runningSince };
     },
   };
+}
+
+function finished() {
+  const now = new Date();
+  return { finishedAt: now.getTime(), checkedAt: now.toISOString() };
 }
 
 /** The SDKs' errors carry the HTTP status when the provider answered; none when it could not be reached. */

@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import { buildTestApp, call, createTestApp, registerAccount, TEST_JWT_SECRET, ty
 import { bearer, eventually, expectError } from '../../test-support/checks.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../test-support/databases.js';
 import { ADMIN_URL } from '../../test-support/postgres-admin.js';
+import { connectTestRedis, privateRedis, redisAvailable, uniquePrefix } from '../../test-support/redis.js';
 
 describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
   let t: TestApp;
@@ -28,7 +30,7 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
       status: 'healthy',
       serverInstance: `health-test-${kind}`,
       checks: {
-        database: { status: 'ok', latency: expect.stringMatching(/^\d+ms$/) },
+        database: { status: 'ok', latency: expect.stringMatching(/^\d+ms$/), provider: kind, ageMs: expect.any(Number) },
         redis: { status: 'not_configured' },
         // Its first probe has just started (the ai check has a describe of its own, below).
         ai: { provider: 'local', status: 'degraded', checkedAt: null },
@@ -38,6 +40,10 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
     expect(Math.abs(Date.parse(health.body.timestamp) - Date.now())).toBeLessThan(60_000);
     expect(Number.isInteger(health.body.uptime)).toBe(true);
     expect(health.body.uptime).toBeGreaterThanOrEqual(0);
+    // The latest background check's, which ended before this answer.
+    const { checkedAt, ageMs } = health.body.checks.database;
+    expect(Date.parse(checkedAt)).toBeLessThanOrEqual(Date.parse(health.body.timestamp));
+    expect(ageMs).toBe(Date.parse(health.body.timestamp) - Date.parse(checkedAt));
   });
 
   it('names a non-empty server instance by default', async () => {
@@ -347,9 +353,9 @@ describe.runIf((await databaseKinds()).includes('postgres'))('Postgres connectio
       if (response.status !== 200) expectError(response, 503, 'service_unavailable');
     }
     expect(statuses.slice(-5)).toEqual([200, 200, 200, 200, 200]);
-    const health = await call(t.app, undefined, { method: 'GET', url: '/health' });
-    expect(health.status).toBe(200);
-    expect(health.body.checks.database.status).toBe('ok');
+    // A failed request made the background check run at once; should it have met a dead
+    // connection too, it runs again every second until it passes.
+    await databaseCheckPasses(t.app);
     const write = await call(t.app, admin, {
       method: 'POST',
       url: '/api/conversations',
@@ -359,14 +365,256 @@ describe.runIf((await databaseKinds()).includes('postgres'))('Postgres connectio
   });
 
   it('recovers when connections die while idle in the pool', async () => {
-    expect((await call(t.app, admin, { method: 'GET', url: '/health' })).status).toBe(200);
+    await databaseCheckPasses(t.app);
     expect(await terminateBackends()).toBeGreaterThan(0);
     // Once the pool has noticed its idle clients died (they report it, and are dropped).
     const pool = (t.database.db as unknown as { $client: pg.Pool }).$client;
     await eventually('the pool to drop its dead idle clients', async () => (pool.idleCount === 0 ? true : undefined), { intervalMs: 20, timeoutMs: 60_000 });
-    const health = await call(t.app, undefined, { method: 'GET', url: '/health' });
-    expect(health.status).toBe(200);
+    await databaseCheckPasses(t.app);
     const list = await call(t.app, admin, { method: 'GET', url: '/api/conversations' });
     expect(list.status).toBe(200);
   });
 });
+
+/** /health, once its background database check passes. */
+const databaseCheckPasses = (app: FastifyInstance) =>
+  eventually('the database check to pass', async () => {
+    const health = await call(app, undefined, { method: 'GET', url: '/health' });
+    return health.status === 200 && health.body.checks.database.status === 'ok' ? health : undefined;
+  });
+
+/** The longest interval allowed, which no test reaches: a check seen then is one the app ran for another reason. */
+const TEN_MINUTES_MS = '600000';
+const get = (app: FastifyInstance, url: string) => call(app, undefined, { method: 'GET', url });
+
+describe.each(await databaseKinds())('the background checks on %s', (kind) => {
+  let db: TestDatabase;
+  const apps: FastifyInstance[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+  afterAll(() => db?.drop());
+
+  /** An app on the test database that counts its database pings. */
+  async function openApp(intervalMs: string) {
+    const pings = { count: 0 };
+    const database: Database = {
+      ...db.database,
+      ping: async () => {
+        pings.count++;
+        await db.database.ping();
+      },
+    };
+    const app = await buildTestApp(database, { HEALTH_CHECK_INTERVAL_MS: intervalMs });
+    apps.push(app);
+    return { app, pings };
+  }
+
+  it('answers /health, /health/live and /health/ready from the latest check, never asking the database', async () => {
+    const { app, pings } = await openApp(TEN_MINUTES_MS);
+    // The start-up check, done before the app was ready.
+    expect(pings.count).toBe(1);
+    const health = await get(app, '/health');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'healthy', checks: { database: { status: 'ok' } } });
+    expect(await get(app, '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await get(app, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
+
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => get(app, ['/health', '/health/live', '/health/ready'][i % 3]!)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
+    expect(pings.count).toBe(1);
+  });
+
+  it('tells the age of the check it answers, which grows until the next check', async () => {
+    const { app } = await openApp(TEN_MINUTES_MS);
+    const first = (await get(app, '/health')).body.checks.database;
+    const later = await eventually('an older answer', async () => {
+      const database = (await get(app, '/health')).body.checks.database;
+      return database.ageMs > first.ageMs ? database : undefined;
+    });
+    expect(later.checkedAt).toBe(first.checkedAt);
+  });
+
+  it('checks again every HEALTH_CHECK_INTERVAL_MS, and no more once the app is closed', async () => {
+    const closing = await openApp('100');
+    const open = await openApp('100');
+    const first = (await get(closing.app, '/health')).body.checks.database.checkedAt;
+    await eventually('a newer check', async () => ((await get(closing.app, '/health')).body.checks.database.checkedAt !== first ? true : undefined));
+
+    await closing.app.close();
+    apps.splice(apps.indexOf(closing.app), 1);
+    const pingsAtClose = closing.pings.count;
+    // The app left open checks on the same interval: five of its checks later, the closed one would have made some.
+    const from = open.pings.count;
+    await eventually('five more checks of the app left open', () => (open.pings.count >= from + 5 ? true : undefined), { intervalMs: 20 });
+    expect(closing.pings.count).toBe(pingsAtClose);
+  });
+
+  it('documents the three routes under operations', async () => {
+    const { app } = await openApp(TEN_MINUTES_MS);
+    const paths = (await get(app, '/docs/json')).body.paths;
+    for (const path of ['/health', '/health/live', '/health/ready']) {
+      expect(paths[path].get.tags, path).toEqual(['operations']);
+      expect(paths[path].get.summary, path).toMatch(/\S/);
+    }
+    expect(Object.keys(paths['/health/ready'].get.responses)).toEqual(['200', '503']);
+  });
+});
+
+describe.runIf((await databaseKinds()).includes('postgres'))('a database that goes away and comes back', () => {
+  let testDb: TestDatabase;
+  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+  let proxied: Database;
+  let app: FastifyInstance;
+  let admin: Session;
+  const pings = { count: 0 };
+  /** While set, a check waits for it before pinging: the test holds a check running. */
+  let checkGate: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase('postgres');
+    const target = new URL(testDb.url!);
+    proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
+    proxied = await openDatabase({ url: Object.assign(target, { hostname: '127.0.0.1', port: String(proxy.port) }).toString(), poolMax: 2 });
+    const database: Database = {
+      ...proxied,
+      ping: async () => {
+        pings.count++;
+        await checkGate;
+        await proxied.ping();
+      },
+    };
+    // Every ten minutes: every check seen below is one a failed request or a failed check asked for.
+    app = await buildTestApp(database, { HEALTH_CHECK_INTERVAL_MS: TEN_MINUTES_MS });
+    admin = await registerAccount(app, 'Outage Inc');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await proxied?.close();
+    await proxy?.close();
+    await testDb?.drop();
+  });
+
+  const list = () => call(app, admin, { method: 'GET', url: '/api/conversations' });
+
+  it('is checked at once when a request fails for want of it, one check for a storm of failures', async () => {
+    expect((await get(app, '/health')).status).toBe(200);
+    expect(pings.count).toBe(1);
+    let release!: () => void;
+    checkGate = new Promise((resolve) => (release = resolve));
+    await proxy.down();
+    // Nothing has checked since: /health still tells the last check.
+    expect((await get(app, '/health')).body.status).toBe('healthy');
+
+    for (const failed of await Promise.all(Array.from({ length: 20 }, list))) expectError(failed, 503, 'service_unavailable');
+    await eventually('the check the failures asked for', () => (pings.count === 2 ? true : undefined), { intervalMs: 20 });
+    // It is held running: more failures meanwhile start no other check.
+    for (const failed of await Promise.all(Array.from({ length: 20 }, list))) expectError(failed, 503, 'service_unavailable');
+    expect(pings.count).toBe(2);
+
+    release();
+    checkGate = undefined;
+    const unhealthy = await eventually('/health to say unhealthy', async () => {
+      const health = await get(app, '/health');
+      return health.status === 503 ? health : undefined;
+    });
+    expect(unhealthy.body).toMatchObject({ status: 'unhealthy', checks: { database: { status: 'error', provider: 'postgres' } } });
+    expect(unhealthy.body.checks.database.error).toMatch(/\S/);
+    expect(await get(app, '/health/ready')).toMatchObject({
+      status: 503,
+      body: { status: 'not_ready', reason: expect.stringMatching(/^the database check failed: /) },
+    });
+    // Alive all the same: restarting the process would not bring the database back.
+    expect(await get(app, '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('is seen back by the checks, which run every second while it is away', async () => {
+    await proxy.up();
+    const healthy = await databaseCheckPasses(app);
+    expect(healthy.body.status).toBe('healthy');
+    expect(await get(app, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect((await list()).status).toBe(200);
+  });
+});
+
+describe.runIf(await redisAvailable())('Redis that goes away', () => {
+  let db: TestDatabase;
+  let redisServer: Awaited<ReturnType<typeof privateRedis>>;
+  let redis: ReturnType<typeof connectTestRedis>;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('pglite');
+    redisServer = await privateRedis();
+    redis = connectTestRedis(redisServer.url);
+    app = await buildTestApp(db.database, { HEALTH_CHECK_INTERVAL_MS: '200', HUMMDESK_REDIS_PREFIX: uniquePrefix() }, redis);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.close();
+    await redisServer?.stop();
+    await db?.drop();
+  });
+
+  it('leaves the app ready: /health says degraded with 200', async () => {
+    // Checked at start-up once its connection was open.
+    expect((await get(app, '/health')).body).toMatchObject({ status: 'healthy', checks: { redis: { status: 'ok', ageMs: expect.any(Number) } } });
+    await redisServer.stop();
+    const degraded = await eventually('/health to say degraded', async () => {
+      const health = await get(app, '/health');
+      return health.body.status === 'degraded' ? health : undefined;
+    });
+    expect(degraded.status).toBe(200);
+    expect(degraded.body.checks).toMatchObject({ database: { status: 'ok' }, redis: { status: 'error' } });
+    expect(await get(app, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
+    expect(await get(app, '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+
+    // Back before the app closes (its queue and sockets close through Redis).
+    await redisServer.start();
+    await eventually('/health to say healthy again', async () => ((await get(app, '/health')).body.status === 'healthy' ? true : undefined));
+  });
+});
+
+/**
+ * A TCP proxy to Postgres that a test takes down (connections refused, open ones cut) and brings
+ * back on the same port: the database going away and coming back, as the app sees it.
+ */
+async function tcpProxy(host: string, port: number) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    for (const [socket, other] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(socket);
+      socket.on('error', () => undefined); // the other end's close follows
+      socket.on('close', () => {
+        sockets.delete(socket);
+        other.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (onPort: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(onPort, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const down = async () => {
+    if (!server.listening) return;
+    const closed = new Promise((resolve) => server.close(resolve));
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
+  await listen(0);
+  const proxyPort = (server.address() as AddressInfo).port;
+  return { port: proxyPort, down, up: () => listen(proxyPort), close: down };
+}
