@@ -8,7 +8,10 @@
 // the embedded server the encoder it warms up loaded), and after BENCH_TICKETS (default 1,000)
 // demo tickets (POST /api/demo/generate-ticket, BENCH_CONCURRENCY at once, default 4) are
 // classified and drafted (queue idle again). Resident memory is the process's VmRSS (worker
-// threads share it), and the peak its VmHWM, of the process and any child processes.
+// threads share it), and the peak its VmHWM, of the process and any child processes alive then.
+// A child gone before the first sample (the embedded server creates a new PGlite data directory in
+// one) gets a row of its own: its peak as last read while the bench waited for /health (every
+// 100 ms, so a rise in its last 100 ms is missed).
 // The demo route takes 60 tickets a minute per client address: the bench spreads its tickets
 // over client addresses (X-Forwarded-For, believed from loopback with TRUST_PROXY=loopback).
 // Environment: BENCH_DATABASE_URL (default .../hummdesk_bench_memory, dropped and created anew),
@@ -31,7 +34,7 @@ const TICKETS_PER_ADDRESS = 50;
 const log = (line) => console.log(`[bench:memory] ${line}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A process's memory in MB, with its descendants' (a server spawns none today; a change could). */
+/** A process's memory in MB, with its living descendants' (the PGlite init child has ended by the samples). */
 function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number(status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'))?.[1] ?? 0);
@@ -74,19 +77,37 @@ async function queueIdle(base) {
   }
 }
 
-/** Started, and answering /health (startProcess waits 30 s at most; a busy machine can take longer). */
+/**
+ * Started, and answering /health (startProcess waits 30 s at most; a busy machine can take longer).
+ * `startChildrenPeak`: the largest sum of the servers' children's peaks read meanwhile (MB).
+ */
 async function startServer(env, base) {
-  const child = await startProcess(['apps/server/dist/main.js'], env, /running on/);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
-    if (
-      await fetch(`${base}/health`).then(
-        (response) => response.ok,
-        () => false,
+  let startChildrenPeak = 0;
+  const watch = setInterval(() => {
+    try {
+      const now = children(process.pid)
+        .flatMap(children)
+        .reduce((sum, pid) => sum + memory(pid).peak, 0);
+      startChildrenPeak = Math.max(startChildrenPeak, now);
+    } catch {
+      // A child ended between its listing and its reading: the next reading counts.
+    }
+  }, 100);
+  try {
+    const child = await startProcess(['apps/server/dist/main.js'], env, /running on/);
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
+      if (
+        await fetch(`${base}/health`).then(
+          (response) => response.ok,
+          () => false,
+        )
       )
-    )
-      return child;
-    await sleep(200);
+        return Object.assign(child, { startChildrenPeak });
+      await sleep(200);
+    }
+  } finally {
+    clearInterval(watch);
   }
 }
 
@@ -125,6 +146,8 @@ async function embedded() {
   try {
     let server = await startServer(env, base);
     try {
+      rows.push({ shape: 'embedded', moment: 'fresh start, its child processes (PGlite init), peak', peak: server.startChildrenPeak });
+      log(`embedded, fresh start: child processes (PGlite init) peaked at ${server.startChildrenPeak.toFixed(0)} MB`);
       sample('embedded', 'fresh start, /health answers', server);
       await encoderLoaded(base);
       await queueIdle(base);
@@ -189,4 +212,5 @@ if (only !== 'replica') await embedded();
 if (only !== 'embedded') await replica();
 
 console.log('\n| process | moment | resident MB | peak MB | threads |\n|---|---|---|---|---|');
-for (const row of rows) console.log(`| ${row.shape} | ${row.moment} | ${row.rss.toFixed(0)} | ${row.peak.toFixed(0)} | ${row.threads} |`);
+const figure = (value) => (value === undefined ? '–' : value.toFixed(0));
+for (const row of rows) console.log(`| ${row.shape} | ${row.moment} | ${figure(row.rss)} | ${figure(row.peak)} | ${row.threads ?? '–'} |`);

@@ -1,9 +1,4 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -16,6 +11,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../platform/errors.js';
+import { createPgliteDataDir } from './pglite-data-dir.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -63,15 +59,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  */
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
-/** The compiled script (Node runs no TypeScript), found from src/ and dist/ alike. */
-const pgliteInitFile = fileURLToPath(new URL('../../dist/db/pglite-init.js', import.meta.url));
-const execFileAsync = promisify(execFile);
-
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
     // A new directory is created in a child process (pglite-init.ts says why): seconds, once.
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await execFileAsync(process.execPath, [pgliteInitFile, dataDir]);
+    await createPgliteDataDir(dataDir);
   }
   const client = await PGlite.create(dataDir, { extensions: { vector, btree_gin }, startParams: PGLITE_START_PARAMS });
   const pgliteDb = drizzlePglite(client, { schema });
@@ -86,6 +77,9 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
+/** As long as the health check waits for its ping (health-monitor.ts). */
+const PING_TIMEOUT_MS = 2_000;
+
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -93,22 +87,35 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     connectionTimeoutMillis: 5_000,
     application_name: 'hummdesk',
+    // No JIT compilation: it pays off only for long analytical queries, and this app's are short
+    // OLTP ones that the planner sometimes prices high enough to compile (the message search:
+    // 100 ms of compiling for a query that runs in a few). Set at connection start, no round trip.
+    options: '-c jit=off',
   });
   // A connection lost (database restart, terminated backend) must not crash the process: idle
   // clients report to the pool, and a checked-out client, between two statements of a
   // transaction, would otherwise throw its 'error' event. The statement in flight, or the next
   // one, fails and reaches its caller as a 503.
-  pool.on('error', (err) => options.logger?.error({ err }, 'idle database connection failed'));
-  pool.on('connect', (client) => {
-    client.on('error', (err) => options.logger?.error({ err }, 'database connection failed'));
+  reportConnectionErrors(pool, options.logger);
+  // The health check pings on a connection of its own: it never waits behind the app's requests
+  // (a busy pool would fail the check), and a ping lost on a network dropping packets times out
+  // (query_timeout) and drops its connection instead of holding one of the app's for good.
+  const pingPool = new pg.Pool({
+    connectionString: url,
+    max: 1,
+    connectionTimeoutMillis: PING_TIMEOUT_MS,
+    query_timeout: PING_TIMEOUT_MS,
+    keepAlive: true,
+    application_name: 'hummdesk-health',
   });
+  reportConnectionErrors(pingPool, options.logger);
   const db = drizzlePg(pool, { schema }) as unknown as AppDb;
   holdTransactionsOnClients(db, pool);
   return {
     driver: 'postgres',
     db,
     ping: async () => {
-      await db.execute(sql`select 1`);
+      await pingPool.query('select 1');
     },
     migrate: async () => {
       const client = await pool.connect();
@@ -120,8 +127,18 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         client.release();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), pingPool.end()]);
+    },
   };
+}
+
+/** A failed connection of `pool` is logged, never thrown as an unhandled 'error' event (see openPostgres). */
+function reportConnectionErrors(pool: pg.Pool, logger: DatabaseOptions['logger']) {
+  pool.on('error', (err) => logger?.error({ err }, 'idle database connection failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger?.error({ err }, 'database connection failed'));
+  });
 }
 
 /** A transaction opened and held by `openTransaction`, to run work in once. */
@@ -136,6 +153,8 @@ export interface HeldTransaction {
 
 /** How each Postgres database opens its transactions; PGlite (no round trips to save) is not here. */
 const openers = new WeakMap<AppDb, (opening: string) => Promise<HeldTransaction>>();
+/** The pool of each Postgres database, for `queryInScope`. */
+const pools = new WeakMap<AppDb, pg.Pool>();
 
 /**
  * Opens a transaction whose first statements are `setup` (one statement, values inline) and
@@ -156,6 +175,21 @@ export async function openTransaction(db: AppDb, setup: string, first?: string):
     });
   const rows = first ? await inSetUp(async (tx) => (await queryRows(tx, sql.raw(first))) as unknown[]) : [];
   return { rows, run: inSetUp, end: async () => undefined };
+}
+
+/**
+ * The rows of `query` run after `setup` (as in `openTransaction`), in a transaction that ends with
+ * them: for a check whose transaction nothing else uses. On Postgres both statements are one
+ * simple query without BEGIN, which Postgres runs as one implicit transaction: the
+ * transaction-local settings of `setup` hold for `query` and end with it, and a failure rolls it
+ * all back. One round trip, and no COMMIT or ROLLBACK to send.
+ */
+export async function queryInScope(db: AppDb, setup: string, query: string): Promise<unknown[]> {
+  const pool = pools.get(db);
+  if (!pool) return (await openTransaction(db, setup, query)).rows;
+  const results = (await pool.query(`${setup}; ${query}`)) as pg.QueryResult | pg.QueryResult[];
+  // One result per statement: the settings, `query`.
+  return statementResults(results)[1]?.rows ?? [];
 }
 
 /**
@@ -182,7 +216,9 @@ function holdTransactionsOnClients(db: AppDb, pool: pg.Pool) {
       try {
         if (!broken) await client.query(statement);
       } catch (error) {
-        if (isDatabaseUnavailable(error)) broken = error as Error;
+        // Whatever made COMMIT or ROLLBACK fail, the connection's transaction state is unknown:
+        // it is destroyed, never handed to the next caller.
+        broken = error as Error;
         throw error;
       } finally {
         client.release(broken);
@@ -216,6 +252,7 @@ function holdTransactionsOnClients(db: AppDb, pool: pg.Pool) {
     };
   };
   openers.set(db, open);
+  pools.set(db, pool);
   base.transaction = async (work, config) => {
     // Nothing asks for an isolation level or access mode; one would be lost here, so it is refused.
     if (config) throw new Error('Transaction options are not supported');

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -26,6 +26,25 @@ describe('PGlite in a data directory', () => {
       expect(settings[0]!.value).toBe('16MB');
     } finally {
       await reopened.close();
+    }
+  }, 300_000);
+
+  it('creates again a directory whose creation a crash cut short', async () => {
+    const cutShort = join(dataDir, '..', 'cut-short');
+    // What a killed init leaves: its staging directory (its process gone) and files without PG_VERSION.
+    mkdirSync(join(cutShort, '.pglite-init', 'data'), { recursive: true });
+    writeFileSync(join(cutShort, '.pglite-init', 'pid'), '2147483646');
+    mkdirSync(join(cutShort, 'base'));
+    writeFileSync(join(cutShort, 'postgresql.conf'), 'half written');
+
+    const opened = await openDatabase({ dataDir: cutShort });
+    try {
+      const { rows } = (await opened.db.execute(sql`select 1 as one`)) as unknown as { rows: { one: number }[] };
+      expect(rows).toEqual([{ one: 1 }]);
+      expect(existsSync(join(cutShort, 'PG_VERSION'))).toBe(true);
+      expect(existsSync(join(cutShort, '.pglite-init'))).toBe(false);
+    } finally {
+      await opened.close();
     }
   }, 300_000);
 });

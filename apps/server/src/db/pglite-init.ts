@@ -1,6 +1,6 @@
 /**
- * Creates a new PGlite data directory (its initdb), run as a process of its own by openPglite
- * (client.ts). PGlite's initdb starts a second Postgres and copies its files through a tarball in
+ * Creates a new PGlite data directory (its initdb), run as a process of its own by
+ * createPgliteDataDir (pglite-data-dir.ts). PGlite's initdb starts a second Postgres and copies its files through a tarball in
  * memory: in the server's process the allocator would keep those ~150 MB, freed but never given
  * back to the system, for as long as the server runs.
  */

@@ -6,7 +6,7 @@
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { openTransaction, type AppDb } from '../db/client.js';
+import { openTransaction, queryInScope, type AppDb } from '../db/client.js';
 import { AccessTokenError, hashAccessToken, isAccessToken, resolveAccessToken, type AccessTokenContext } from './access-tokens.js';
 import { AppError, ForbiddenError } from './errors.js';
 import { failureLimit, rateLimit } from './rate-limits.js';
@@ -66,9 +66,11 @@ export class SessionEndedError extends AppError {
  * session must be active and the user still a member of the account. The check is the first
  * statement of the request's tenant transaction, sent with its BEGIN and settings in one round
  * trip; the transaction is then offered to the handler's first `withTenant` (tenancy.ts), so an
- * authenticated read costs that round trip, its query and the COMMIT.
+ * authenticated read costs that round trip, its query and the COMMIT. A caller with no handler
+ * to follow (a socket's check) passes `offer: false`: the check is then a transaction of its own,
+ * ended in the same round trip.
  */
-export async function resolveSession(db: AppDb, claims: TokenClaims): Promise<SessionContext> {
+export async function resolveSession(db: AppDb, claims: TokenClaims, { offer = true }: { offer?: boolean } = {}): Promise<SessionContext> {
   const userId = Number(claims.sub);
   if (
     !Number.isSafeInteger(userId) ||
@@ -80,14 +82,17 @@ export async function resolveSession(db: AppDb, claims: TokenClaims): Promise<Se
   ) {
     throw new TokenError('invalid_token', 'The token is invalid');
   }
-  const held = await openTransaction(db, enterScopeSql({ accountId: claims.acc, userId }), membershipSql(claims.acc, userId, claims.sid));
-  const [member] = held.rows as { role: AccountRole }[];
+  const setup = enterScopeSql({ accountId: claims.acc, userId });
+  const check = membershipSql(claims.acc, userId, claims.sid);
+  const held = offer ? await openTransaction(db, setup, check) : undefined;
+  const [member] = (held ? held.rows : await queryInScope(db, setup, check)) as { role: AccountRole }[];
   if (!member) {
-    await held.end();
+    // The caller hears that the session ended, whatever became of the rollback.
+    await held?.end().catch(() => undefined);
     throw new SessionEndedError();
   }
   const caller: SessionContext = { kind: 'session', accountId: claims.acc, userId, role: member.role, sessionId: claims.sid, expiresAt: claims.exp * 1000 };
-  offerTransaction(caller, held);
+  if (held) offerTransaction(db, caller, held);
   return caller;
 }
 

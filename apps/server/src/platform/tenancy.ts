@@ -86,16 +86,17 @@ export async function runAsApp<T>(db: AppDb, scope: AppScope, work: (tx: Tx) => 
 
 /**
  * Tenant transactions opened (and their membership checked) by authentication, each offered to
- * the first `withTenant` of the same caller object that starts before the event loop moves on:
- * the request's handler, straight after its preHandler. Not taken by then, it is ended, so an
- * open transaction never waits on anything else (a slow handler, a client).
+ * the first `withTenant` of the same caller object on the same database that starts before the
+ * event loop moves on: the request's handler, straight after its preHandler. Not taken by then,
+ * it is ended, so an open transaction never waits on anything else (a slow handler, a client).
  */
-const offered = new WeakMap<object, HeldTransaction>();
+const offered = new WeakMap<object, { db: AppDb; held: HeldTransaction }>();
 
-export function offerTransaction(caller: TenantContext, held: HeldTransaction) {
-  offered.set(caller, held);
+export function offerTransaction(db: AppDb, caller: TenantContext, held: HeldTransaction) {
+  const offer = { db, held };
+  offered.set(caller, offer);
   setImmediate(() => {
-    if (offered.get(caller) !== held) return;
+    if (offered.get(caller) !== offer) return;
     offered.delete(caller);
     void held.end().catch(() => undefined);
   });
@@ -103,10 +104,11 @@ export function offerTransaction(caller: TenantContext, held: HeldTransaction) {
 
 /** Runs `work` in one transaction that sees only the rows of `scope.accountId`. */
 export function withTenant<T>(db: AppDb, scope: { accountId: number; userId?: number }, work: (tx: Tx) => Promise<T>): Promise<T> {
-  const held = offered.get(scope);
-  if (held) {
+  const offer = offered.get(scope);
+  // A transaction of another database (another app in the process, a test's) is not this one's.
+  if (offer?.db === db) {
     offered.delete(scope);
-    return held.run(work);
+    return offer.held.run(work);
   }
   return runAsApp(db, scope, work);
 }

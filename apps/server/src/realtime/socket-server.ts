@@ -144,14 +144,15 @@ export function attachRealtime(httpServer: HttpServer, options: RealtimeOptions)
     } catch {
       throw new Error('Invalid or expired token');
     }
-    return resolveSession(db, claims);
+    // No handler follows to take the check's transaction: it ends with the check.
+    return resolveSession(db, claims, { offer: false });
   }
 
   /** Whether the socket's session is still active and its user a member (a revocation may have been missed). */
   async function stillAllowed(socket: AppSocket): Promise<boolean> {
     const { userId, accountId, sessionId, expiresAt } = socket.data;
     try {
-      await resolveSession(db, { sub: String(userId), acc: accountId, sid: sessionId, exp: expiresAt / 1000 });
+      await resolveSession(db, { sub: String(userId), acc: accountId, sid: sessionId, exp: expiresAt / 1000 }, { offer: false });
       return true;
     } catch (error) {
       if (error instanceof SessionEndedError) return false;

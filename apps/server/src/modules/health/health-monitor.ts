@@ -18,7 +18,7 @@ import type { RedisConnections } from '../../platform/redis.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 /** How soon a failing check runs again, and the least time between the starts of two checks. */
-export const RETRY_MS = 1_000;
+const RETRY_MS = 1_000;
 
 export interface DependencyCheck {
   status: 'ok' | 'error';
@@ -30,7 +30,7 @@ export interface DependencyCheck {
   checkedAtMs?: number;
 }
 
-export interface DependencyChecks {
+interface DependencyChecks {
   database: DependencyCheck;
   /** None without REDIS_URL. */
   redis: DependencyCheck | undefined;
@@ -67,11 +67,19 @@ export function createHealthMonitor({
   let timerDueAt = Infinity;
   /** A request failed during the running check, which may have pinged before: one more after it. */
   let recheckAfterRunning = false;
+  /** The database ping under way, which may outlive the check that started it (timed out). */
+  let databasePing: Promise<void> | undefined;
+
+  /** Never a second ping while one hangs (a network that drops packets): the check waits on that one again. */
+  function pingDatabase(): Promise<void> {
+    databasePing ??= database.ping().finally(() => (databasePing = undefined));
+    return databasePing;
+  }
 
   function checkNow(): Promise<void> {
     running ??= (async () => {
       lastStartedAt = Date.now();
-      const [databaseCheck, redisCheck] = await Promise.all([timed(() => database.ping()), redis ? timed((signal) => pingRedis(redis, signal)) : undefined]);
+      const [databaseCheck, redisCheck] = await Promise.all([timed(pingDatabase), redis ? timed((signal) => pingRedis(redis, signal)) : undefined]);
       logChanges(results, { database: databaseCheck, redis: redisCheck });
       results = { database: databaseCheck, redis: redisCheck };
     })().finally(() => {
@@ -92,7 +100,8 @@ export function createHealthMonitor({
     // unref: the checks never keep a process (or a test run) alive.
     timer = setTimeout(() => {
       timer = undefined;
-      void checkNow();
+      // A check reports its failures in its results; nothing else of it can fail.
+      checkNow().catch(() => undefined);
     }, ms).unref();
   }
 
@@ -139,7 +148,7 @@ async function pingRedis(redis: Pick<RedisConnections, 'ping' | 'failFast'>, sig
 async function timed(check: (signal: AbortSignal) => Promise<void>): Promise<DependencyCheck> {
   const started = performance.now();
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new Error('timed out')), CHECK_TIMEOUT_MS);
+  const timer = setTimeout(() => timeout.abort(new Error('timed out')), CHECK_TIMEOUT_MS).unref();
   const timedOut = new Promise<never>((_, reject) => timeout.signal.addEventListener('abort', () => reject(timeout.signal.reason as Error)));
   // Formatted once here rather than by each /health.
   const ended = () => {

@@ -539,6 +539,37 @@ describe.runIf((await databaseKinds()).includes('postgres'))('a database that go
     expect(await get(app, '/health/ready')).toMatchObject({ status: 200, body: { status: 'ready' } });
     expect((await list()).status).toBe(200);
   });
+
+  it('pings on a connection of its own, and never again while a ping hangs', async () => {
+    // Every connection of the app's pool (of two) taken: the ping does not wait for one.
+    const pool = (proxied.db as unknown as { $client: pg.Pool }).$client;
+    const taken = await Promise.all([pool.connect(), pool.connect()]);
+    await proxied.ping();
+    for (const client of taken) client.release();
+
+    // A ping that hangs (held here) past the check's timeout, then checks every second.
+    let release!: () => void;
+    checkGate = new Promise((resolve) => (release = resolve));
+    await proxy.down();
+    const from = pings.count;
+    expectError(await list(), 503, 'service_unavailable');
+    const first = await eventually('a check timed out', async () => {
+      const database = (await get(app, '/health')).body.checks.database;
+      return database.status === 'error' ? database : undefined;
+    });
+    await eventually('another check timed out', async () => {
+      const database = (await get(app, '/health')).body.checks.database;
+      return database.status === 'error' && database.checkedAt !== first.checkedAt ? true : undefined;
+    });
+    // Both waited on the one ping still under way.
+    expect(pings.count).toBe(from + 1);
+
+    release();
+    checkGate = undefined;
+    await proxy.up();
+    await databaseCheckPasses(app);
+    expect(pings.count).toBeGreaterThan(from + 1);
+  });
 });
 
 describe.runIf(await redisAvailable())('Redis that goes away', () => {

@@ -62,6 +62,10 @@ describe.each(await databaseKinds())('queue API on %s', (kind) => {
       signal: controller.signal,
     });
     expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    // The app's security headers, which Fastify does not send for a hijacked reply by itself.
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     const reader = response.body!.getReader();
     let text = '';
     const id = await snoozeOne(a);

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { and, desc, eq } from 'drizzle-orm';
 import Type from 'typebox';
@@ -71,7 +72,13 @@ export const queueRoutes: FastifyPluginAsyncTypebox<{ db: AppDb; queue: JobQueue
       throw new UnauthorizedError('A queue monitor credential is required');
     }
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    // Fastify sends no headers of a hijacked reply: the ones hooks set (security headers, CORS) go along here.
+    reply.raw.writeHead(200, {
+      ...(reply.getHeaders() as OutgoingHttpHeaders),
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     reply.raw.write(`event: hello\ndata: ${JSON.stringify({ backend: opts.queue.backend })}\n\n`);
     const stop = opts.queue.onEvent((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`));
     const keepAlive = setInterval(() => reply.raw.write(': keep-alive\n\n'), 15_000);

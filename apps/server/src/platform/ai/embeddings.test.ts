@@ -38,6 +38,15 @@ describe('local sentence embeddings (USE lite, from the npm package)', () => {
     for (const vector of [empty, huge, emoji]) expect(Array.from(vector!).every(Number.isFinite)).toBe(true);
   });
 
+  it("gives a long text the same vector alone as beside 31 others in one run (the worker's runs rely on it)", async () => {
+    const long = Array.from({ length: 60 }, (_, i) => `Sentence ${i} of a long complaint about a late refund.`).join(' ');
+    const others = Array.from({ length: 31 }, (_, i) => `short question ${i}${' about shipping'.repeat(i % 4)}`);
+    const [alone] = await embedder.embed([long]);
+    const together = await embedder.embed([...others.slice(0, 15), long, ...others.slice(15)]);
+    expect(together).toHaveLength(32);
+    expect(cosineSimilarity(together[15]!, alone!)).toBeCloseTo(1, 5);
+  });
+
   it("answers a call's text in the next batch, not behind another call's hundreds in the same lane", async () => {
     const order: string[] = [];
     const many = embedder.embed(Array.from({ length: 300 }, (_, i) => `draft sentence ${i} about refunds`)).then(() => order.push('many'));
