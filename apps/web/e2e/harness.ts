@@ -195,12 +195,17 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
  * The dialog of this name once it has opened. PrimeVue moves the focus into a dialog when its
  * opening animation ends (to its autofocus field, or its close button); on a loaded machine that
  * can come after the test has begun to type, and a field filled then loses its text to the move.
+ * The focus alone does not tell: an autofocus field takes it as soon as it is inserted, before
+ * the animation ends and PrimeVue focuses it again. Vue removes the transition's `-enter-` classes
+ * just before it runs PrimeVue's after-enter hook, in the same task.
  */
 export async function openedDialog(page: Page, name: string): Promise<Locator> {
   const dialog = page.getByRole('dialog', { name });
-  await eventually(`the dialog "${name}" to take the focus`, () => dialog.evaluate((element) => element.contains(document.activeElement) || undefined), {
-    timeoutMs: UI_WAIT_MS,
-  });
+  await eventually(
+    `the dialog "${name}" to finish opening`,
+    () => dialog.evaluate((element) => (!/-enter-/.test(element.className) && element.contains(document.activeElement)) || undefined),
+    { timeoutMs: UI_WAIT_MS },
+  );
   return dialog;
 }
 
