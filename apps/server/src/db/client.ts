@@ -151,10 +151,8 @@ export interface HeldTransaction {
   end(): Promise<void>;
 }
 
-/** How each Postgres database opens its transactions; PGlite (no round trips to save) is not here. */
-const openers = new WeakMap<AppDb, (opening: string) => Promise<HeldTransaction>>();
-/** The pool of each Postgres database, for `queryInScope`. */
-const pools = new WeakMap<AppDb, pg.Pool>();
+/** Each Postgres database's pool and how it opens its transactions; PGlite (no round trips to save) is not here. */
+const postgresOf = new WeakMap<AppDb, { pool: pg.Pool; open: (opening: string) => Promise<HeldTransaction> }>();
 
 /**
  * Opens a transaction whose first statements are `setup` (one statement, values inline) and
@@ -166,8 +164,8 @@ const pools = new WeakMap<AppDb, pg.Pool>();
  * transaction of its own, `run` opens another with `setup`.
  */
 export async function openTransaction(db: AppDb, setup: string, first?: string): Promise<HeldTransaction> {
-  const open = openers.get(db);
-  if (open) return open(`begin; ${setup}${first ? `; ${first}` : ''}`);
+  const postgres = postgresOf.get(db);
+  if (postgres) return postgres.open(`begin; ${setup}${first ? `; ${first}` : ''}`);
   const inSetUp = async <T>(work: (tx: Tx) => Promise<T>) =>
     db.transaction(async (tx) => {
       await tx.execute(sql.raw(setup));
@@ -185,9 +183,9 @@ export async function openTransaction(db: AppDb, setup: string, first?: string):
  * all back. One round trip, and no COMMIT or ROLLBACK to send.
  */
 export async function queryInScope(db: AppDb, setup: string, query: string): Promise<unknown[]> {
-  const pool = pools.get(db);
-  if (!pool) return (await openTransaction(db, setup, query)).rows;
-  const results = (await pool.query(`${setup}; ${query}`)) as pg.QueryResult | pg.QueryResult[];
+  const postgres = postgresOf.get(db);
+  if (!postgres) return (await openTransaction(db, setup, query)).rows;
+  const results = (await postgres.pool.query(`${setup}; ${query}`)) as pg.QueryResult | pg.QueryResult[];
   // One result per statement: the settings, `query`.
   return statementResults(results)[1]?.rows ?? [];
 }
@@ -251,8 +249,7 @@ function holdTransactionsOnClients(db: AppDb, pool: pg.Pool) {
       end: () => (done ? Promise.resolve() : finish('rollback')),
     };
   };
-  openers.set(db, open);
-  pools.set(db, pool);
+  postgresOf.set(db, { pool, open });
   base.transaction = async (work, config) => {
     // Nothing asks for an isolation level or access mode; one would be lost here, so it is refused.
     if (config) throw new Error('Transaction options are not supported');
