@@ -30,17 +30,32 @@ export function decodeTimeTextIdCursor(cursor: string | undefined): { at: Date; 
 }
 
 function decodeTimeKey<Id>(cursor: string | undefined, isId: (id: unknown) => id is Id): { at: Date; id: Id } | undefined {
+  return decodeCursor(cursor, (key) => {
+    if (key.length !== 2 || typeof key[0] !== 'string' || !isId(key[1])) return undefined;
+    const at = new Date(key[0]);
+    return Number.isNaN(at.getTime()) ? undefined : { at, id: key[1] };
+  });
+}
+
+/**
+ * Decodes a cursor that `encodeCursor` made: `read` turns its key into what the query needs, or
+ * undefined when the key is not one this query makes. Anything else is a 400 saying `message`.
+ */
+export function decodeCursor<T>(
+  cursor: string | undefined,
+  read: (key: unknown[]) => T | undefined,
+  message = 'The cursor is not one this API returned',
+): T | undefined {
   if (cursor === undefined) return undefined;
+  let key: unknown;
   try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && isId(key[1])) {
-      const at = new Date(key[0]);
-      if (!Number.isNaN(at.getTime())) return { at, id: key[1] };
-    }
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the error below
+    // not JSON: the error below
   }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned');
+  const value = Array.isArray(key) ? read(key) : undefined;
+  if (value === undefined) throw new BadRequestError('invalid_cursor', message);
+  return value;
 }
 
 /** Given `limit + 1` rows, returns the page and the cursor of the next one. */

@@ -12,8 +12,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type AppDb } from '../../db/client.js';
 import { SEARCH_BUCKET_SIZE } from '../../db/schema.js';
-import { BadRequestError } from '../../platform/errors.js';
-import { encodeCursor } from '../../platform/pagination.js';
+import { decodeCursor, encodeCursor } from '../../platform/pagination.js';
 import { hasSearchWord, messageSearchQuery } from '../../platform/search.js';
 import { withTenant, type TenantContext } from '../../platform/tenancy.js';
 import { headlineSql, snippetParts, type SnippetPart } from './snippet.js';
@@ -140,14 +139,9 @@ function toHit(row: HitRow): MessageHit {
 
 /** `recent` pages go on below a message id, `relevance` pages from an offset in the window. */
 function decodeSearchCursor(cursor: string | undefined, sort: SearchOrder): number | undefined {
-  if (cursor === undefined) return undefined;
-  try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === 2 && key[0] === sort && Number.isSafeInteger(key[1]) && (key[1] as number) >= 0) {
-      return key[1] as number;
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw new BadRequestError('invalid_cursor', 'The cursor is not one this API returned for this order');
+  return decodeCursor(
+    cursor,
+    (key) => (key.length === 2 && key[0] === sort && Number.isSafeInteger(key[1]) && (key[1] as number) >= 0 ? (key[1] as number) : undefined),
+    'The cursor is not one this API returned for this order',
+  );
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { CursorQuery } from '../../platform/pagination.js';
 import { Timestamp, errorResponses } from '../../platform/schemas.js';
 import { RELEVANCE_WINDOW, type MessageSearch } from './message-search.js';
 
@@ -33,7 +34,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ search: MessageSearch }> 
         querystring: Type.Object({
           q: Type.String({ minLength: 1, maxLength: 200, description: 'Words to find' }),
           sort: Type.Union([Type.Literal('relevance'), Type.Literal('recent')], { default: 'relevance' }),
-          cursor: Type.Optional(Type.String({ maxLength: 200, description: 'The `nextCursor` of the previous page' })),
+          cursor: CursorQuery.cursor,
           limit: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
         }),
         response: {
