@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg, NodePgSession, NodePgTransaction, type NodePgSessionOptions } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -21,6 +22,24 @@ export type Tx = Parameters<Parameters<AppDb['transaction']>[0]>[0];
 /** Rows of a raw SQL query; both drivers answer `{ rows }`. */
 export async function queryRows<T>(db: AppDb | Tx, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+const dialect = new PgDialect();
+
+/**
+ * Rows of a raw SQL query the API runs on nearly every request (the inbox page, a conversation
+ * as events show it), as a named prepared statement: Postgres parses and plans it once per
+ * connection, then reuses the plan (planning was half its time). Named `family` plus a hash of
+ * the text, as a family's filters give a few texts, each its own statement; only hot, fixed-shape
+ * statements belong here, or each connection would keep ever more of them. Row security holds:
+ * Postgres re-plans a cached statement when the role or the row-security setting differs, and the
+ * policies read the account's setting at each execution. PGlite runs it unnamed.
+ */
+export async function queryPrepared<T>(db: AppDb | Tx, family: string, query: SQL): Promise<T[]> {
+  const built = dialect.sqlToQuery(query);
+  const name = `${family}_${createHash('sha1').update(built.sql).digest('base64url').slice(0, 16)}`;
+  const result = await db._.session.prepareQuery(built, undefined, name, false).execute();
+  return (result as { rows: T[] }).rows;
 }
 
 /** The one database handle of a process: the driver differs, the SQL and schema do not. */

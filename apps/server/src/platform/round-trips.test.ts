@@ -144,6 +144,34 @@ describe.skipIf(!postgres)('round trips to Postgres', () => {
     expect(count).toBeLessThanOrEqual(3);
   });
 
+  it('posts a reply in at most five round trips (membership, the conversation, the message, webhooks, COMMIT)', async () => {
+    const { result, roundTrips: count } = await roundTrips(() =>
+      call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'Counted' } }),
+    );
+    expect(result.status).toBe(201);
+    expect(result.body.message).toMatchObject({ content: 'Counted', messageType: 'outgoing', sender: { type: 'user', id: admin.userId } });
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThanOrEqual(5);
+  });
+
+  it('gives each account only its rows from statements prepared on a connection another account used', async () => {
+    const other = await registerAccount(t.app, 'Prepared Other');
+    const theirs = await call(t.app, other, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'Pekka' }, message: { content: 'Hei' } },
+    });
+    // More lists than the pool has connections (5), by turns: every connection serves both accounts.
+    for (let i = 0; i < 12; i++) {
+      const [mine, others] = await Promise.all([
+        call(t.app, admin, { method: 'GET', url: '/api/conversations?limit=50' }),
+        call(t.app, other, { method: 'GET', url: '/api/conversations?limit=50' }),
+      ]);
+      expect(mine.body.data.map((row: { id: number }) => row.id)).toEqual([conversationId]);
+      expect(others.body.data.map((row: { id: number }) => row.id)).toEqual([theirs.body.conversation.id]);
+    }
+  });
+
   it("checks a socket's session in one round trip, leaving no transaction to end", async () => {
     const claims = JSON.parse(Buffer.from(admin.token.split('.')[1]!, 'base64url').toString()) as TokenClaims;
     const { result, roundTrips: count } = await roundTrips(() => resolveSession(t.database.db, claims, { offer: false }));
@@ -168,5 +196,40 @@ describe.skipIf(!postgres)('round trips to Postgres', () => {
       }
     };
     await eventually('no transaction left open', async () => ((await idleInTransaction()) === 0 ? true : undefined));
+  });
+});
+
+describe.skipIf(!postgres)('round trips to Postgres of the AI panel', () => {
+  let t: TestApp;
+  let admin: Session;
+  let conversationId: number;
+
+  beforeAll(async () => {
+    // With workers: the customer's message gets its classification and draft. (A request that
+    // wakes the queue would count the workers' queries too: the reads here do not.)
+    t = await createTestApp('postgres', {}, { runWorkers: true });
+    admin = await registerAccount(t.app, 'Round Trips AI Inc');
+    const opened = await call(t.app, admin, {
+      method: 'POST',
+      url: '/api/conversations',
+      payload: { contact: { name: 'Maija', email: 'maija@example.com' }, message: { content: 'Where is my parcel?' } },
+    });
+    conversationId = opened.body.conversation.id;
+  });
+  afterAll(() => t?.close());
+
+  it('reads the classification and the draft in three round trips, and 404s another account the conversation', async () => {
+    const other = await registerAccount(t.app, 'Round Trips Other');
+    for (const what of ['classification', 'drafts']) {
+      const url = `/api/conversations/${conversationId}/${what}`;
+      await eventually(`the ${what}`, async () => ((await call(t.app, admin, { method: 'GET', url })).status === 200 ? true : undefined));
+      const { result, roundTrips: count } = await roundTrips(() => call(t.app, admin, { method: 'GET', url }));
+      expect(result.status).toBe(200);
+      expect(count).toBeGreaterThan(0);
+      expect(count).toBeLessThanOrEqual(3);
+      const foreign = await call(t.app, other, { method: 'GET', url });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body.error.message).toMatch(/^Conversation/);
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { NotFoundError } from '../../platform/errors.js';
 import { IdParams, errorResponses } from '../../platform/schemas.js';
+import type { TenantContext } from '../../platform/tenancy.js';
 import type { ConversationService } from '../conversations/conversations.service.js';
 import { Message } from '../conversations/conversations.schema.js';
 import { Classification, ClassifyBody, CorrectionBody, Draft, DraftRequestBody, PutTaxonomyBody, SendDraftBody, Taxonomy, Training } from './ai.schema.js';
@@ -18,6 +20,20 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { classifications, taxonomy, drafts, conversations }) => {
   app.addHook('preHandler', app.authenticate);
 
+  /**
+   * The conversation's latest classification or draft. Found, the conversation is the account's
+   * (row security shows no other account's rows); not found, the 404 says which is missing: the
+   * conversation (another account's, or none) or only its classification or draft.
+   */
+  async function latestOf<T>(auth: TenantContext, conversationId: number, latestFor: (auth: TenantContext, conversationId: number) => Promise<T>) {
+    try {
+      return await latestFor(auth, conversationId);
+    } catch (error) {
+      if (error instanceof NotFoundError) await conversations.get(auth, conversationId);
+      throw error;
+    }
+  }
+
   app.get(
     '/api/conversations/:id/classification',
     {
@@ -28,10 +44,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ classification: Classification }), ...errorResponses },
       },
     },
-    async (request) => {
-      await conversations.get(request.auth, request.params.id); // 404 for another account's conversation
-      return { classification: await classifications.latestFor(request.auth, request.params.id) };
-    },
+    async (request) => ({ classification: await latestOf(request.auth, request.params.id, classifications.latestFor) }),
   );
 
   app.patch(
@@ -116,10 +129,7 @@ export const aiRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ draft: Draft }), ...errorResponses },
       },
     },
-    async (request) => {
-      await conversations.get(request.auth, request.params.id); // 404 for another account's conversation
-      return { draft: await drafts.latestFor(request.auth, request.params.id) };
-    },
+    async (request) => ({ draft: await latestOf(request.auth, request.params.id, drafts.latestFor) }),
   );
 
   app.post(

@@ -1,8 +1,8 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
 import { and, asc, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Static } from 'typebox';
-import { queryRows, type Tx } from '../../db/client.js';
-import { accounts, attachments, contacts, conversations, messages, users } from '../../db/schema.js';
+import { queryPrepared, type Tx } from '../../db/client.js';
+import { accounts, attachments, contacts, conversations, inboxes, messages, users } from '../../db/schema.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import type { PresentedAttachment } from '../attachments/attachments.service.js';
 import type { EmailDetails } from './conversations.schema.js';
@@ -49,8 +49,9 @@ export function selectConversations(tx: Tx, accountId: number, where: (SQL | und
  * Postgres sort every conversation of the account.
  */
 export async function listConversations(tx: Tx, accountId: number, where: (SQL | undefined)[], limit: number) {
-  const rows = await queryRows<PresentedSqlRow>(
+  const rows = await queryPrepared<PresentedSqlRow>(
     tx,
+    'conversation_page',
     sql`select ${PRESENTED_COLUMNS}
       from (select ${CONVERSATION_COLUMNS} from ${conversations} where ${and(eq(conversations.accountId, accountId), ...where)}
         order by ${conversations.lastActivityAt} desc, ${conversations.id} desc limit ${limit}) c
@@ -82,8 +83,9 @@ export async function presentConversation(tx: Tx, accountId: number, id: number)
 /** Conversations as the API and its events show them, with their last message: one statement (one array parameter, however many). */
 export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
   if (ids.length === 0) return [];
-  const rows = await queryRows<PresentedSqlRow>(
+  const rows = await queryPrepared<PresentedSqlRow>(
     tx,
+    'conversations_presented',
     sql`select ${PRESENTED_COLUMNS} from ${conversations} c ${joinContactAndLastMessage(accountId)}
       where c.account_id = ${accountId} and c.id = any(${sql.param(ids)}::integer[])
       order by c.last_activity_at desc, c.id desc`,
@@ -191,23 +193,28 @@ const emailDetails = sql<Static<typeof EmailDetails> | null>`(${messages.email} 
   'hasHtml', ${messages.email}->>'html' is not null,
   'hasMoreText', coalesce(btrim(${messages.email}->>'fullText', E' \t\r\n') <> btrim(${messages.content}, E' \t\r\n'), false))`;
 
+/** A message's own columns, as selectMessages and insertMessageRow read them. */
+const messageFields = {
+  id: messages.id,
+  conversationId: messages.conversationId,
+  messageType: messages.messageType,
+  private: messages.private,
+  content: messages.content,
+  senderUserId: messages.senderUserId,
+  senderContactId: messages.senderContactId,
+  createdAt: messages.createdAt,
+  email: emailDetails,
+  deliveryStatus: messages.deliveryStatus,
+  deliveryError: messages.deliveryError,
+};
+
 export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefined)[], order: 'asc' | 'desc', limit: number) {
   const direction = order === 'asc' ? asc : desc;
   return tx
     .select({
-      id: messages.id,
-      conversationId: messages.conversationId,
-      messageType: messages.messageType,
-      private: messages.private,
-      content: messages.content,
-      senderUserId: messages.senderUserId,
-      senderContactId: messages.senderContactId,
+      ...messageFields,
       senderUserName: users.name,
       senderContactName: contacts.name,
-      createdAt: messages.createdAt,
-      email: emailDetails,
-      deliveryStatus: messages.deliveryStatus,
-      deliveryError: messages.deliveryError,
       // Most messages have no files: only those that have any are looked up (none, no query).
       hasAttachments: sql<boolean>`exists (select 1 from ${attachments} where ${attachments.accountId} = ${messages.accountId} and ${attachments.messageId} = ${messages.id})`,
     })
@@ -217,6 +224,57 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
     .where(and(eq(messages.accountId, accountId), ...where))
     .orderBy(direction(messages.createdAt), direction(messages.id))
     .limit(limit);
+}
+
+/**
+ * Writes a message and reads it back as `selectMessages` would, in one statement (its RETURNING
+ * names the sender); its files, if any, are written after it.
+ */
+export async function insertMessageRow(tx: Tx, values: typeof messages.$inferInsert & { accountId: number }): Promise<MessageRow> {
+  const [row] = await tx
+    .insert(messages)
+    .values(values)
+    .returning({
+      ...messageFields,
+      senderUserName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.senderUserId})`,
+      senderContactName: sql<string | null>`(select ${contacts.name} from ${contacts}
+        where ${contacts.accountId} = ${messages.accountId} and ${contacts.id} = ${messages.senderContactId})`,
+      hasAttachments: sql<boolean>`false`,
+    });
+  return row!;
+}
+
+/**
+ * Records that a message is being added to the conversation (last activity; an agent's first
+ * public reply) and answers what adding it needs, or undefined when the conversation is not the
+ * account's. One statement, which locks the row until the message's transaction ends (as
+ * SELECT ... FOR UPDATE did): messages added at once queue up here. The status returned is the
+ * status before the message (this statement does not change it).
+ */
+export async function touchForMessage(tx: Tx, accountId: number, id: number, { firstReply }: { firstReply: boolean }) {
+  const now = new Date();
+  const [row] = await tx
+    .update(conversations)
+    .set({
+      lastActivityAt: now,
+      updatedAt: now,
+      ...(firstReply ? { firstReplyAt: sql`coalesce(${conversations.firstReplyAt}, ${now.toISOString()}::timestamptz)` } : {}),
+    })
+    .where(and(eq(conversations.accountId, accountId), eq(conversations.id, id)))
+    .returning({
+      id: conversations.id,
+      displayId: conversations.displayId,
+      inboxId: conversations.inboxId,
+      status: conversations.status,
+      teamId: conversations.teamId,
+      contactInboxId: conversations.contactInboxId,
+      contactId: conversations.contactId,
+      contactEmail: sql<string | null>`(select ${contacts.email} from ${contacts}
+        where ${contacts.accountId} = ${conversations.accountId} and ${contacts.id} = ${conversations.contactId})`,
+      inboxChannel: sql<string>`(select ${inboxes.channelType} from ${inboxes}
+        where ${inboxes.accountId} = ${conversations.accountId} and ${inboxes.id} = ${conversations.inboxId})`,
+    });
+  return row;
 }
 
 export interface MessagePageQuery {

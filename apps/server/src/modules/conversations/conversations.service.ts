@@ -18,13 +18,14 @@ import { emailReply, enqueueEmailSend } from './email-replies.js';
 import {
   countByAssignee,
   insertConversation,
+  insertMessageRow,
   listConversations,
   messagePage,
   presentConversation,
   selectConversations,
   selectEmailBody,
-  selectMessages,
   toMessage,
+  touchForMessage,
   type ConversationRow,
   type MessagePageQuery,
 } from './conversations.repo.js';
@@ -128,12 +129,8 @@ export function createConversationService({
   }
 
   async function insertMessage(tx: Tx, accountId: number, conversationId: number, message: NewMessage, files: StoredFile[] = []) {
-    const [row] = await tx
-      .insert(messages)
-      .values({ accountId, conversationId, private: false, ...message })
-      .returning({ id: messages.id });
-    const [created] = await selectMessages(tx, accountId, [eq(messages.id, row!.id)], 'asc', 1);
-    return toMessage(created!, await attachments.save(tx, accountId, conversationId, row!.id, files));
+    const row = await insertMessageRow(tx, { accountId, conversationId, private: false, ...message });
+    return toMessage(row, await attachments.save(tx, accountId, conversationId, row.id, files));
   }
 
   /**
@@ -385,19 +382,16 @@ export function createConversationService({
       const said = input.content.trim() !== '';
       if (!said && files.length === 0) throw new UnprocessableError('empty_message', 'A message needs text or an attachment', 'body.content');
       const added = await door.transaction(ctx, async (tx, door) => {
-        const conversation = await load(tx, ctx.accountId, id, true);
         const incoming = input.messageType === 'incoming';
+        const conversation = await touchForMessage(tx, ctx.accountId, id, { firstReply: !incoming && !input.private });
+        if (!conversation) throw new NotFoundError('Conversation');
         if (incoming && input.private) throw new UnprocessableError('invalid_message', 'A customer message cannot be a private note');
-        const now = new Date();
-        const set: Partial<typeof conversations.$inferInsert> = { lastActivityAt: now, updatedAt: now };
         const reopen = incoming && (conversation.status === 'resolved' || conversation.status === 'snoozed');
-        if (!incoming && !input.private && !conversation.firstReplyAt) set.firstReplyAt = now;
-        await tx
-          .update(conversations)
-          .set(set)
-          .where(and(eq(conversations.accountId, ctx.accountId), eq(conversations.id, id)));
         // An agent's public reply in an e-mail inbox goes out as an e-mail.
-        const emailed = !incoming && !input.private ? await emailReply(tx, ctx.accountId, conversation, ctx.userId) : undefined;
+        const emailed =
+          !incoming && !input.private && conversation.inboxChannel === 'email'
+            ? await emailReply(tx, ctx.accountId, { ...conversation, contact: { email: conversation.contactEmail } }, ctx.userId)
+            : undefined;
         const message = await insertMessage(
           tx,
           ctx.accountId,
@@ -406,7 +400,7 @@ export function createConversationService({
             messageType: incoming ? 'incoming' : 'outgoing',
             content: said ? input.content : '',
             private: Boolean(input.private),
-            ...(incoming ? { senderContactId: input.channel?.senderContactId ?? conversation.contact.id } : { senderUserId: ctx.userId }),
+            ...(incoming ? { senderContactId: input.channel?.senderContactId ?? conversation.contactId } : { senderUserId: ctx.userId }),
             ...(emailed ?? { sourceId: input.channel?.sourceId, email: input.channel?.email }),
           },
           files,
