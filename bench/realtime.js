@@ -109,6 +109,7 @@ try {
   await new Promise((r) => setTimeout(r, 2_000)); // the last deliveries
   for (const sent of sentAt.values()) for (const at of sent.pending) fromAnswer.push(Math.max(0, at - sent.answered));
 
+  const answers = [...sentAt.values()].map((sent) => sent.answered - sent.start).sort((x, y) => x - y);
   const expected = rate * duration * SOCKETS_PER_ACCOUNT;
   fromAnswer.sort((x, y) => x - y);
   fromStart.sort((x, y) => x - y);
@@ -117,6 +118,7 @@ try {
   log(`${receipts} of ${expected} expected deliveries (${((100 * receipts) / expected).toFixed(2)} %), ${foreign} to another account`);
   log(`events delivered: ${Math.round(receipts / postingSeconds)} /s sustained`);
   log(`latency from HTTP 201: p50 ${ms(percentile(fromAnswer, 50))}, p95 ${ms(percentile(fromAnswer, 95))}, p99 ${ms(percentile(fromAnswer, 99))}`);
+  log(`the post's own answer (201): p50 ${ms(percentile(answers, 50))}, p95 ${ms(percentile(answers, 95))}, p99 ${ms(percentile(answers, 99))}`);
   log(`latency from request start: p50 ${ms(percentile(fromStart, 50))}, p95 ${ms(percentile(fromStart, 95))}, p99 ${ms(percentile(fromStart, 99))}`);
 } finally {
   for (const socket of sockets) socket.disconnect();

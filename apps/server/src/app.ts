@@ -49,6 +49,7 @@ import { serveWebApp } from './platform/web-app.js';
 import { widgetScriptRoutes } from './platform/widget-script.js';
 import metricsPlugin from './platform/metrics.js';
 import type { RedisConnections } from './platform/redis.js';
+import { responseSerializerCompiler } from './platform/response-serializer.js';
 import { createValidatorCompiler } from './platform/validation.js';
 import { createJobQueue, type JobQueue } from './platform/queue/queue.js';
 import { registerQueueMetrics } from './platform/queue/queue-metrics.js';
@@ -111,13 +112,16 @@ export async function buildApp({
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
+  app.setSerializerCompiler(responseSerializerCompiler);
   useJsonBodies(app);
   // The checks behind /health and /health/ready run in the background; a request that fails for
   // want of the database makes them check at once.
   const health = createHealthMonitor({ database, redis, intervalMs: config.healthCheckIntervalMs, logger: app.log });
   app.setErrorHandler(createErrorHandler({ onDatabaseUnavailable: health.databaseUnavailable }));
-  app.addHook('onSend', async (request, reply) => {
+  // Hooks on every request take a callback, not a promise: no microtask turn for a header.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   await app.register(securityHeaders, {
