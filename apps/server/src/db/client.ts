@@ -26,20 +26,36 @@ export async function queryRows<T>(db: AppDb | Tx, query: SQL): Promise<T[]> {
 
 const dialect = new PgDialect();
 
+/** A statement's name on a connection: its family and a hash of its text (one family, a few texts). */
+const statementName = (family: string, text: string) => `${family}_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`;
+
 /**
  * Rows of a raw SQL query the API runs on nearly every request (the inbox page, a conversation
  * as events show it), as a named prepared statement: Postgres parses and plans it once per
  * connection, then reuses the plan (planning was half its time). Named `family` plus a hash of
- * the text, as a family's filters give a few texts, each its own statement; only hot, fixed-shape
- * statements belong here, or each connection would keep ever more of them. Row security holds:
- * Postgres re-plans a cached statement when the role or the row-security setting differs, and the
- * policies read the account's setting at each execution. PGlite runs it unnamed.
+ * the text, as a family's filters give a few texts, each its own statement; only hot statements
+ * of a few shapes belong here, or each connection would keep ever more of them. Row security
+ * holds: Postgres re-plans a cached statement when the role or the row-security setting differs,
+ * and the policies read the account's setting at each execution. PGlite runs it unnamed.
  */
 export async function queryPrepared<T>(db: AppDb | Tx, family: string, query: SQL): Promise<T[]> {
   const built = dialect.sqlToQuery(query);
-  const name = `${family}_${createHash('sha1').update(built.sql).digest('base64url').slice(0, 16)}`;
-  const result = await db._.session.prepareQuery(built, undefined, name, false).execute();
+  const result = await db._.session.prepareQuery(built, undefined, statementName(family, built.sql), false).execute();
   return (result as { rows: T[] }).rows;
+}
+
+/**
+ * A hot statement of one shape (a reply's writes), built once at start-up with `sql.placeholder`s
+ * for its values, and run as a named prepared statement (as `queryPrepared`) with them filled in:
+ * building it with Drizzle at every request cost more CPU than sending it.
+ */
+export function fixedStatement<Row, Values extends Record<string, unknown>>(family: string, query: SQL) {
+  const built = dialect.sqlToQuery(query);
+  const name = statementName(family, built.sql);
+  return async (db: AppDb | Tx, values: Values): Promise<Row[]> => {
+    const result = await db._.session.prepareQuery(built, undefined, name, false).execute(values);
+    return (result as { rows: Row[] }).rows;
+  };
 }
 
 /** The one database handle of a process: the driver differs, the SQL and schema do not. */

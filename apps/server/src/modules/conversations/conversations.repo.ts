@@ -1,7 +1,7 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
 import { and, asc, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Static } from 'typebox';
-import { queryPrepared, type Tx } from '../../db/client.js';
+import { fixedStatement, queryPrepared, type Tx } from '../../db/client.js';
 import { accounts, attachments, contacts, conversations, inboxes, messages, users } from '../../db/schema.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import type { PresentedAttachment } from '../attachments/attachments.service.js';
@@ -226,23 +226,106 @@ export function selectMessages(tx: Tx, accountId: number, where: (SQL | undefine
     .limit(limit);
 }
 
+/** A new message's row as its INSERT returns it (snake_case, both drivers' types). */
+interface InsertedMessageSqlRow {
+  id: string | number | bigint;
+  conversation_id: number;
+  message_type: MessageRow['messageType'];
+  private: boolean;
+  content: string;
+  sender_user_id: number | null;
+  sender_contact_id: number | null;
+  created_at: Timestamp;
+  email: MessageRow['email'];
+  delivery_status: MessageRow['deliveryStatus'];
+  delivery_error: string | null;
+  sender_user_name: string | null;
+  sender_contact_name: string | null;
+}
+
+/** A message's values as written; the channel's details are absent (null) for most. */
+export interface NewMessageValues {
+  accountId: number;
+  conversationId: number;
+  messageType: MessageRow['messageType'];
+  private: boolean;
+  content: string;
+  senderUserId?: number | null | undefined;
+  senderContactId?: number | null | undefined;
+  sourceId?: string | null | undefined;
+  email?: EmailDetailsValue | null | undefined;
+  deliveryStatus?: MessageRow['deliveryStatus'] | undefined;
+  deliveryError?: string | null | undefined;
+}
+type EmailDetailsValue = NonNullable<(typeof messages.$inferInsert)['email']>;
+
+const param = (name: keyof NewMessageValues | 'now' | 'firstReply' | 'id') => sql.placeholder(name);
+const insertMessageStatement = fixedStatement<InsertedMessageSqlRow, Record<string, unknown>>(
+  'message_insert',
+  sql`insert into ${messages} (account_id, conversation_id, message_type, private, content, sender_user_id, sender_contact_id,
+      source_id, email, delivery_status, delivery_error)
+    values (${param('accountId')}, ${param('conversationId')}, ${param('messageType')}, ${param('private')}, ${param('content')},
+      ${param('senderUserId')}, ${param('senderContactId')}, ${param('sourceId')}, ${param('email')}::jsonb, ${param('deliveryStatus')},
+      ${param('deliveryError')})
+    returning id, conversation_id, message_type, private, content, sender_user_id, sender_contact_id, created_at,
+      ${emailDetails} as email, delivery_status, delivery_error,
+      (select ${users.name} from ${users} where ${users.id} = ${messages.senderUserId}) as sender_user_name,
+      (select ${contacts.name} from ${contacts} where ${contacts.accountId} = ${messages.accountId} and ${contacts.id} = ${messages.senderContactId}) as sender_contact_name`,
+);
+
 /**
  * Writes a message and reads it back as `selectMessages` would, in one statement (its RETURNING
  * names the sender); its files, if any, are written after it.
  */
-export async function insertMessageRow(tx: Tx, values: typeof messages.$inferInsert & { accountId: number }): Promise<MessageRow> {
-  const [row] = await tx
-    .insert(messages)
-    .values(values)
-    .returning({
-      ...messageFields,
-      senderUserName: sql<string | null>`(select ${users.name} from ${users} where ${users.id} = ${messages.senderUserId})`,
-      senderContactName: sql<string | null>`(select ${contacts.name} from ${contacts}
-        where ${contacts.accountId} = ${messages.accountId} and ${contacts.id} = ${messages.senderContactId})`,
-      hasAttachments: sql<boolean>`false`,
-    });
-  return row!;
+export async function insertMessageRow(tx: Tx, values: NewMessageValues): Promise<MessageRow> {
+  const [row] = await insertMessageStatement(tx, {
+    ...values,
+    senderUserId: values.senderUserId ?? null,
+    senderContactId: values.senderContactId ?? null,
+    sourceId: values.sourceId ?? null,
+    email: values.email == null ? null : JSON.stringify(values.email),
+    deliveryStatus: values.deliveryStatus ?? null,
+    deliveryError: values.deliveryError ?? null,
+  });
+  return {
+    id: Number(row!.id),
+    conversationId: row!.conversation_id,
+    messageType: row!.message_type,
+    private: row!.private,
+    content: row!.content,
+    senderUserId: row!.sender_user_id,
+    senderContactId: row!.sender_contact_id,
+    senderUserName: row!.sender_user_name,
+    senderContactName: row!.sender_contact_name,
+    createdAt: toDate(row!.created_at),
+    email: row!.email,
+    deliveryStatus: row!.delivery_status,
+    deliveryError: row!.delivery_error,
+    hasAttachments: false,
+  };
 }
+
+interface TouchedSqlRow {
+  id: number;
+  display_id: number;
+  inbox_id: number;
+  status: ConversationRow['status'];
+  team_id: number | null;
+  contact_inbox_id: number | null;
+  contact_id: number;
+  contact_email: string | null;
+  inbox_channel: string;
+}
+
+const touchStatement = fixedStatement<TouchedSqlRow, { accountId: number; id: number; now: string; firstReply: boolean }>(
+  'conversation_touch',
+  sql`update ${conversations} c set last_activity_at = ${param('now')}::timestamptz, updated_at = ${param('now')}::timestamptz,
+      first_reply_at = case when ${param('firstReply')}::boolean then coalesce(c.first_reply_at, ${param('now')}::timestamptz) else c.first_reply_at end
+    where c.account_id = ${param('accountId')} and c.id = ${param('id')}
+    returning c.id, c.display_id, c.inbox_id, c.status, c.team_id, c.contact_inbox_id, c.contact_id,
+      (select ct.email from ${contacts} ct where ct.account_id = c.account_id and ct.id = c.contact_id) as contact_email,
+      (select i.channel_type from ${inboxes} i where i.account_id = c.account_id and i.id = c.inbox_id) as inbox_channel`,
+);
 
 /**
  * Records that a message is being added to the conversation (last activity; an agent's first
@@ -252,29 +335,19 @@ export async function insertMessageRow(tx: Tx, values: typeof messages.$inferIns
  * status before the message (this statement does not change it).
  */
 export async function touchForMessage(tx: Tx, accountId: number, id: number, { firstReply }: { firstReply: boolean }) {
-  const now = new Date();
-  const [row] = await tx
-    .update(conversations)
-    .set({
-      lastActivityAt: now,
-      updatedAt: now,
-      ...(firstReply ? { firstReplyAt: sql`coalesce(${conversations.firstReplyAt}, ${now.toISOString()}::timestamptz)` } : {}),
-    })
-    .where(and(eq(conversations.accountId, accountId), eq(conversations.id, id)))
-    .returning({
-      id: conversations.id,
-      displayId: conversations.displayId,
-      inboxId: conversations.inboxId,
-      status: conversations.status,
-      teamId: conversations.teamId,
-      contactInboxId: conversations.contactInboxId,
-      contactId: conversations.contactId,
-      contactEmail: sql<string | null>`(select ${contacts.email} from ${contacts}
-        where ${contacts.accountId} = ${conversations.accountId} and ${contacts.id} = ${conversations.contactId})`,
-      inboxChannel: sql<string>`(select ${inboxes.channelType} from ${inboxes}
-        where ${inboxes.accountId} = ${conversations.accountId} and ${inboxes.id} = ${conversations.inboxId})`,
-    });
-  return row;
+  const [row] = await touchStatement(tx, { accountId, id, now: new Date().toISOString(), firstReply });
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    displayId: row.display_id,
+    inboxId: row.inbox_id,
+    status: row.status,
+    teamId: row.team_id,
+    contactInboxId: row.contact_inbox_id,
+    contactId: row.contact_id,
+    contactEmail: row.contact_email,
+    inboxChannel: row.inbox_channel,
+  };
 }
 
 export interface MessagePageQuery {
