@@ -51,12 +51,7 @@ describe.each(kinds)('a conversation as the API shows it on %s', (kind) => {
     t = await createTestApp(kind);
     admin = await registerAccount(t.app, 'Shapes Inc');
     await call(t.app, admin, { method: 'POST', url: '/api/labels', payload: { title: 'vip' } });
-    const opened = await call(t.app, admin, {
-      method: 'POST',
-      url: '/api/conversations',
-      payload: { contact: { name: 'Maija', email: 'maija@example.com' }, message: { content: 'Where is my parcel?' } },
-    });
-    conversationId = opened.body.conversation.id;
+    conversationId = await openParcelConversation(t, admin);
     await call(t.app, admin, { method: 'PATCH', url: `/api/conversations/${conversationId}`, payload: { labels: ['vip'] } });
     await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'On its way' } });
   });
@@ -115,6 +110,16 @@ describe.each(kinds)('a conversation as the API shows it on %s', (kind) => {
   });
 });
 
+/** A customer's conversation with one message, opened through the API. */
+async function openParcelConversation(t: TestApp, admin: Session): Promise<number> {
+  const opened = await call(t.app, admin, {
+    method: 'POST',
+    url: '/api/conversations',
+    payload: { contact: { name: 'Maija', email: 'maija@example.com' }, message: { content: 'Where is my parcel?' } },
+  });
+  return opened.body.conversation.id;
+}
+
 describe.skipIf(!postgres)('round trips to Postgres', () => {
   let t: TestApp;
   let admin: Session;
@@ -123,12 +128,7 @@ describe.skipIf(!postgres)('round trips to Postgres', () => {
   beforeAll(async () => {
     t = await createTestApp('postgres');
     admin = await registerAccount(t.app, 'Round Trips Inc');
-    const opened = await call(t.app, admin, {
-      method: 'POST',
-      url: '/api/conversations',
-      payload: { contact: { name: 'Maija', email: 'maija@example.com' }, message: { content: 'Where is my parcel?' } },
-    });
-    conversationId = opened.body.conversation.id;
+    conversationId = await openParcelConversation(t, admin);
     await call(t.app, admin, { method: 'POST', url: `/api/conversations/${conversationId}/messages`, payload: { content: 'On its way' } });
   });
   afterAll(() => t?.close());
@@ -209,12 +209,7 @@ describe.skipIf(!postgres)('round trips to Postgres of the AI panel', () => {
     // wakes the queue would count the workers' queries too: the reads here do not.)
     t = await createTestApp('postgres', {}, { runWorkers: true });
     admin = await registerAccount(t.app, 'Round Trips AI Inc');
-    const opened = await call(t.app, admin, {
-      method: 'POST',
-      url: '/api/conversations',
-      payload: { contact: { name: 'Maija', email: 'maija@example.com' }, message: { content: 'Where is my parcel?' } },
-    });
-    conversationId = opened.body.conversation.id;
+    conversationId = await openParcelConversation(t, admin);
   });
   afterAll(() => t?.close());
 
