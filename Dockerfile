@@ -31,7 +31,9 @@ COPY apps/widget/package.json apps/widget/
 RUN npm ci --omit=dev --workspace=@hummdesk/server --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=5000 HUMMDESK_DATA_DIR=/data NPM_CONFIG_UPDATE_NOTIFIER=false
+# MALLOC_ARENA_MAX: two malloc arenas rather than one per thread that allocates, which keep what
+# was freed in them (README, Memory); glibc reads it before Node starts.
+ENV NODE_ENV=production PORT=5000 HUMMDESK_DATA_DIR=/data NPM_CONFIG_UPDATE_NOTIFIER=false MALLOC_ARENA_MAX=2
 WORKDIR /app
 # node_modules, and apps/server/node_modules for the packages the server needs in another version.
 COPY --from=deps /app ./

@@ -16,7 +16,7 @@
 // over client addresses (X-Forwarded-For, believed from loopback with TRUST_PROXY=loopback).
 // Environment: BENCH_DATABASE_URL (default .../hummdesk_bench_memory, dropped and created anew),
 // REDIS_URL (default local), BENCH_ONLY=embedded|replica, BENCH_NODE_ARGS (Node flags for the
-// servers, e.g. --heapsnapshot-signal=SIGUSR2).
+// servers, e.g. --heapsnapshot-signal=SIGUSR2); the servers inherit the rest (e.g. MALLOC_ARENA_MAX).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -111,13 +111,15 @@ async function startServer(env, base) {
   }
 }
 
+/** Whether the server has its local model in memory, as /health says. */
+async function modelLoaded(base) {
+  const health = await (await fetch(`${base}/health`)).json();
+  return health.checks?.ai?.localModelLoaded === true;
+}
+
 /** Until /health says the local model is in memory (the embedded server warms it up at start). */
 async function encoderLoaded(base) {
-  for (;;) {
-    const health = await (await fetch(`${base}/health`)).json();
-    if (health.checks?.ai?.localModelLoaded) return;
-    await sleep(500);
-  }
+  while (!(await modelLoaded(base))) await sleep(500);
 }
 
 async function postTickets(base) {
@@ -194,12 +196,14 @@ async function replica() {
   const worker = await startProcess(['apps/server/dist/main.js'], { ...env, HUMMDESK_ROLE: 'worker', LOG_LEVEL: 'info' }, /worker started/);
   const api = await startServer({ ...env, HUMMDESK_ROLE: 'api', PORT: '5652' }, base);
   try {
-    sample('replica (api)', 'start, /health answers', api);
+    // Its /health does not load the local model (the AI requests it answers itself do): each row says whether it is in.
+    const model = async () => `(local model ${(await modelLoaded(base)) ? 'loaded' : 'not loaded'})`;
+    sample('replica (api)', `start, /health answers ${await model()}`, api);
     await queueIdle(base);
-    sample('replica (api)', 'start, settled', api);
+    sample('replica (api)', `start, settled ${await model()}`, api);
     await postTickets(base);
     await queueIdle(base);
-    sample('replica (api)', `after ${tickets} tickets`, api);
+    sample('replica (api)', `after ${tickets} tickets ${await model()}`, api);
     sample('worker', `after ${tickets} tickets`, worker);
   } finally {
     await stop(api);

@@ -68,7 +68,7 @@ export async function runWorker(
   startWorkers(queue, jobHandlers(services), { concurrency: config.queueConcurrency, logger });
   if (options.warmUpEncoder) services.embedder.warmUp().catch((err: unknown) => logger.warn({ err }, 'loading the sentence encoder failed'));
   // The jobs' AI runs here when scaled out: the worker's /health says how it is.
-  const ai = createAiCheck({ config, embedder: services.embedder });
+  const ai = createAiCheck({ config: { ...config, role: 'worker' }, embedder: services.embedder });
   // Workers serve no API, but their classifications and jobs are worth scraping.
   const server =
     config.workerMetricsPort === undefined

@@ -10,7 +10,11 @@
  *
  * A probe starts when /health is asked and the last one began longer ago than its interval;
  * with nobody asking, nothing is probed. So the first /health after a start says "not checked
- * yet", and the local model is loaded by the first /health if nothing needed it before.
+ * yet", and the local model is loaded by the first /health if nothing needed it before; except in
+ * an API replica (HUMMDESK_ROLE=api), where the model (~120 MB) serves only the AI requests the
+ * replica answers itself (knowledge-base search, /api/ai/classify, /api/ai/draft) and loads at the
+ * first of them: /health probes it once it is in memory, and says `ok` without it (the workers,
+ * which classify every message, load theirs at start-up, and their /health reports a failure).
  */
 import type { Config } from '../../config.js';
 import { LOCAL_EMBEDDING_MODEL_ID } from '../../platform/ai/embedding-models.js';
@@ -44,13 +48,28 @@ export interface AiCheck {
 
 /** What the check looks at: AI_PROVIDER's configuration and this process's local model. */
 export interface AiCheckSource {
-  config: Pick<Config, 'remoteAi'>;
+  config: Pick<Config, 'remoteAi' | 'role'>;
   embedder: LocalEmbedder;
 }
 
 export function createAiCheck({ config, embedder }: AiCheckSource): { current(): AiCheck } {
   const remote = remoteProvider(config);
-  return { current: remote ? hostedCheck(remote, embedder) : localCheck(embedder) };
+  if (remote) return { current: hostedCheck(remote, embedder) };
+  return { current: config.role === 'api' ? loadedOnlyCheck(embedder, localCheck(embedder)) : localCheck(embedder) };
+}
+
+/** The model's check once it is in memory; until then `ok`, without probing (which would load it). */
+function loadedOnlyCheck(embedder: LocalEmbedder, check: () => AiCheck): () => AiCheck {
+  const notLoaded: AiCheck = {
+    status: 'ok',
+    provider: 'local',
+    model: LOCAL_EMBEDDING_MODEL_ID,
+    latencyMs: null,
+    checkedAt: null,
+    fallingBack: false,
+    localModelLoaded: false,
+  };
+  return () => (embedder.loaded() ? check() : notLoaded);
 }
 
 function localCheck(embedder: LocalEmbedder): () => AiCheck {
