@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isProbe } from './probes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,6 +29,7 @@ async function metricsPlugin(app: FastifyInstance) {
   app.decorate('metrics', registry);
 
   app.addHook('onResponse', (request, reply, done) => {
+    if (isProbe(request)) return done();
     // The route template, never the raw URL: ids in URLs would make the label set unbounded.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode };
     requests.inc(labels);

@@ -4,11 +4,13 @@
  * of CPU a request here, as much as a whole bare Fastify hello-world. The headers depend on the
  * options alone, so Helmet runs once at start-up and every answer gets the headers it set.
  * A route that hijacks its reply writes them itself (`reply.getHeaders()`), as the queue's event stream does.
+ * Health probes get `nosniff` alone (platform/probes.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
+import { isProbe } from './probes.js';
 
 /** The headers Helmet sets with these options (it reads nothing of the request for static options). */
 function helmetHeaders(options: HelmetOptions): Record<string, string> {
@@ -24,8 +26,9 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
 
 async function securityHeaders(app: FastifyInstance, options: HelmetOptions) {
   const headers = helmetHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+  const probeHeaders = { 'x-content-type-options': headers['x-content-type-options'] ?? 'nosniff' };
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(isProbe(request) ? probeHeaders : headers);
     done();
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Database } from '../../db/client.js';
+import { PROBE_ROUTE } from '../../platform/probes.js';
 import { createAiCheck, type AiCheckSource } from './ai-check.js';
 import type { DependencyCheck, HealthMonitor } from './health-monitor.js';
 
@@ -62,6 +63,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/health',
     {
+      config: PROBE_ROUTE,
       schema: {
         tags: ['operations'],
         summary: 'Dependency checks, from the latest background check (with its age); 503 when unhealthy',
@@ -92,6 +94,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/health/live',
     {
+      config: PROBE_ROUTE,
       schema: {
         tags: ['operations'],
         summary: 'Liveness: the process is up and its event loop answers (503 only while it shuts down)',
@@ -104,6 +107,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/health/ready',
     {
+      config: PROBE_ROUTE,
       schema: {
         tags: ['operations'],
         summary: 'Readiness: 200 when the latest database check passed; 503 otherwise, or while shutting down. Redis and the AI being down leave it ready',

@@ -62,6 +62,7 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
     expect((await call(t.app, admin, { method: 'GET', url: `/api/conversations/${id}` })).status).toBe(200);
     expect((await call(t.app, admin, { method: 'GET', url: '/api/conversations/987654' })).status).toBe(404);
     await call(t.app, undefined, { method: 'GET', url: '/no/such/route/12345' });
+    for (const url of ['/health', '/health/live', '/health/ready']) await call(t.app, undefined, { method: 'GET', url });
 
     const metrics = await call(t.app, undefined, { method: 'GET', url: '/metrics' });
     expect(metrics.status).toBe(200);
@@ -78,6 +79,8 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
     expect(labels).toContain('route="unmatched"');
     expect(labels).not.toContain('987654');
     expect(labels).not.toContain('12345');
+    // Probes are machines' traffic: not counted among the requests people make.
+    expect(labels).not.toMatch(/route="\/health/);
   });
 
   it('serves the OpenAPI document and its UI', async () => {
@@ -98,13 +101,20 @@ describe.each(await databaseKinds())('operations endpoints on %s', (kind) => {
     expect(ui.body).toMatch(/<html/i);
   });
 
-  it('sends security headers', async () => {
-    for (const url of ['/health', '/api/conversations', '/docs/json']) {
+  it('sends security headers, and a probe nosniff alone', async () => {
+    for (const url of ['/api/conversations', '/docs/json', '/docs/']) {
       const response = await call(t.app, undefined, { method: 'GET', url });
       expect(response.headers['x-content-type-options'], url).toBe('nosniff');
       expect(response.headers['x-frame-options'], url).toBeDefined();
       expect(response.headers['content-security-policy'], url).toContain("default-src 'self'");
       expect(response.headers['x-powered-by'], url).toBeUndefined();
+      expect(response.headers['x-request-id'], url).toMatch(/\S/);
+    }
+    for (const url of ['/health', '/health/live', '/health/ready']) {
+      const response = await call(t.app, undefined, { method: 'GET', url });
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(String(response.headers['content-type']), url).toContain('application/json');
+      expect(response.headers['content-security-policy'], url).toBeUndefined();
       expect(response.headers['x-request-id'], url).toMatch(/\S/);
     }
   });
