@@ -1,8 +1,8 @@
 // npm run bench:search: message search latency as the database grows. For each size (total
 // messages; account 1 holds a tenth of them: 1,000,000 at 10M) a database of its own, grown from
 // the previous size's copy and reused when present: GET /api/search/messages for common, rare,
-// phrase and two-word queries over HTTP (p50/p95/p99 of every response), the inbox list filtered
-// by message text, and EXPLAIN (ANALYZE, BUFFERS) of the search's query as the app role.
+// phrase and two-word queries over HTTP (p50/p95/p99 of every response), the inbox list (its
+// first page, and filtered by message text), and EXPLAIN (ANALYZE, BUFFERS) of the search's query as the app role.
 // Environment: BENCH_SEARCH_SIZES (default 100000,1000000; add 10000000, which takes about an
 // hour to seed on 2 cores), BENCH_SEARCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/hummdesk_bench_search,
 // each size's database gets a suffix: _100k, _1m, _10m), BENCH_DURATION seconds per query (default 5),
@@ -123,6 +123,8 @@ for (const size of sizes) {
       const figures = await measure(`${label(size)}: ${name}`, `http://127.0.0.1:5603/api/search/messages?q=${encodeURIComponent(q)}&limit=20`, token);
       results.push(figures);
     }
+    // The inbox itself as the data grows: its first page, and filtered by message text.
+    results.push(await measure(`${label(size)}: inbox list`, `http://127.0.0.1:5603/api/conversations?limit=50`, token));
     results.push(
       await measure(`${label(size)}: inbox list q=Kopfhörer`, `http://127.0.0.1:5603/api/conversations?limit=25&status=resolved&q=Kopfh%C3%B6rer`, token),
     );
