@@ -121,7 +121,11 @@ describe.each(await databaseKinds())('webhook deliveries on %s', (kind) => {
     }
     // Every delivery arrived, each under its own id; an id arrives again only with a retry (an
     // attempt that timed out while the embedded database and the AI models kept the process busy).
-    const log = await deliveryLog(t.app, a, webhook.id);
+    // The sender records an outcome once the receiver has answered: the last can still be pending.
+    const log = await eventually('every delivery recorded with its outcome', async () => {
+      const deliveries = await deliveryLog(t.app, a, webhook.id);
+      return deliveries.every((delivery) => delivery.status !== 'pending') ? deliveries : undefined;
+    });
     expect(new Set(all.map((request) => request.payload.id))).toEqual(new Set(log.map((delivery) => delivery.id)));
     for (const delivery of log) {
       expect(delivery).toMatchObject({ status: 'delivered', responseStatus: 200, error: null, durationMs: expect.any(Number) });
