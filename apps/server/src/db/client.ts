@@ -30,24 +30,15 @@ const dialect = new PgDialect();
 const statementName = (family: string, text: string) => `${family}_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`;
 
 /**
- * Rows of a raw SQL query the API runs on nearly every request (the inbox page, a conversation
- * as events show it), as a named prepared statement: Postgres parses and plans it once per
- * connection, then reuses the plan (planning was half its time). Named `family` plus a hash of
- * the text, as a family's filters give a few texts, each its own statement; only hot statements
- * of a few shapes belong here, or each connection would keep ever more of them. Row security
- * holds: Postgres re-plans a cached statement when the role or the row-security setting differs,
- * and the policies read the account's setting at each execution. PGlite runs it unnamed.
- */
-export async function queryPrepared<T>(db: AppDb | Tx, family: string, query: SQL): Promise<T[]> {
-  const built = dialect.sqlToQuery(query);
-  const result = await db._.session.prepareQuery(built, undefined, statementName(family, built.sql), false).execute();
-  return (result as { rows: T[] }).rows;
-}
-
-/**
  * A hot statement of one shape (a reply's writes), built once at start-up with `sql.placeholder`s
- * for its values, and run as a named prepared statement (as `queryPrepared`) with them filled in:
- * building it with Drizzle at every request cost more CPU than sending it.
+ * for its values, and run as a named prepared statement with them filled in: building it with
+ * Drizzle at every request cost more CPU than sending it, and Postgres parses it once per
+ * connection. Only statements whose plan cannot depend on the values belong here (they find their
+ * row by its key): after five runs Postgres may keep a generic plan, which for the inbox page was
+ * ten times slower on some accounts (README, Benchmarks). Named by `family` and a hash of the
+ * text. Row security holds: Postgres re-plans a cached statement when the role or the
+ * row-security setting differs, and the policies read the account's setting at each execution.
+ * PGlite runs it unnamed.
  */
 export function fixedStatement<Row, Values extends Record<string, unknown>>(family: string, query: SQL) {
   const built = dialect.sqlToQuery(query);

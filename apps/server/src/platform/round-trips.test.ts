@@ -154,21 +154,23 @@ describe.skipIf(!postgres)('round trips to Postgres', () => {
     expect(count).toBeLessThanOrEqual(5);
   });
 
-  it('gives each account only its rows from statements prepared on a connection another account used', async () => {
+  it("finds only the account's own conversation with a reply's statements prepared on connections another account used", async () => {
     const other = await registerAccount(t.app, 'Prepared Other');
-    const theirs = await call(t.app, other, {
-      method: 'POST',
-      url: '/api/conversations',
-      payload: { contact: { name: 'Pekka' }, message: { content: 'Hei' } },
-    });
-    // More lists than the pool has connections (5), by turns: every connection serves both accounts.
+    const theirs = await openParcelConversation(t, other);
+    const reply = (session: Session, id: number) =>
+      call(t.app, session, { method: 'POST', url: `/api/conversations/${id}/messages`, payload: { content: 'Prepared' } });
+    // More replies than the pool has connections (5), by turns: every connection serves both accounts.
     for (let i = 0; i < 12; i++) {
-      const [mine, others] = await Promise.all([
-        call(t.app, admin, { method: 'GET', url: '/api/conversations?limit=50' }),
-        call(t.app, other, { method: 'GET', url: '/api/conversations?limit=50' }),
+      const [mine, others, intoTheirs, intoMine] = await Promise.all([
+        reply(admin, conversationId),
+        reply(other, theirs),
+        reply(admin, theirs),
+        reply(other, conversationId),
       ]);
-      expect(mine.body.data.map((row: { id: number }) => row.id)).toEqual([conversationId]);
-      expect(others.body.data.map((row: { id: number }) => row.id)).toEqual([theirs.body.conversation.id]);
+      expect([mine.status, others.status]).toEqual([201, 201]);
+      expect(mine.body.message.conversationId).toBe(conversationId);
+      expect(others.body.message.conversationId).toBe(theirs);
+      expect([intoTheirs.status, intoMine.status]).toEqual([404, 404]);
     }
   });
 

@@ -1,7 +1,7 @@
 /** Queries of conversations and messages; every one filters by account (indexes lead with it). */
 import { and, asc, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Static } from 'typebox';
-import { fixedStatement, queryPrepared, type Tx } from '../../db/client.js';
+import { fixedStatement, queryRows, type Tx } from '../../db/client.js';
 import { accounts, attachments, contacts, conversations, inboxes, messages, users } from '../../db/schema.js';
 import { decodeTimeIdCursor, toPage } from '../../platform/pagination.js';
 import type { PresentedAttachment } from '../attachments/attachments.service.js';
@@ -49,9 +49,8 @@ export function selectConversations(tx: Tx, accountId: number, where: (SQL | und
  * Postgres sort every conversation of the account.
  */
 export async function listConversations(tx: Tx, accountId: number, where: (SQL | undefined)[], limit: number) {
-  const rows = await queryPrepared<PresentedSqlRow>(
+  const rows = await queryRows<PresentedSqlRow>(
     tx,
-    'conversation_page',
     sql`select ${PRESENTED_COLUMNS}
       from (select ${CONVERSATION_COLUMNS} from ${conversations} where ${and(eq(conversations.accountId, accountId), ...where)}
         order by ${conversations.lastActivityAt} desc, ${conversations.id} desc limit ${limit}) c
@@ -83,9 +82,8 @@ export async function presentConversation(tx: Tx, accountId: number, id: number)
 /** Conversations as the API and its events show them, with their last message: one statement (one array parameter, however many). */
 export async function presentConversations(tx: Tx, accountId: number, ids: number[]) {
   if (ids.length === 0) return [];
-  const rows = await queryPrepared<PresentedSqlRow>(
+  const rows = await queryRows<PresentedSqlRow>(
     tx,
-    'conversations_presented',
     sql`select ${PRESENTED_COLUMNS} from ${conversations} c ${joinContactAndLastMessage(accountId)}
       where c.account_id = ${accountId} and c.id = any(${sql.param(ids)}::integer[])
       order by c.last_activity_at desc, c.id desc`,
