@@ -26,9 +26,6 @@ export async function queryRows<T>(db: AppDb | Tx, query: SQL): Promise<T[]> {
 
 const dialect = new PgDialect();
 
-/** A statement's name on a connection: its family and a hash of its text (one family, a few texts). */
-const statementName = (family: string, text: string) => `${family}_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`;
-
 /**
  * A hot statement of one shape (a reply's writes), built once at start-up with `sql.placeholder`s
  * for its values, and run as a named prepared statement with them filled in: building it with
@@ -42,7 +39,7 @@ const statementName = (family: string, text: string) => `${family}_${createHash(
  */
 export function fixedStatement<Row, Values extends Record<string, unknown>>(family: string, query: SQL) {
   const built = dialect.sqlToQuery(query);
-  const name = statementName(family, built.sql);
+  const name = `${family}_${createHash('sha1').update(built.sql).digest('base64url').slice(0, 16)}`;
   return async (db: AppDb | Tx, values: Values): Promise<Row[]> => {
     const result = await db._.session.prepareQuery(built, undefined, name, false).execute(values);
     return (result as { rows: Row[] }).rows;
